@@ -1,0 +1,40 @@
+"""Point-in-time lookups over dated values (the scalar path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+
+def known_on(entry: Any, as_of: dt.date) -> bool:
+    """Knowledge time: a value published after ``as_of`` was not yet known."""
+    published = getattr(entry, "published_on", None)
+    return published is None or published <= as_of
+
+
+def value_on(values: Sequence[Any], day: dt.date, as_of: dt.date) -> tuple[int, Any] | None:
+    """The dated value in force on ``day``: the latest ``valid_from`` on or before it.
+
+    Returns ``(index, entry)`` or None when no value is in force: before the first
+    value, after a ``null`` value, or after an entry's own ``valid_to``.
+    """
+    found = None
+    for i, entry in enumerate(values):
+        if entry.valid_from <= day and known_on(entry, as_of):
+            found = (i, entry)
+    if found is None:
+        return None
+    entry = found[1]
+    value = getattr(entry, "duty", getattr(entry, "value", None))
+    if value is None or (entry.valid_to is not None and day > entry.valid_to):
+        return None
+    return found
+
+
+def normalise_line(text: str) -> str:
+    return str(text).replace(".", "").replace("-", "").replace(" ", "").strip()
+
+
+def covers(prefixes: Sequence[str], line: str) -> bool:
+    return any(line.startswith(p) for p in prefixes)

@@ -1,0 +1,375 @@
+"""Pydantic models for every kind of rule file.
+
+A rule file is YAML, one measure (or one coherent table) per file.  Its id is
+its path below the rule library with dots, so ``usjta/beef_safeguard.yaml`` is
+``usjta.beef_safeguard``.  Every number that came from a legal text or a report
+is a *dated value*: it holds from ``valid_from`` until the next value's
+``valid_from`` (or its own ``valid_to``), and carries a citation key and a
+status, so every output can say how sure we are of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from tradeguard.engine.expressions import DutyExpression, parse_duty
+
+#: How sure we are of a value, mapped from domain-rules.md's markers.
+Status = Literal["confirmed", "secondary", "derived", "unconfirmed"]
+STATUS_FROM_MARKER: dict[str, Status] = {
+    "C": "confirmed", "C2": "secondary", "D": "derived", "U": "unconfirmed",
+}
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    """Rule files reject unknown keys: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """A citation: the document, where in it, and where a copy was read."""
+
+    title: str
+    locator: str | None = None
+    url: str | None = None
+    published_on: dt.date | None = None
+
+    def text(self) -> str:
+        parts = [self.title]
+        if self.locator:
+            parts.append(self.locator)
+        if self.url:
+            parts.append(self.url)
+        return ", ".join(parts)
+
+
+class Dated(Strict, Generic[T]):
+    """One dated value.  ``value: null`` ends the previous value."""
+
+    valid_from: dt.date
+    valid_to: dt.date | None = Field(
+        default=None, description="Inclusive last day, when the source states one.")
+    value: T | None
+    status: Status
+    cite: str = Field(description="Key into the file's `sources`.")
+    published_on: dt.date | None = Field(
+        None, description="Knowledge time: an evaluation with an earlier `as_of` ignores it.")
+    note: str | None = None
+
+
+class DatedDuty(Strict):
+    """A dated duty expression, written in the readable duty grammar."""
+
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    duty: DutyExpression | None
+    status: Status
+    cite: str
+    published_on: dt.date | None = None
+    note: str | None = None
+
+    @field_validator("duty", mode="before")
+    @classmethod
+    def _parse_text(cls, value: Any) -> Any:
+        return parse_duty(value) if isinstance(value, str) else value
+
+
+class PartnerScope(Strict):
+    """Which partners a rule covers: ISO codes and ``group:<id>`` references.
+
+    ``include: all`` means every origin (erga omnes).  ``exclude`` removes
+    partners or groups, e.g. the WTO-era beef measure hit only non-EPA origins.
+    """
+
+    include: list[str] | Literal["all"]
+    exclude: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: Any) -> Any:
+        if data == "all":
+            return {"include": "all"}
+        if isinstance(data, list):
+            return {"include": data}
+        if isinstance(data, dict) and "all_except" in data:
+            return {"include": "all", "exclude": data["all_except"]}
+        return data
+
+    def references(self) -> list[str]:
+        listed = [] if self.include == "all" else list(self.include)
+        return listed + list(self.exclude)
+
+
+def _normalise_lines(lines: Any) -> Any:
+    if not isinstance(lines, list):
+        return lines
+    return [str(line).replace(".", "").replace("-", "").strip() for line in lines]
+
+
+#: Tariff lines or prefixes; "0202.30" and "020230" mean the same prefix.
+Lines = Annotated[list[str], BeforeValidator(_normalise_lines), Field(min_length=1)]
+
+
+# --- agreements and partner groups -------------------------------------------------
+
+
+class YearConvention(Strict):
+    """How an agreement numbers its years.
+
+    Japan's fiscal year runs April to March.  Year 1 runs from entry into
+    force to the next 31 March; each later year is the 12 months from 1 April
+    (CPTPP Appendix A; USJTA Annex I, Section A, para 1(e)).
+    """
+
+    start_month: int = Field(4, ge=1, le=12)
+    year1: Literal["entry_into_force_to_year_end", "first_full_year"] = (
+        "entry_into_force_to_year_end")
+
+
+class Agreement(Strict):
+    kind: Literal["agreement"]
+    title: str
+    short_name: str
+    status: Literal["in_force", "signed", "terminated"]
+    signed_on: dt.date | None = None
+    entry_into_force: dt.date | None = None
+    parties: PartnerScope
+    year: YearConvention = YearConvention()
+    sources: dict[str, Source]
+    cite: str
+
+    @model_validator(mode="after")
+    def _in_force_has_date(self) -> Agreement:
+        if self.status == "in_force" and self.entry_into_force is None:
+            raise ValueError("an agreement in force needs `entry_into_force`")
+        return self
+
+
+class Membership(Strict):
+    partner: str
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    status: Status
+    cite: str
+    note: str | None = None
+
+
+class PartnerGroups(Strict):
+    """Named partner groups whose membership has validity dates."""
+
+    kind: Literal["partner_groups"]
+    sources: dict[str, Source]
+    groups: dict[str, Annotated[list[Membership], Field(min_length=1)]]
+
+
+# --- tariffs ------------------------------------------------------------------------
+
+
+class Schedule(Strict):
+    """The dated rates of one set of tariff lines."""
+
+    lines: Lines
+    rates: Annotated[list[DatedDuty], Field(min_length=1)]
+
+
+
+class Tariff(Strict):
+    """A tariff regime's rates for some lines: MFN, or one agreement's preference."""
+
+    kind: Literal["tariff"]
+    title: str
+    regime: str = Field(description="Option name in duty output: mfn, jaepa, cptpp ...")
+    agreement: str
+    partners: PartnerScope
+    in_quota: bool = False
+    sources: dict[str, Source]
+    schedules: Annotated[list[Schedule], Field(min_length=1)]
+
+
+# --- volume safeguards ----------------------------------------------------------------
+
+
+class CountingScope(Strict):
+    """Which imports count towards a trigger."""
+
+    partners: PartnerScope = PartnerScope(include="all")
+    regimes: list[str] | Literal["all"] = "all"
+    lines: list[str] | None = Field(None, description="Defaults to the measure's lines.")
+
+
+class BaseFloor(Strict):
+    """A floor on a prior-period base, e.g. half of FY2002 + FY2003 (MOF Notice 112)."""
+
+    kind: Literal["half_of_fiscal_years_sum"]
+    fiscal_years: list[int]
+    valid_from: dt.date
+    status: Status
+    cite: str
+
+
+class PriorImportsIfHigher(Strict):
+    """USJTA 2023 protocol: if last year's imports exceeded this year's trigger,
+    last year's imports become the trigger (trigger years FY2022-FY2027)."""
+
+    kind: Literal["prior_year_imports_if_higher"]
+    valid_from: dt.date
+    valid_to: dt.date
+    status: Status
+    cite: str
+
+
+class Trigger(Strict):
+    """How the trigger level of one condition is set."""
+
+    basis: Literal["fixed", "percent_of_prior_period", "percent_of_average",
+                   "same_as", "wto_article5"]
+    unit: Literal["t", "kg"] = "t"
+    volumes: list[Dated[float]] | None = Field(
+        None, description="basis fixed: trigger per fiscal year, keyed by its first day.")
+    percent: list[Dated[float]] | None = None
+    average_years: int | None = None
+    floor: BaseFloor | None = None
+    same_as: str | None = Field(None, description="basis same_as: `<rule id>#<condition id>`.")
+    adjustments: list[PriorImportsIfHigher] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _fields_for_basis(self) -> Trigger:
+        needed = {"fixed": ["volumes"], "percent_of_prior_period": ["percent"],
+                  "percent_of_average": ["percent", "average_years"],
+                  "same_as": ["same_as"], "wto_article5": []}[self.basis]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"basis `{self.basis}` needs {', '.join(missing)}")
+        return self
+
+
+class Condition(Strict):
+    """One test of a safeguard; a measure triggers when all its conditions hold."""
+
+    id: str
+    description: str
+    counting: CountingScope
+    trigger: Trigger
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class Proration(Strict):
+    """How a partial first year's trigger is set (CPTPP Y1 = 1/4; USJTA by days)."""
+
+    method: Literal["fixed_fraction", "day_count", "none"]
+    fraction: float | None = Field(None, gt=0, le=1)
+    status: Status
+    cite: str
+
+
+class LateCrossing(Strict):
+    month: int = Field(ge=1, le=12)
+    days: int = Field(gt=0)
+
+
+class Duration(Strict):
+    """How long a safeguard duty applies once triggered."""
+
+    until: Literal["fiscal_year_end"] = "fiscal_year_end"
+    late_crossing: list[LateCrossing] = Field(default_factory=list)
+    status: Status
+    cite: str
+
+
+class Start(Strict):
+    """When the safeguard duty starts after a crossing."""
+
+    kind: Literal["working_days_after_reporting_period", "month_start_after_period"]
+    working_days: int | None = None
+    months_after_period_end: int | None = None
+    status: Status
+    cite: str
+
+
+class Termination(Strict):
+    quiet_years: int | None = Field(None, description="Abolished after this many years untriggered.")
+    quiet_years_counted_from: dt.date | None = None
+    ends_when_preference_reaches_zero: bool = False
+    status: Status
+    cite: str
+
+
+class VolumeSafeguard(Strict):
+    """A volume-triggered safeguard: triggers, counting, safeguard duty, duration."""
+
+    kind: Literal["volume_safeguard"]
+    title: str
+    agreement: str
+    lines: Lines
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    hits: PartnerScope = Field(description="Whose goods pay the safeguard duty.")
+    hits_regimes: list[str] = Field(description="Which duty options the safeguard raises.")
+    period: Literal["fiscal_year", "fiscal_quarters_cumulative"]
+    reporting: Literal["month", "ten_day", "day"] = "month"
+    conditions: Annotated[list[Condition], Field(min_length=1)]
+    safeguard_duty: Annotated[list[DatedDuty], Field(min_length=1)]
+    cap_at_mfn: bool = True
+    defers_next_cut: bool = False
+    proration: Proration | None = None
+    start: Start
+    duration: Duration
+    termination: Termination | None = None
+    exempt_in_quota: bool = True
+    sources: dict[str, Source]
+
+
+
+# --- activations ------------------------------------------------------------------------
+
+
+class Activation(Strict):
+    """A safeguard in force: a dated event that the duty engine applies.
+
+    Official ones ship as data; the monitor computes others in the same shape.
+    """
+
+    measure_id: str
+    start: dt.date
+    end: dt.date = Field(description="Inclusive last day.")
+    lines: Lines
+    partners: PartnerScope
+    regimes: list[str]
+    duty: DutyExpression
+    origin: Literal["official", "computed"] = "official"
+    announced_on: dt.date | None = Field(
+        None, description="Knowledge time: an evaluation with an earlier `as_of` ignores it.")
+    status: Status
+    cite: str
+    note: str | None = None
+
+
+    @field_validator("duty", mode="before")
+    @classmethod
+    def _parse_text(cls, value: Any) -> Any:
+        return parse_duty(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Activation:
+        if self.end < self.start:
+            raise ValueError(f"`end` {self.end} is before `start` {self.start}")
+        return self
+
+
+class Activations(Strict):
+    kind: Literal["activations"]
+    sources: dict[str, Source]
+    activations: list[Activation]
+
+
+RuleFile = Annotated[
+    Agreement | PartnerGroups | Tariff | VolumeSafeguard | Activations,
+    Field(discriminator="kind"),
+]
