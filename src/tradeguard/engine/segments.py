@@ -15,6 +15,7 @@ and the two are tested equal.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -150,7 +151,7 @@ def elementary_rows(pieces: dict[str, list[Piece]], lo: dt.date, hi: dt.date,
             cuts.update(d for d in (p.start, p.end) if lo < d <= hi)
     bounds = sorted(cuts)
     rows = []
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         for start, end in _fiscal_cuts(a, b):
             row: dict = {"start": start, "end": end, "fy": fiscal_year(start)}
             for regime, plist in pieces.items():

@@ -8,6 +8,7 @@ wrong and what to do.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -121,7 +122,7 @@ def _check_dates(rel: str, doc: BaseModel) -> list[str]:
     """Start-dated values must be in order, unique, and not overlap a stated end."""
     out = []
     for key, values in _dated_lists(doc):
-        for i, (prev, cur) in enumerate(zip(values, values[1:], strict=False), start=1):
+        for i, (prev, cur) in enumerate(itertools.pairwise(values), start=1):
             where = f"{rel}, key `{key}[{i}].valid_from`"
             if cur.valid_from == prev.valid_from:
                 out.append(problem(f"two values start on {cur.valid_from}", where=where,

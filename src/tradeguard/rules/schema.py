@@ -15,7 +15,17 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from tradeguard.engine.expressions import DutyExpression, parse_duty
+from tradeguard.engine.expressions import DutyExpression
+from tradeguard.engine.expressions import parse_duty as _parse_duty
+from tradeguard.errors import InputError
+
+
+def parse_duty(text: str) -> Any:
+    """Parse duty text inside a validator, so a bad expression is collected, not raised."""
+    try:
+        return _parse_duty(text)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
 
 #: How sure we are of a value, mapped from domain-rules.md's markers.
 Status = Literal["confirmed", "secondary", "derived", "unconfirmed"]

@@ -1,0 +1,1 @@
+"""Duty evaluation: units, duty expressions, price triggers and layering."""

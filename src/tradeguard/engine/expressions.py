@@ -1,0 +1,553 @@
+"""Duty expressions: what a tariff line charges, evaluated one shipment or a column at a time.
+
+Two kinds of expression cover the tariffs tradeguard models:
+
+* :class:`CompoundDuty` -- a list of components, each a percentage of the customs
+  value (ad valorem) or an amount per unit of quantity (specific), joined by
+  ``+``, ``-``, ``MIN`` and ``MAX`` as in the customs data standard (TARIC duty
+  expressions; the UK Online Trade Tariff uses the same abbreviations).
+* :class:`GatePriceDuty` -- Japan's differential ("gate price") duty on pork,
+  which charges ad valorem above a branch-point price and the gap to a standard
+  import price below it (``domain-rules.md`` section 2.2; the structure is
+  confirmed by secondary sources only, so verify against the tariff schedule
+  before relying on the figures).
+
+Rule files write compound duties in a small text grammar read by :func:`parse_duty`
+and written back by :func:`format_duty`::
+
+    expression := term (operator term)*
+    term       := NUMBER "%"  |  NUMBER CURRENCY "/" UNIT
+    operator   := "+" | "-" | "MIN" | "MAX"
+
+for example ``"38.5%"``, ``"25% + 130 JPY/kg"`` or
+``"13.8% MIN 13 GBP/100kg MAX 15 GBP/100kg - 7 GBP/100kg"``.
+
+:func:`evaluate` computes one shipment's duty in plain float64 arithmetic;
+:func:`to_ibis` builds the same formula as an Ibis expression over columns, and the
+two share the formula code below so that they round identically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tradeguard.engine.units import (
+    QUANTITY_UNITS,
+    convert_money,
+    convert_quantity,
+    finite_float,
+    normalise_currency,
+    normalise_unit,
+    quantity_ratio,
+    scale,
+    unit_dimension,
+)
+from tradeguard.errors import InputError, problem
+
+if TYPE_CHECKING:
+    from ibis.expr.types import NumericValue
+
+Operator = Literal["+", "-", "MIN", "MAX"]
+
+GRAMMAR_EXAMPLE = (
+    'write terms such as "38.5%", "130 JPY/kg" or "35.1 EUR/100kg" joined by +, -, MIN or '
+    'MAX, e.g. "13.8% MIN 13 GBP/100kg MAX 15 GBP/100kg - 7 GBP/100kg"'
+)
+
+
+class Component(BaseModel):
+    """One term of a duty expression.
+
+    ``operator`` joins the component to what precedes it.  ``MIN`` and ``MAX`` are
+    the customs-data joiners (TARIC duty expressions 15 "Minimum" and 17
+    "Maximum"): ``MIN`` is a floor ("no less than") and ``MAX`` a cap ("no more
+    than"); see :class:`CompoundDuty` for how far they reach.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["ad_valorem", "specific"]
+    operator: Operator = "+"
+    percent: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    amount: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    currency: str | None = None
+    unit: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return normalise_currency(value)
+        except InputError as exc:  # pydantic collects ValueErrors into one report
+            raise ValueError(str(exc)) from None
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return normalise_unit(value)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _fields_match_kind(self) -> Component:
+        if self.kind == "ad_valorem":
+            if self.percent is None:
+                raise ValueError(
+                    "an ad_valorem component needs `percent` (38.5 means 38.5 % of the "
+                    "customs value)")
+            stray = [name for name in ("amount", "currency", "unit")
+                     if getattr(self, name) is not None]
+            if stray:
+                raise ValueError(
+                    f"an ad_valorem component takes only `percent`; remove {', '.join(stray)} "
+                    "or make the component specific")
+        else:
+            missing = [name for name in ("amount", "currency", "unit")
+                       if getattr(self, name) is None]
+            if missing:
+                raise ValueError(
+                    f"a specific component needs amount, currency and unit; add "
+                    f"{', '.join(missing)} (e.g. amount: 130, currency: JPY, unit: kg)")
+            if self.percent is not None:
+                raise ValueError(
+                    "a specific component takes no `percent`; split it into an ad_valorem "
+                    "and a specific component joined by '+'")
+        return self
+
+    def __str__(self) -> str:
+        return _format_term(self)
+
+
+class CompoundDuty(BaseModel):
+    """Components joined by ``+``, ``-``, ``MIN`` and ``MAX``.
+
+    The reading of ``MIN``/``MAX`` follows the UK Online Trade Tariff duty
+    calculator (see ``tests/fixtures/peer_vectors/README.md``): a ``MIN`` or ``MAX``
+    component starts a right-hand side that absorbs every component after it,
+    the expression is split at the right-most joiner and the left part is
+    evaluated the same way.  So ``A MIN B MAX C - D`` is
+    ``min(max(A, B), C - D)``: the trailing ``- D`` lowers the cap, it is not
+    taken off after capping.  The result is not clamped at zero.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["compound"] = "compound"
+    components: list[Component] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _starts_with_a_plain_term(self) -> CompoundDuty:
+        first = self.components[0].operator
+        if first != "+":
+            raise ValueError(
+                f"the first component has operator {first!r}, but there is nothing before it "
+                "to join to; give the first component operator '+'")
+        return self
+
+    def __str__(self) -> str:
+        return format_duty(self)
+
+
+class GatePriceDuty(BaseModel):
+    """Japan's differential ("gate price") duty on pork.
+
+    Per unit (kg) of customs value ``V``: above ``branch_point`` the duty is
+    ``ad_valorem_percent`` of ``V``; at or below it, the gap to the standard import
+    price, ``standard_price - V``, but no more than ``specific_cap``.  Before FY2020
+    the structure was 4.3 %, branch point 524 yen/kg, standard import price
+    546.53 yen/kg and cap 482 yen/kg (``domain-rules.md`` 2.2, SankeiBiz
+    29 Jul 2015 [C2]).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["gate_price"] = "gate_price"
+    ad_valorem_percent: float = Field(ge=0, allow_inf_nan=False)
+    branch_point: float = Field(gt=0, allow_inf_nan=False)
+    standard_price: float = Field(gt=0, allow_inf_nan=False)
+    specific_cap: float = Field(ge=0, allow_inf_nan=False)
+    currency: str = "JPY"
+    unit: str = "kg"
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        try:
+            return normalise_currency(value)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("unit")
+    @classmethod
+    def _mass_unit(cls, value: str) -> str:
+        try:
+            unit = normalise_unit(value)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+        if unit_dimension(unit) != "mass":
+            raise ValueError(f"a gate price is set per unit of mass (kg), not per {unit}")
+        return unit
+
+    @model_validator(mode="after")
+    def _standard_not_below_branch(self) -> GatePriceDuty:
+        # Below the branch point the duty is standard_price - V; a standard price under
+        # the branch point would make that negative, which no gate-price schedule does.
+        if self.standard_price < self.branch_point:
+            raise ValueError(
+                f"standard_price {self.standard_price} is below branch_point "
+                f"{self.branch_point}; check the two prices are not swapped")
+        return self
+
+    def __str__(self) -> str:
+        return format_duty(self)
+
+
+DutyExpression = Annotated[CompoundDuty | GatePriceDuty, Field(discriminator="kind")]
+"""Any duty expression; rule files pick the kind with ``kind:``."""
+
+
+# --------------------------------------------------------------------------- text form
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)
+      | (?P<percent>%)
+      | (?P<operator>\+|-|\u2212|(?i:MIN|MAX)\b)
+      | (?P<currency>[A-Za-z]{3})\s*/\s*(?P<unit>100\s*kg|[A-Za-z0-9]+)
+      | (?P<other>\S+)
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    position: int
+    currency: str | None = None
+    unit: str | None = None
+
+
+def _tokenise(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while text[position:].strip():
+        match = _TOKEN.match(text, position)
+        assert match is not None  # the `other` branch matches any non-space run
+        kind = match.lastgroup or "other"
+        if kind == "unit":  # the currency/unit pair is reported by its last group
+            kind = "currency"
+        start = match.start(kind)
+        tokens.append(_Token(kind, match.group(0).strip(), start,
+                             match.group("currency"), match.group("unit")))
+        position = match.end()
+    return tokens
+
+
+def parse_duty(text: str) -> CompoundDuty:
+    """Read a compound duty from its rule-file text, e.g. ``"25% + 130 JPY/kg"``."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(problem(
+            f"empty duty expression {text!r}", where="duty expression",
+            why="a duty needs at least one term", fix=GRAMMAR_EXAMPLE))
+    tokens = _tokenise(text)
+
+    def unexpected(token: _Token | None, wanted: str) -> InputError:
+        found = "the end of the text" if token is None else (
+            f"{token.text!r} at character {token.position + 1}")
+        return InputError(problem(
+            f"cannot read duty expression {text!r}: expected {wanted}, found {found}",
+            where="duty expression", why="it does not follow the duty grammar",
+            fix=GRAMMAR_EXAMPLE))
+
+    components: list[dict[str, Any]] = []
+    operator = "+"
+    index = 0
+    while True:
+        number = tokens[index] if index < len(tokens) else None
+        if number is None or number.kind != "number":
+            raise unexpected(number, "a number (the rate)")
+        measure = tokens[index + 1] if index + 1 < len(tokens) else None
+        if measure is not None and measure.kind == "percent":
+            components.append({"kind": "ad_valorem", "operator": operator,
+                               "percent": float(number.text)})
+        elif measure is not None and measure.kind == "currency":
+            components.append({"kind": "specific", "operator": operator,
+                               "amount": float(number.text), "currency": measure.currency,
+                               "unit": measure.unit})
+        else:
+            raise unexpected(measure, "'%' or a CURRENCY/UNIT such as JPY/kg")
+        index += 2
+        if index == len(tokens):
+            break
+        joiner = tokens[index]
+        if joiner.kind != "operator":
+            raise unexpected(joiner, "an operator (+, -, MIN or MAX)")
+        operator = "-" if joiner.text == "\u2212" else joiner.text.upper()
+        index += 1
+
+    try:
+        return CompoundDuty(components=components)
+    except ValidationError as exc:
+        reasons = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        raise InputError(problem(
+            f"duty expression {text!r} is not valid", where="duty expression",
+            why=reasons, fix=GRAMMAR_EXAMPLE)) from None
+
+
+def _format_number(value: float) -> str:
+    # Integers print without a decimal point; anything else uses Python's shortest
+    # round-tripping repr, so parse_duty(format_duty(x)) == x exactly.
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def _format_term(component: Component) -> str:
+    if component.kind == "ad_valorem":
+        return f"{_format_number(component.percent or 0.0)}%"
+    return f"{_format_number(component.amount or 0.0)} {component.currency}/{component.unit}"
+
+
+def format_duty(expr: CompoundDuty | GatePriceDuty) -> str:
+    """Render a duty expression canonically (the text :func:`parse_duty` reads)."""
+    if isinstance(expr, GatePriceDuty):
+        per = f"{expr.currency}/{expr.unit}"
+        return (f"gate price: {_format_number(expr.ad_valorem_percent)}% above "
+                f"{_format_number(expr.branch_point)} {per}, else "
+                f"min({_format_number(expr.standard_price)} \u2212 value, "
+                f"{_format_number(expr.specific_cap)}) {per}")
+    parts = [_format_term(expr.components[0])]
+    parts += [f"{c.operator} {_format_term(c)}" for c in expr.components[1:]]
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------- introspection
+
+def needs(expr: CompoundDuty | GatePriceDuty) -> set[str]:
+    """Which shipment facts the expression reads: ``customs_value``, ``quantity`` or both."""
+    if isinstance(expr, GatePriceDuty):
+        return {"customs_value", "quantity"}
+    return {"customs_value" if c.kind == "ad_valorem" else "quantity" for c in expr.components}
+
+
+def _simple_sum(expr: CompoundDuty | GatePriceDuty) -> list[Component] | None:
+    """The components of an ``x%``, ``y``, or ``x% + y`` expression; else None."""
+    if isinstance(expr, GatePriceDuty):
+        return None
+    components = expr.components
+    kinds = [c.kind for c in components]
+    if any(c.operator != "+" for c in components) or len(kinds) != len(set(kinds)):
+        return None
+    return components
+
+
+def ad_valorem_percent(expr: CompoundDuty | GatePriceDuty) -> float | None:
+    """The ad valorem percent of an ``x%`` or ``x% + y`` expression, else None.
+
+    None also for expressions with ``-``, ``MIN`` or ``MAX``, with two ad valorem
+    terms, and for a gate price (whose ad valorem leg applies only above the branch
+    point): no single percent describes them; use :func:`format_duty` instead.
+    """
+    components = _simple_sum(expr) or []
+    return next((c.percent for c in components if c.kind == "ad_valorem"), None)
+
+
+def specific_part(expr: CompoundDuty | GatePriceDuty) -> dict[str, Any] | None:
+    """``{"amount", "currency", "unit"}`` of a ``y`` or ``x% + y`` expression, else None."""
+    components = _simple_sum(expr) or []
+    return next(({"amount": c.amount, "currency": c.currency, "unit": c.unit}
+                 for c in components if c.kind == "specific"), None)
+
+
+# --------------------------------------------------------------------------- shared formulas
+# Written once over "numbers" that may be Python floats or Ibis columns, so the scalar
+# reference and the vectorised path compute the same operations in the same order.
+
+@dataclass(frozen=True)
+class _Arithmetic:
+    least: Callable[[Any, Any], Any]
+    greatest: Callable[[Any, Any], Any]
+    if_else: Callable[[Any, Any, Any], Any]
+
+
+_PYTHON = _Arithmetic(least=min, greatest=max,
+                      if_else=lambda condition, then, otherwise: then if condition else otherwise)
+
+
+def _ad_valorem(customs_value: Any, percent: float) -> Any:
+    return customs_value * percent / 100.0
+
+
+def _add_up(terms: Sequence[tuple[str, Any]]) -> Any:
+    total = terms[0][1]
+    for operator, value in terms[1:]:
+        total = total - value if operator == "-" else total + value
+    return total
+
+
+def _combine(terms: Sequence[tuple[str, Any]], arithmetic: _Arithmetic) -> Any:
+    """Fold (operator, value) pairs with the UK calculator's MIN/MAX reading."""
+    joiners = [i for i, (operator, _) in enumerate(terms) if operator in ("MIN", "MAX")]
+    if not joiners:
+        return _add_up(terms)
+    split = joiners[-1]
+    left = _combine(terms[:split], arithmetic)
+    right = _add_up([("+", terms[split][1]), *terms[split + 1:]])
+    if terms[split][0] == "MAX":  # "no more than": a cap
+        return arithmetic.least(left, right)
+    return arithmetic.greatest(left, right)  # MIN, "no less than": a floor
+
+
+def _gate_price(expr: GatePriceDuty, customs_value: Any, quantity: Any,
+                arithmetic: _Arithmetic) -> Any:
+    value_per_unit = customs_value / quantity
+    duty_per_unit = arithmetic.if_else(
+        value_per_unit > expr.branch_point,
+        value_per_unit * expr.ad_valorem_percent / 100.0,
+        arithmetic.least(expr.standard_price - value_per_unit, expr.specific_cap),
+    )
+    return duty_per_unit * quantity
+
+
+# --------------------------------------------------------------------------- scalar
+
+def evaluate(expr: CompoundDuty | GatePriceDuty, *, customs_value: float | None = None,
+             quantity: float | None = None, quantity_unit: str = "kg", currency: str = "JPY",
+             exchange_rates: Mapping[str, float] | None = None) -> float:
+    """One shipment's duty, in ``currency`` (the currency of ``customs_value``).
+
+    Specific components convert ``quantity`` from ``quantity_unit`` into their own
+    unit and their amount from their own currency into ``currency`` with
+    ``exchange_rates`` (``{"EUR_to_GBP": 0.8571}``).  A gate price is computed in
+    its own currency and unit and the result converted back.
+    """
+    where = f"duty expression '{format_duty(expr)}'"
+    required = needs(expr)
+    value = _shipment_fact(customs_value, "customs_value", required, where)
+    amount = _shipment_fact(quantity, "quantity", required, where)
+    target = normalise_currency(currency)
+    try:
+        if isinstance(expr, GatePriceDuty):
+            return _evaluate_gate_price(expr, value, amount, quantity_unit, target,
+                                        exchange_rates, where)
+        terms = []
+        for component in expr.components:
+            if component.kind == "ad_valorem":
+                part = _ad_valorem(value, component.percent or 0.0)
+            else:
+                in_unit = convert_quantity(amount, quantity_unit, component.unit or "")
+                part = convert_money((component.amount or 0.0) * in_unit,
+                                     component.currency or "", target, exchange_rates)
+            terms.append((component.operator, part))
+        return float(_combine(terms, _PYTHON))
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _evaluate_gate_price(expr: GatePriceDuty, customs_value: float, quantity: float,
+                         quantity_unit: str, currency: str,
+                         exchange_rates: Mapping[str, float] | None, where: str) -> float:
+    in_unit = convert_quantity(quantity, quantity_unit, expr.unit)
+    if in_unit <= 0:
+        raise InputError(problem(
+            "a gate-price duty needs a positive quantity", where="quantity",
+            why="the branch-point test compares the customs value per kg, "
+                "which a zero quantity leaves undefined",
+            fix="pass the shipment's net weight as quantity"))
+    value = convert_money(customs_value, currency, expr.currency, exchange_rates)
+    duty = _gate_price(expr, value, in_unit, _PYTHON)
+    return convert_money(float(duty), expr.currency, currency, exchange_rates)
+
+
+def _shipment_fact(raw: float | None, name: str, required: set[str], where: str) -> float:
+    """Check one input of :func:`evaluate`; 0.0 stands in for an unneeded missing one."""
+    if raw is None:
+        if name in required:
+            example = "customs_value=1000.0" if name == "customs_value" else (
+                "quantity=250.0, quantity_unit='kg'")
+            raise InputError(problem(
+                f"no {name} given", where=where,
+                why=f"the expression has {'an ad valorem' if name == 'customs_value' else 'a specific'} part",
+                fix=f"call evaluate(..., {example})"))
+        return 0.0
+    number = finite_float(raw, name)
+    if number < 0:
+        raise InputError(problem(
+            f"{name} is negative ({number})", where=where,
+            why="duties are computed on what is imported, which cannot be less than nothing",
+            fix=f"pass a {name} of zero or more (record returns or corrections separately)"))
+    return number
+
+
+# --------------------------------------------------------------------------- vectorised
+
+def to_ibis(expr: CompoundDuty | GatePriceDuty, customs_value: NumericValue,
+            quantity_kg: NumericValue) -> NumericValue:
+    """The duty in JPY for columns of customs values (JPY) and quantities (kg).
+
+    Pure Ibis (``least``, ``greatest``, ``ifelse`` and arithmetic), float64 only,
+    with no per-row Python and no backend-specific SQL, so the same expression
+    runs on DuckDB today and on PySpark later.  Specific units are converted by
+    constant factors.
+
+    The vectorised path is JPY-only for now: a component in another currency
+    raises :class:`InputError` (per-row exchange rates are not modelled yet), as
+    does a specific component per litre or hectolitre, since quantities arrive in
+    kg.  A gate price on a row with zero quantity gives NULL.
+    """
+    import ibis  # imported here: the scalar path and the CLI should not pay for it
+
+    where = f"duty expression '{format_duty(expr)}'"
+    _require_vectorisable(expr, where)
+    value = customs_value.cast("float64")
+    kilograms = quantity_kg.cast("float64")
+    vectorised = _Arithmetic(least=ibis.least, greatest=ibis.greatest, if_else=ibis.ifelse)
+    if isinstance(expr, GatePriceDuty):
+        in_unit = scale(kilograms, quantity_ratio("kg", expr.unit))
+        duty = ibis.ifelse(in_unit > 0, _gate_price(expr, value, in_unit, vectorised),
+                           ibis.null("float64"))
+        return duty.cast("float64")
+    terms = []
+    for component in expr.components:
+        if component.kind == "ad_valorem":
+            part = _ad_valorem(value, component.percent or 0.0)
+        else:
+            part = (component.amount or 0.0) * scale(
+                kilograms, quantity_ratio("kg", component.unit or ""))
+        terms.append((component.operator, part))
+    return _combine(terms, vectorised).cast("float64")
+
+
+def _require_vectorisable(expr: CompoundDuty | GatePriceDuty, where: str) -> None:
+    if isinstance(expr, GatePriceDuty):
+        currencies = {expr.currency}
+        units: set[str] = set()
+    else:
+        currencies = {c.currency for c in expr.components if c.currency is not None}
+        units = {c.unit for c in expr.components if c.unit is not None}
+    foreign = sorted(currencies - {"JPY"})
+    if foreign:
+        raise InputError(problem(
+            f"amounts in {', '.join(foreign)} cannot be evaluated on columns yet", where=where,
+            why="the vectorised path takes customs values in JPY and has no per-row "
+                "exchange rates",
+            fix="restate the amounts in JPY, or evaluate shipment by shipment with evaluate()"))
+    volumes = sorted(u for u in units if unit_dimension(u) != "mass")
+    if volumes:
+        raise InputError(problem(
+            f"specific duty per {', '.join(volumes)} cannot be evaluated on columns yet",
+            where=where, why="the vectorised path receives quantities in kg only",
+            fix=f"use a mass unit ({', '.join(u for u in QUANTITY_UNITS if unit_dimension(u) == 'mass')}) "
+                "or evaluate() with quantity_unit"))
