@@ -108,36 +108,51 @@ def _walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
             yield from _walk(child, f"{path}.{key}" if path else str(key))
 
 
-def _dated_lists(doc: BaseModel) -> Iterator[tuple[str, list[Any]]]:
-    for path, model in _walk(doc):
-        for name in type(model).model_fields:
-            value = getattr(model, name)
+def _walk_raw(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield (key path, mapping) for every mapping in parsed YAML.
+
+    The date and citation checks read the raw YAML, not the validated model, so
+    they still run (and report) when a file also has schema errors.
+    """
+    if isinstance(node, dict):
+        yield path, node
+        for key, child in node.items():
+            yield from _walk_raw(child, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            yield from _walk_raw(child, f"{path}[{i}]")
+
+
+def _dated_lists(raw: Any) -> Iterator[tuple[str, list[dict]]]:
+    for path, mapping in _walk_raw(raw):
+        for key, value in mapping.items():
             if (isinstance(value, list) and value
-                    and all(hasattr(v, "valid_from") and hasattr(v, "status") for v in value)
-                    and not isinstance(model, s.PartnerGroups)):
-                yield (f"{path}.{name}" if path else name), value
+                    and all(isinstance(v, dict) and isinstance(v.get("valid_from"), dt.date)
+                            and "status" in v and "partner" not in v for v in value)):
+                yield (f"{path}.{key}" if path else str(key)), value
 
 
-def _check_dates(rel: str, doc: BaseModel) -> list[str]:
+def _check_dates(rel: str, raw: Any) -> list[str]:
     """Start-dated values must be in order, unique, and not overlap a stated end."""
     out = []
-    for key, values in _dated_lists(doc):
+    for key, values in _dated_lists(raw):
         for i, (prev, cur) in enumerate(itertools.pairwise(values), start=1):
             where = f"{rel}, key `{key}[{i}].valid_from`"
-            if cur.valid_from == prev.valid_from:
-                out.append(problem(f"two values start on {cur.valid_from}", where=where,
+            prev_to = prev.get("valid_to")
+            if cur["valid_from"] == prev["valid_from"]:
+                out.append(problem(f"two values start on {cur['valid_from']}", where=where,
                                    fix="remove one, or end the earlier value with `value: null`"))
-            elif cur.valid_from < prev.valid_from:
-                out.append(problem(f"{cur.valid_from} comes before the previous {prev.valid_from}",
-                                   where=where, fix="list dated values oldest first"))
-            elif prev.valid_to is not None and prev.valid_to >= cur.valid_from:
+            elif cur["valid_from"] < prev["valid_from"]:
+                out.append(problem(f"{cur['valid_from']} comes before the previous "
+                                   f"{prev['valid_from']}", where=where,
+                                   fix="list dated values oldest first"))
+            elif isinstance(prev_to, dt.date) and prev_to >= cur["valid_from"]:
                 out.append(problem(
-                    f"the value before runs to {prev.valid_to}, overlapping this one from "
-                    f"{cur.valid_from}", where=where,
+                    f"the value before runs to {prev_to}, overlapping this one from "
+                    f"{cur['valid_from']}", where=where,
                     fix="end the earlier value the day before, or drop its `valid_to`"))
-    for path, model in _walk(doc):
-        vt = getattr(model, "valid_to", None)
-        vf = getattr(model, "valid_from", None)
+    for path, mapping in _walk_raw(raw):
+        vt, vf = mapping.get("valid_to"), mapping.get("valid_from")
         if isinstance(vt, dt.date) and isinstance(vf, dt.date) and vt < vf:
             out.append(problem(f"`valid_to` {vt} is before `valid_from` {vf}",
                                where=f"{rel}, key `{path or '(top level)'}`",
@@ -145,11 +160,12 @@ def _check_dates(rel: str, doc: BaseModel) -> list[str]:
     return out
 
 
-def _check_citations(rel: str, doc: BaseModel) -> list[str]:
-    sources = getattr(doc, "sources", {})
+def _check_citations(rel: str, raw: Any) -> list[str]:
+    sources = raw.get("sources") if isinstance(raw, dict) else None
+    sources = sources if isinstance(sources, dict) else {}
     out = []
-    for path, model in _walk(doc):
-        cite = getattr(model, "cite", None)
+    for path, mapping in _walk_raw(raw):
+        cite = mapping.get("cite")
         if isinstance(cite, str) and cite not in sources:
             out.append(problem(f"cites `{cite}`, which is not in `sources`",
                                where=f"{rel}, key `{path + '.' if path else ''}cite`",
@@ -252,6 +268,7 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
         problems += errs
         if errs:
             continue
+        problems += _check_dates(rel, raw) + _check_citations(rel, raw)
         try:
             doc = _RULE_FILE.validate_python(raw)
         except ValidationError as exc:
@@ -259,7 +276,6 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
             continue
         rid = rule_id_for(path, root)
         docs[rid], files[rid] = doc, path
-        problems += _check_dates(rel, doc) + _check_citations(rel, doc)
 
     group_docs = [d for d in docs.values() if isinstance(d, s.PartnerGroups)]
     groups = {name: members for d in group_docs for name, members in d.groups.items()}

@@ -1,0 +1,34 @@
+# Two commands on a fresh machine with Python 3.11 and pip: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Validate the rules, load the bundled real data into the embedded store, and
+# answer the motivating question: US frozen beef during the March 2021 safeguard.
+run: install
+	$(BIN)/tradeguard rules validate
+	$(BIN)/tradeguard ingest --bundled
+	$(BIN)/tradeguard duty --line 0202.30 --origin US --date 2021-03-20 --value 1000000 --quantity 1000
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+
+test: install lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
