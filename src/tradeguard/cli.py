@@ -143,6 +143,158 @@ def _print_duty(result: Any) -> None:
             out.print(f"  [dim]{option.regime}:[/] {escape(text)}", highlight=False)
 
 
+StoreOption = Annotated[Path | None, typer.Option(
+    "--store", help="DuckDB store file (default: $TRADEGUARD_STORE or the user data folder).")]
+
+
+@app.command("ingest")
+def ingest_cmd(
+    path: Annotated[Path | None, typer.Argument(help="File to ingest.")] = None,
+    store: StoreOption = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Reader; default: sniffed.")] = None,
+    bundled: Annotated[bool, typer.Option(
+        "--bundled", help="Ingest the real Japan Customs extract shipped with tradeguard.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Load import data into the store: atomic, idempotent, with provenance."""
+    from rich.progress import Progress
+
+    from tradeguard.data.bundled import bundled_extract_path
+    from tradeguard.data.store import ingest
+
+    if bundled == (path is not None):
+        err.print("[bold red]error:[/] give a PATH or --bundled (one of them). "
+                  "Fix: e.g. `tradeguard ingest --bundled`")
+        raise typer.Exit(code=1)
+    source = bundled_extract_path() if bundled else path
+    # Provenance records when the batch was ingested: the interface reads the clock, the
+    # engine only receives the time.
+    now = dt.datetime.now(dt.UTC)
+    with Progress(console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task("ingest", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total or None)
+
+        try:
+            report = ingest(source, store, format=fmt, dry_run=dry_run, ingested_at=now,
+                            progress=progress)
+        except TradeguardError as exc:
+            _fail(exc)
+    if as_json:
+        _print_json({k: v for k, v in report.__dict__.items()})
+        return
+    out.print(escape(report.summary()), highlight=False)
+
+
+def _monitor(store: Path | None, as_of: str | None) -> Any:
+    from tradeguard.data.store import open_imports
+    from tradeguard.monitor.report import monitor
+
+    try:
+        imports = open_imports(store)
+        if as_of is None:
+            # Default: as of the data's last day, so the answer depends on the data, not the clock.
+            last = imports.period_end.max().to_pyarrow().as_py()
+            if last is None:
+                raise typer.BadParameter("the store is empty; run `tradeguard ingest` first")
+            known = last
+        else:
+            known = _date(as_of, "--as-of")
+        return monitor(imports, as_of=known)
+    except TradeguardError as exc:
+        _fail(exc)
+
+
+@app.command("status")
+def status_cmd(
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Knowledge date (default: the data's last day)")] = None,
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every safeguard's open period: imports against the trigger, crossing, forecast."""
+    report = _monitor(store, as_of)
+    rows = report.status()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("measure", "period", "data to", "imports (t)", "trigger (t)", "share",
+                  "state", "forecast", title=f"Safeguards as of {report.as_of}")
+    for row in rows:
+        state = ("[bold red]triggered[/] " + (row["activation_start"] or "")
+                 if row["triggered"] else "open")
+        trigger = ("-" if row["trigger_t"] is None
+                   else f"{row['trigger_t']:,.0f} [{row['trigger_status']}]")
+        share = "-" if row["share"] is None else f"{row['share']:.1%}"
+        forecast = ("-" if row["forecast_probability"] is None
+                    else f"P={row['forecast_probability']:.0%}, "
+                         f"{row['forecast_projected_t']:,.0f} t")
+        table.add_row(row["measure_id"], row["period"], row["data_through"] or "-",
+                      f"{row['cumulative_t']:,.0f}", escape(trigger), share, state, forecast)
+    out.print(table)
+    for row in rows:
+        for note in row["notes"]:
+            out.print(f"[dim]{row['measure_id']}:[/] {escape(note)}", highlight=False)
+
+
+@app.command("timeline")
+def timeline_cmd(
+    measure_id: Annotated[str, typer.Argument(help="Safeguard rule id, e.g. cptpp.beef_safeguard")],
+    period: Annotated[str, typer.Option("--period", help="Fiscal year, e.g. FY2019")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Chart file to write (.svg); default: <measure>-<period>.svg")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+) -> None:
+    """Cumulative imports against the trigger for one measure and period, with a chart."""
+    from tradeguard.web.charts import timeline_svg
+
+    text = period.upper().removeprefix("FY")
+    if not text.isdigit():
+        err.print(f"[bold red]error:[/] --period `{period}` is not a fiscal year. "
+                  "Fix: write it like FY2019")
+        raise typer.Exit(code=1)
+    report = _monitor(store, as_of)
+    try:
+        data = report.period(measure_id, int(text)).timeline()
+    except TradeguardError as exc:
+        _fail(exc)
+    target = out_file or Path(f"{measure_id}-FY{text}.svg")
+    target.write_text(timeline_svg(data), encoding="utf-8")
+    if as_json:
+        _print_json({**data, "chart": str(target)})
+        return
+    for cond in data["conditions"]:
+        table = Table("date", "cumulative (t)", "trigger (t)",
+                      title=f"{measure_id} FY{text} · {cond['condition_id']}")
+        for p in cond["points"]:
+            table.add_row(p["date"], f"{p['cumulative_t']:,.1f}", f"{p['trigger_t']:,.1f}")
+        out.print(table)
+    out.print(f"chart written to {target}")
+
+
+@app.command("alerts")
+def alerts_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Threshold alerts (80%, 90%, 100% of the trigger): what crossed which, and when."""
+    rows = [a.row() for a in _monitor(store, as_of).alerts()]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("date", "measure", "period", "threshold", "share", title="Alerts")
+    for row in rows:
+        share = "-" if row["share"] is None else f"{row['share']:.1%}"
+        table.add_row(row["date"], row["measure_id"], row["period"],
+                      f"{row['threshold']:.0%}", share)
+    out.print(table)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

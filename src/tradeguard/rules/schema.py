@@ -234,6 +234,23 @@ class PriorImportsIfHigher(Strict):
     cite: str
 
 
+class Article5(Strict):
+    """WTO Agreement on Agriculture Art. 5.4 volume trigger parameters.
+
+    The trigger is the three preceding years' average imports times a base level
+    chosen by market-access opportunity (imports over consumption), plus the change
+    in consumption, floored at 105% of the average; without consumption data, 125%.
+    Rounding is explicit because notifications round the average before multiplying.
+    """
+
+    consumption: list[Dated[float]] = Field(
+        default_factory=list, description="Domestic consumption per year, keyed by year start.")
+    average_decimals: int | None = Field(None, description="Round the 3-year average first.")
+    trigger_decimals: int | None = Field(None, description="Round the trigger.")
+    status: Status
+    cite: str
+
+
 class Trigger(Strict):
     """How the trigger level of one condition is set."""
 
@@ -246,13 +263,14 @@ class Trigger(Strict):
     average_years: int | None = None
     floor: BaseFloor | None = None
     same_as: str | None = Field(None, description="basis same_as: `<rule id>#<condition id>`.")
+    article5: Article5 | None = None
     adjustments: list[PriorImportsIfHigher] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _fields_for_basis(self) -> Trigger:
         needed = {"fixed": ["volumes"], "percent_of_prior_period": ["percent"],
                   "percent_of_average": ["percent", "average_years"],
-                  "same_as": ["same_as"], "wto_article5": []}[self.basis]
+                  "same_as": ["same_as"], "wto_article5": ["article5"]}[self.basis]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise ValueError(f"basis `{self.basis}` needs {', '.join(missing)}")
@@ -323,6 +341,7 @@ class VolumeSafeguard(Strict):
     hits: PartnerScope = Field(description="Whose goods pay the safeguard duty.")
     hits_regimes: list[str] = Field(description="Which duty options the safeguard raises.")
     period: Literal["fiscal_year", "fiscal_quarters_cumulative"]
+    year_start_month: int = Field(4, ge=1, le=12, description="Japan's fiscal year: April.")
     reporting: Literal["month", "ten_day", "day"] = "month"
     conditions: Annotated[list[Condition], Field(min_length=1)]
     safeguard_duty: Annotated[list[DatedDuty], Field(min_length=1)]

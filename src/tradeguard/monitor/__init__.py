@@ -1,0 +1,1 @@
+"""Safeguard monitoring: cumulative imports against triggers, crossings, activations."""

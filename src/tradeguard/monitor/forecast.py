@@ -1,0 +1,124 @@
+"""Forecast for an open period: projected year-end imports and the chance of crossing.
+
+Method (documented in docs/monitor.md): the seasonal pattern is learnt from past
+complete fiscal years of a *reference series* (the same partners and lines, any
+regime).  For each past year y, f_y(k) is the share of the year's imports in by
+the end of month k.  With cumulative C imports by month k*, year y projects the
+year-end total C / f_y(k*).  Draws pick a past year at random (bootstrap) and
+multiply the projection by a log-normal error whose spread is the leave-one-out
+error of the same method on the past years, so the interval is calibrated on
+the data itself.  Years with a month of (almost) no imports are left out (see
+:func:`seasonal_shares`).  A path reaches month k as C + (T - C)(f_y(k) - f_y(k*)) / (1 - f_y(k*)).
+The generator is seeded: the same inputs give the same forecast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tradeguard.monitor.calendar import add_months, fiscal_year_start, month_end
+from tradeguard.monitor.triggers import Series
+
+DEFAULT_DRAWS = 2000
+DEFAULT_SEED = 20261127
+MIN_SIGMA = 0.02
+MIN_MONTH_SHARE = 0.1  # never claim more precision than 2% on a year-end total
+
+
+@dataclass
+class Forecast:
+    projected_t: float            # median projected year-end cumulative (binding condition)
+    low_t: float                  # 10th percentile
+    high_t: float                 # 90th percentile
+    probability: float            # P(every condition crosses by year end)
+    crossing_months: dict[str, float] = field(default_factory=dict)  # "YYYY-MM" → probability
+    years_used: list[int] = field(default_factory=list)
+    sigma: float = 0.0
+
+
+def month_ends(fy: int, start_month: int = 4) -> list[dt.date]:
+    start = fiscal_year_start(fy, start_month)
+    return [month_end(add_months(start, k)) for k in range(12)]
+
+
+def seasonal_shares(series: Series, measure_id: str, condition_id: str, before_fy: int,
+                    data_span: tuple[dt.date, dt.date], start_month: int = 4,
+                    ) -> dict[int, np.ndarray]:
+    """f_y(k) for every past year of the reference series that the data fully covers."""
+    out = {}
+    for fy in series.fiscal_years(measure_id, condition_id, "reference"):
+        months = month_ends(fy, start_month)
+        if (fy >= before_fy or data_span[0] > fiscal_year_start(fy, start_month)
+                or data_span[1] < months[-1]):
+            continue
+        cum = np.array([series.at(measure_id, condition_id, "reference", fy, d) for d in months])
+        # A month with (almost) no imports from the whole scope means the series did not
+        # yet cover that month (e.g. preferential-only data before an agreement existed), not
+        # a real lull: bulk farm imports arrive every month.  Such a year would teach a false
+        # season, so a year needs every month above a tenth of its monthly average.
+        monthly = np.diff(cum, prepend=0.0)
+        if cum[-1] > 0 and np.all(monthly > MIN_MONTH_SHARE * cum[-1] / 12):
+            out[fy] = cum / cum[-1]
+    return out
+
+
+def _loo_sigma(shares: dict[int, np.ndarray], k: int) -> float:
+    """Spread of log(projected / actual) when each past year is projected from the others."""
+    if len(shares) < 3:
+        return 0.15  # too little history to measure it: a wide, honest default
+    errors = []
+    for y, f in shares.items():
+        others = [g[k] for z, g in shares.items() if z != y and g[k] > 0]
+        if f[k] > 0 and others:
+            errors.append(math.log(f[k] / float(np.median(others))))
+    return max(float(np.std(errors)), MIN_SIGMA) if errors else 0.15
+
+
+def forecast(series: Series, measure_id: str, conditions: list[tuple[str, float, float]],
+             fy: int, data_day: dt.date, data_span: tuple[dt.date, dt.date],
+             start_month: int = 4, draws: int = DEFAULT_DRAWS,
+             seed: int = DEFAULT_SEED) -> Forecast | None:
+    """``conditions``: (condition id, cumulative now, year-end trigger) for each condition."""
+    months = month_ends(fy, start_month)
+    if data_day < months[0] or data_day >= months[-1]:
+        return None
+    k = max(i for i, d in enumerate(months) if d <= data_day)
+    shares = {c: seasonal_shares(series, measure_id, c, fy, data_span, start_month)
+              for c, _, _ in conditions}
+    years = sorted(set.intersection(*(set(v) for v in shares.values())))
+    if not years:
+        return None
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(years), size=draws)
+    # Every condition must be exceeded at once, and cumulative imports only grow, so a
+    # draw crosses in the latest of its conditions' first-crossing months (12: never).
+    first_cross = np.zeros(draws, dtype=int)
+    binding: tuple[float, np.ndarray] | None = None
+    for cond_id, cum_now, trigger in conditions:
+        f = np.stack([shares[cond_id][y] for y in years])[picks]          # draws × 12
+        noise = np.exp(rng.normal(0.0, _loo_sigma(shares[cond_id], k), size=draws))
+        fk = np.clip(f[:, k], 1e-9, None)
+        totals = cum_now / fk * noise
+        remaining = np.clip((f - fk[:, None]) / np.clip(1 - fk[:, None], 1e-9, None), 0, 1)
+        paths = cum_now + (totals - cum_now)[:, None] * remaining
+        crossed = paths > trigger
+        month_of = np.where(crossed.any(axis=1), crossed.argmax(axis=1), 12)
+        first_cross = np.maximum(first_cross, month_of)
+        median_share = float(np.median(totals)) / trigger if trigger > 0 else math.inf
+        if binding is None or median_share < binding[0]:
+            binding = (median_share, totals)
+    assert binding is not None
+    crossing_months = {}
+    for m in range(k + 1, 12):
+        p = float(np.mean(first_cross == m))
+        if p > 0:
+            crossing_months[months[m].strftime("%Y-%m")] = round(p, 4)
+    totals = binding[1]
+    return Forecast(projected_t=float(np.median(totals)), low_t=float(np.quantile(totals, 0.1)),
+                    high_t=float(np.quantile(totals, 0.9)),
+                    probability=float(np.mean(first_cross < 12)), crossing_months=crossing_months,
+                    years_used=years, sigma=_loo_sigma(shares[conditions[0][0]], k))

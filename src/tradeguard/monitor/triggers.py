@@ -1,0 +1,237 @@
+"""Trigger levels: fixed paths, % of the prior period, % of an average, Art. 5, same-as.
+
+The counted cumulative series are small once aggregated (one row per series,
+fiscal year and reporting period), so trigger arithmetic works on them in
+plain Python, with every rule value it used recorded for the output.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from tradeguard.errors import PeriodError, problem
+from tradeguard.monitor.calendar import add_months, fiscal_year_end, fiscal_year_start
+from tradeguard.rules import schema as s
+from tradeguard.rules.loader import RuleSet
+from tradeguard.rules.lookup import value_on
+
+#: Weakest first: an output is as sure as the least sure value behind it.
+STATUS_ORDER = ("unconfirmed", "derived", "secondary", "confirmed")
+
+
+def weakest(statuses: list[str]) -> str:
+    return min(statuses, key=STATUS_ORDER.index) if statuses else "confirmed"
+
+
+class Series:
+    """Cumulative counted imports, looked up by (measure, condition, variant, fy) and date."""
+
+    def __init__(self, table: pa.Table):
+        points: dict[tuple, list[tuple[dt.date, float]]] = defaultdict(list)
+        for row in table.to_pylist():
+            key = (row["measure_id"], row["condition_id"], row["variant"], row["fy"])
+            points[key].append((row["period_end"], row["cumulative_t"]))
+        self._ends: dict[tuple, list[dt.date]] = {}
+        self._cums: dict[tuple, list[float]] = {}
+        for key, pts in points.items():
+            pts.sort()
+            self._ends[key] = [p[0] for p in pts]
+            self._cums[key] = [p[1] for p in pts]
+
+    def has(self, measure_id: str, condition_id: str, variant: str, fy: int) -> bool:
+        return (measure_id, condition_id, variant, fy) in self._ends
+
+    def at(self, measure_id: str, condition_id: str, variant: str, fy: int,
+           day: dt.date) -> float:
+        """Cumulative imports of the fiscal year up to and including ``day``."""
+        key = (measure_id, condition_id, variant, fy)
+        ends = self._ends.get(key)
+        if not ends:
+            return 0.0
+        i = bisect.bisect_right(ends, day)
+        return self._cums[key][i - 1] if i else 0.0
+
+    def period_ends(self, measure_id: str, condition_id: str, variant: str,
+                    fy: int) -> list[dt.date]:
+        return list(self._ends.get((measure_id, condition_id, variant, fy), []))
+
+    def last_day(self, measure_id: str, condition_id: str, variant: str) -> dt.date | None:
+        days = [ends[-1] for (m, c, v, _), ends in self._ends.items()
+                if (m, c, v) == (measure_id, condition_id, variant)]
+        return max(days, default=None)
+
+    def fiscal_years(self, measure_id: str, condition_id: str, variant: str) -> list[int]:
+        return sorted(fy for (m, c, v, fy) in self._ends
+                      if (m, c, v) == (measure_id, condition_id, variant))
+
+
+@dataclass
+class TriggerLevel:
+    """A condition's trigger for one fiscal year at one checkpoint, and what it rests on."""
+
+    volume_t: float
+    statuses: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return weakest(self.statuses)
+
+
+def period_start(measure: s.VolumeSafeguard, fy: int) -> dt.date:
+    """First day of a counting year: 1 April, or the measure's start in a partial Year 1."""
+    return max(fiscal_year_start(fy, measure.year_start_month), measure.valid_from)
+
+
+def same_point_last_year(day: dt.date, years: int = 1) -> dt.date:
+    return add_months(day, -12 * years)
+
+
+def article5_trigger(imports_t: list[float], params: s.Article5,
+                     consumption_t: list[float] | None = None,
+                     consumption_change_t: float | None = None) -> tuple[float, list[str]]:
+    """WTO AoA Art. 5.4 volume trigger from three preceding years of imports.
+
+    Base level by market-access opportunity (MAO = average imports / average
+    consumption): 125% at MAO ≤ 10%, 110% at ≤ 30%, else 105%; plus the absolute
+    change in consumption; never below 105% of the average.  Without consumption
+    data the base level is 125%.  Rounding follows ``params``.
+    """
+    notes = []
+    average = sum(imports_t) / len(imports_t)
+    if params.average_decimals is not None:
+        average = round(average, params.average_decimals)
+    if consumption_t:
+        mao = average / (sum(consumption_t) / len(consumption_t))
+        base = 1.25 if mao <= 0.10 else (1.10 if mao <= 0.30 else 1.05)
+        level = max(base * average + (consumption_change_t or 0.0), 1.05 * average)
+        notes.append(f"MAO {mao:.1%} → base {base:.0%}; 3-year average {average:,.1f} t")
+    else:
+        level = 1.25 * average
+        notes.append(f"consumption not taken into account → 125% of {average:,.1f} t")
+    if params.trigger_decimals is not None:
+        level = round(level, params.trigger_decimals)
+    return level, notes
+
+
+class TriggerBook:
+    """Computes trigger levels for every condition, using the counted history."""
+
+    def __init__(self, rules: RuleSet, series: Series, as_of: dt.date,
+                 data_start: dt.date | None):
+        self.rules, self.series, self.as_of = rules, series, as_of
+        self.data_start = data_start
+
+    def covered(self, measure: s.VolumeSafeguard, fy: int) -> bool:
+        """Does the data reach back to the start of fiscal year ``fy``?
+
+        A series with no rows in a year it covers is a real zero; a year the data
+        does not reach is unknown, and no trigger may rest on it.
+        """
+        return (self.data_start is not None
+                and self.data_start <= fiscal_year_start(fy, measure.year_start_month))
+
+    def level(self, measure_id: str, condition: s.Condition, fy: int,
+              checkpoint: dt.date) -> TriggerLevel:
+        measure = self.rules.safeguards[measure_id]
+        trig = condition.trigger
+        start = period_start(measure, fy)
+        where = f"{measure_id}, condition `{condition.id}`, FY{fy}"
+        if trig.basis == "fixed":
+            found = value_on(trig.volumes or [], start, self.as_of)
+            if found is None:
+                raise PeriodError(problem(f"no trigger volume in force on {start}", where=where,
+                                          fix="add the year's volume to the rule file"))
+            level = TriggerLevel(float(found[1].value), [found[1].status])
+        elif trig.basis == "same_as":
+            target_id, _, cond_id = (trig.same_as or "").partition("#")
+            target = self.rules.safeguards[target_id]
+            other = next(c for c in target.conditions if c.id == cond_id)
+            level = self.level(target_id, other, fy, checkpoint)
+            level.notes.append(f"the trigger of {trig.same_as}")
+        elif trig.basis in ("percent_of_prior_period", "percent_of_average"):
+            level = self._percent_level(measure_id, condition, fy, checkpoint, where)
+        else:
+            level = self._article5_level(measure_id, condition, fy, where)
+        return self._adjust(measure_id, condition, fy, level)
+
+    def _percent_level(self, measure_id: str, condition: s.Condition, fy: int,
+                       checkpoint: dt.date, where: str) -> TriggerLevel:
+        measure = self.rules.safeguards[measure_id]
+        trig = condition.trigger
+        found = value_on(trig.percent or [], period_start(measure, fy), self.as_of)
+        if found is None:
+            raise PeriodError(problem("no trigger percentage in force", where=where,
+                                      fix="add the percentage to the rule file"))
+        percent = float(found[1].value)
+        years = 1 if trig.basis == "percent_of_prior_period" else int(trig.average_years or 3)
+        bases = []
+        for back in range(1, years + 1):
+            if not self.covered(measure, fy - back):
+                raise PeriodError(problem(
+                    f"no import data for FY{fy - back}, the reference year", where=where,
+                    fix="ingest the earlier years' import data"))
+            bases.append(self.series.at(measure_id, condition.id, "base", fy - back,
+                                        same_point_last_year(checkpoint, back)))
+        base = sum(bases) / len(bases)
+        level = TriggerLevel(percent / 100 * base, [found[1].status])
+        floor = trig.floor
+        if floor is not None and period_start(measure, fy) >= floor.valid_from:
+            have = [y for y in floor.fiscal_years if self.covered(measure, y)]
+            if len(have) == len(floor.fiscal_years):
+                half = sum(self.series.at(measure_id, condition.id, "base", y,
+                                          same_point_last_year(checkpoint, fy - y))
+                           for y in floor.fiscal_years) / 2
+                if half > base:
+                    level = TriggerLevel(percent / 100 * half, [found[1].status, floor.status])
+                    level.notes.append(f"floor binds: half of FY{'+FY'.join(map(str, floor.fiscal_years))}")
+            else:
+                level.notes.append("floor not checked: no data for FY"
+                                   + "/".join(map(str, floor.fiscal_years)))
+        return level
+
+    def _article5_level(self, measure_id: str, condition: s.Condition, fy: int,
+                        where: str) -> TriggerLevel:
+        measure = self.rules.safeguards[measure_id]
+        params = condition.trigger.article5
+        assert params is not None  # the schema requires it for this basis
+        history = [y for y in range(fy - 3, fy) if self.covered(measure, y)]
+        if len(history) < 3:
+            raise PeriodError(problem("fewer than three preceding years of imports",
+                                      where=where, fix="ingest three earlier years"))
+        annual = [self.series.at(measure_id, condition.id, "base", y,
+                                 fiscal_year_end(y, measure.year_start_month)) for y in history]
+        consumption = []
+        for y in history:
+            found = value_on(params.consumption, fiscal_year_start(y, measure.year_start_month),
+                             self.as_of)
+            if found is not None:
+                consumption.append(float(found[1].value))
+        usable = consumption if len(consumption) == 3 else None
+        change = consumption[-1] - consumption[-2] if usable else None
+        volume, notes = article5_trigger(annual, params, usable, change)
+        level = TriggerLevel(volume, [params.status])
+        level.notes += notes
+        return level
+
+    def _adjust(self, measure_id: str, condition: s.Condition, fy: int,
+                level: TriggerLevel) -> TriggerLevel:
+        measure = self.rules.safeguards[measure_id]
+        start = period_start(measure, fy)
+        for adj in condition.trigger.adjustments:
+            if adj.valid_from <= start <= adj.valid_to:
+                prior_end = fiscal_year_end(fy - 1, measure.year_start_month)
+                if not self.covered(measure, fy - 1):
+                    level.notes.append(f"prior-year clause not checked: no FY{fy - 1} data")
+                    continue
+                prior = self.series.at(measure_id, condition.id, "base", fy - 1, prior_end)
+                if prior > level.volume_t:
+                    level = TriggerLevel(prior, [*level.statuses, adj.status],
+                                         [*level.notes, f"FY{fy - 1} imports {prior:,.0f} t "
+                                          "exceed the year's trigger and replace it"])
+        return level

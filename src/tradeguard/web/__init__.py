@@ -1,0 +1,1 @@
+"""Presentation: SVG charts now; the server-rendered dashboard later."""
