@@ -81,14 +81,22 @@ def _loo_sigma(shares: dict[int, np.ndarray], k: int) -> float:
 def forecast(series: Series, measure_id: str, conditions: list[tuple[str, float, float]],
              fy: int, data_day: dt.date, data_span: tuple[dt.date, dt.date],
              start_month: int = 4, draws: int = DEFAULT_DRAWS,
-             seed: int = DEFAULT_SEED) -> Forecast | None:
-    """``conditions``: (condition id, cumulative now, year-end trigger) for each condition."""
+             seed: int = DEFAULT_SEED, train_years: list[int] | None = None,
+             ) -> Forecast | None:
+    """``conditions``: (condition id, cumulative now, year-end trigger) for each condition.
+
+    The season is learnt from complete years before ``fy``, or from ``train_years``
+    (the back-test passes every other year).
+    """
     months = month_ends(fy, start_month)
     if data_day < months[0] or data_day >= months[-1]:
         return None
     k = max(i for i, d in enumerate(months) if d <= data_day)
-    shares = {c: seasonal_shares(series, measure_id, c, fy, data_span, start_month)
+    before = fy if train_years is None else max(train_years) + 1
+    shares = {c: seasonal_shares(series, measure_id, c, before, data_span, start_month)
               for c, _, _ in conditions}
+    if train_years is not None:
+        shares = {c: {y: f for y, f in v.items() if y in train_years} for c, v in shares.items()}
     years = sorted(set.intersection(*(set(v) for v in shares.values())))
     if not years:
         return None
