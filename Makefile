@@ -14,11 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Validate the rules, load the bundled real data into the embedded store, and
-# answer the motivating question: US frozen beef during the March 2021 safeguard.
+# Validate the rules, load the bundled real data into the embedded store (once: ingest is
+# idempotent), print every safeguard's status as of the data's last month, and answer the
+# motivating duty question: US frozen beef during the March 2021 safeguard.
 run: install
 	$(BIN)/tradeguard rules validate
 	$(BIN)/tradeguard ingest --bundled
+	$(BIN)/tradeguard status
 	$(BIN)/tradeguard duty --line 0202.30 --origin US --date 2021-03-20 --value 1000000 --quantity 1000
 
 lint: install

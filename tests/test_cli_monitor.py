@@ -1,0 +1,80 @@
+"""CLI for the import store and the monitor: ingest, status, timeline, alerts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tradeguard.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("store") / "store.duckdb"
+    first = runner.invoke(app, ["ingest", "--bundled", "--store", str(path)])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("ingested")
+    return path
+
+
+def test_ingest_twice_is_a_no_op(store):
+    again = runner.invoke(app, ["ingest", "--bundled", "--store", str(store), "--json"])
+    assert again.exit_code == 0
+    assert json.loads(again.stdout)["status"] == "already ingested"
+
+
+def test_status_json_fields(store):
+    result = runner.invoke(app, ["status", "--store", str(store), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["measure_id"]: r for r in json.loads(result.stdout)}
+    assert set(rows) == {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
+                         "jaepa.beef_frozen_safeguard", "wto.beef_chilled_emergency",
+                         "wto.beef_frozen_emergency"}
+    row = rows["cptpp.beef_safeguard"]
+    for key in ("measure_id", "period_start", "period_end", "cumulative_t", "trigger_t", "share",
+                "triggered", "crossing_date", "activation_start", "activation_end",
+                "safeguard_rate", "forecast_probability"):
+        assert key in row
+    assert (row["period_start"], row["period_end"]) == ("2019-04-01", "2020-03-31")
+    assert row["cumulative_t"] == pytest.approx(290_148.676)
+    assert row["safeguard_rate"] == "38.5%"
+    assert row["share"] == pytest.approx(290_148.676 / 601_800, abs=1e-6)
+
+
+def test_timeline_writes_a_chart(store, tmp_path):
+    chart = tmp_path / "cptpp.svg"
+    result = runner.invoke(app, ["timeline", "cptpp.beef_safeguard", "--period", "FY2019",
+                                 "--store", str(store), "--out", str(chart), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    points = data["conditions"][0]["points"]
+    assert points[-1]["date"] == "2019-12-31"
+    assert points[-1]["cumulative_t"] == pytest.approx(290_148.676)
+    svg = chart.read_text()
+    assert svg.startswith("<svg") and svg.count("<title>aggregate: imports") == len(points)
+
+
+def test_timeline_for_a_period_that_does_not_exist(store):
+    result = runner.invoke(app, ["timeline", "usjta.beef_safeguard", "--period", "FY2019",
+                                 "--store", str(store)])
+    assert result.exit_code == 1
+    assert "no period FY2019 for usjta.beef_safeguard" in result.stderr
+
+
+def test_alerts_json(store):
+    result = runner.invoke(app, ["alerts", "--store", str(store), "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert {"measure_id": "jaepa.beef_chilled_safeguard", "period": "FY2015",
+            "threshold": 0.9} in [{k: r[k] for k in ("measure_id", "period", "threshold")}
+                                  for r in rows]
+
+
+def test_ingest_needs_a_path_or_bundled():
+    result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 1
+    assert "give a PATH or --bundled" in result.stderr
