@@ -1,0 +1,289 @@
+"""Readers: each turns one file into a pyarrow Table in the canonical schema, or raises.
+
+Every reader either returns the whole file as canonical rows or raises an
+:class:`~tradeguard.data.problems.IngestProblemsError` (an ``IngestError``) listing every bad row
+with its row number, column, value and reason.  Rows a reader leaves out on purpose (Comtrade
+World totals, padding months of the wide workbook ...) are counted in the table's schema metadata
+(:func:`~tradeguard.data.frames.read_notes`), never dropped silently.
+
+=================  ================================================================  ==========
+format             file                                                              reader
+=================  ================================================================  ==========
+jp-epa-tidy        tidy CSV of Japan Customs EPA imports (``jp_epa_imports_ag_...``)   read_jp_epa_tidy
+jp-customs-xlsx    Japan Customs wide workbook ``<year>_EPA.xlsx``                     read_jp_customs_workbook
+parquet            Parquet in the canonical schema                                     read_parquet
+comtrade           UN Comtrade CSV, legacy or current column names                     read_comtrade
+declarations       one row per customs declaration (columns below)                     read_declarations
+=================  ================================================================  ==========
+
+Declaration CSV columns (UTF-8, comma-separated, header required):
+
+==============  ==============================================================================
+date            declaration (import permit) date, ``YYYY-MM-DD``
+tariff_line     9-digit Japanese statistical code, digits only (``020130010``)
+partner         country of origin, ISO 3166 alpha-2 (``AU``)
+quantity        number, not negative
+quantity_unit   ``kg``, ``t`` (converted to kg), ``g`` (converted to kg), ``l``, ``kl`` (to l),
+                ``number``
+value           customs value in ``currency`` (whole yen, not thousands), not negative
+currency        ``JPY`` or ``USD``
+regime          agreement claimed (``jaepa``, ``cptpp``, ``mfn`` ...); blank = unknown
+declaration_id  optional, ignored (declarations are summed per day, line, partner, regime)
+==============  ==============================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+import pyarrow as pa
+
+from tradeguard.data import comtrade, jp_customs, workbook
+from tradeguard.data.frames import ROW, backend, check, collect_problems, notes_metadata, scalar
+from tradeguard.data.problems import IngestProblemsError, file_error
+from tradeguard.data.schema import COLUMNS, conform
+from tradeguard.data.textfile import file_sha256, read_bytes, read_csv_strings
+from tradeguard.data.units import UNIT_CONVERSIONS
+
+READER_VERSION = "tradeguard.data.readers/1"
+FORMATS = ("jp-epa-tidy", "jp-customs-xlsx", "parquet", "comtrade", "declarations")
+FIX_ROWS = "correct the rows listed (or remove them) and ingest the file again"
+
+TIDY_COLUMNS = ("year", "month", "reporter", "flow", "partner_code_jp", "agreement_group_raw",
+                "epa_code", "hs9", "unit1", "unit2", "quantity1", "quantity2",
+                "value_thousand_jpy")
+DECLARATION_COLUMNS = ("date", "tariff_line", "partner", "quantity", "quantity_unit", "value",
+                       "currency", "regime")
+DECLARATION_UNITS = ("KG", "T", "G", "L", "KL", "NUMBER")
+
+
+def read_jp_epa_tidy(path: str | Path) -> pa.Table:
+    """Tidy long CSV of Japan Customs EPA imports (18 columns, see the data README)."""
+    import ibis
+
+    path = Path(path)
+    raw = ibis.memtable(read_csv_strings(path, required=TIDY_COLUMNS, allowed=(
+        "period", "partner_name", "agreement_scope", "hs6", "hs4")))
+    con = backend()
+    found, total = collect_problems(con, [
+        check(raw, raw.reporter.strip() != "JPN", "reporter", "is not JPN (Japan's imports only)"),
+        check(raw, raw.flow.strip() != "import", "flow", "is not import"),
+    ])
+    if total:
+        raise IngestProblemsError(str(path), found, fix=FIX_ROWS, total=total)
+    long = raw.select(
+        ROW, year=raw.year, month=raw.month, partner_code=raw.partner_code_jp,
+        agreement=raw.agreement_group_raw, hs9=raw.hs9, unit1=raw.unit1, unit2=raw.unit2,
+        quantity1=raw.quantity1, quantity2=raw.quantity2, value_kjpy=raw.value_thousand_jpy,
+        q1_col=ibis.literal("quantity1"), q2_col=ibis.literal("quantity2"),
+        v_col=ibis.literal("value_thousand_jpy"),
+    )
+    return _finish_jp_customs(con, long, path, "jp-customs-epa-tidy", {})
+
+
+def read_jp_customs_workbook(path: str | Path, *,
+                             chapters: Collection[str] | None = None) -> pa.Table:
+    """Japan Customs wide EPA workbook (2012-2020 ``Region`` layout or 2021 ``EPA`` layout).
+
+    ``chapters`` (two-digit HS chapters, e.g. ``jp_customs.AGRICULTURAL_CHAPTERS``) keeps only
+    those lines; the rest are counted in the notes as ``outside chapters``.  ``read_any`` and
+    ``ingest`` keep every chapter (the store holds what was published).  Months with zero
+    quantity and value are padding of the wide layout and are dropped (counted as well).
+    """
+    import ibis
+
+    path = Path(path)
+    sheet, layout = workbook.read_sheet(path)
+    con = backend()
+    wide = ibis.memtable(sheet)
+    notes: dict[str, int] = {"layout_epa_codes": int(layout == "epa")}
+    if chapters is not None:
+        inside = wide.hs9.strip().re_replace("^'", "").substr(0, 2).isin(sorted(chapters))
+        notes["skipped: outside chapters"] = scalar(con, wide.filter(~inside).count())
+        wide = wide.filter(inside)
+    found, total = collect_problems(con, workbook.sum_checks(wide))
+    if total:
+        raise IngestProblemsError(str(path), found, fix=FIX_ROWS, total=total)
+    long = workbook.to_long(wide)
+    kept = con.to_pyarrow(long.filter(~workbook.is_empty_month(long)))
+    notes["empty months dropped"] = 12 * scalar(con, wide.count()) - kept.num_rows
+    return _finish_jp_customs(con, ibis.memtable(kept), path, "jp-customs-epa-xlsx", notes,
+                              layout)
+
+
+def _finish_jp_customs(con, long, path: Path, source: str, notes: dict[str, int],
+                       layout: str = "region") -> pa.Table:
+    import ibis
+
+    # Materialised once: the checks and the totals below then compile against a plain table
+    # instead of re-planning the month union and the lookups for every check.
+    resolved = ibis.memtable(con.to_pyarrow(jp_customs.resolve(long, layout)))
+    found, total = collect_problems(con, jp_customs.problems(resolved))
+    if total:
+        raise IngestProblemsError(str(path), jp_customs.explain_partner(found), fix=FIX_ROWS,
+                                  total=total)
+    canonical = jp_customs.to_canonical(resolved, source=source, batch_id=file_sha256(path))
+    table = con.to_pyarrow(canonical)
+    notes["rows with unknown regime"] = table["regime"].null_count
+    return _with_notes(conform(table, str(path)), notes)
+
+
+def read_parquet(path: str | Path) -> pa.Table:
+    """Parquet in the canonical schema; ``batch_id`` is reset to this file's sha256."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    read_bytes(path)  # empty/unreadable files get the same message as the text readers
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise file_error(str(path), "not a readable Parquet file", str(exc),
+                         "the file is truncated or not Parquet; copy or export it again") from exc
+    if table.num_rows == 0:
+        raise file_error(str(path), "the Parquet file has no rows", "nothing to ingest",
+                         "check the export that wrote it")
+    if "batch_id" in table.column_names:
+        table = table.drop_columns(["batch_id"])
+    batch = pa.array([file_sha256(path)] * table.num_rows, pa.string())
+    table = table.append_column("batch_id", batch)
+    return conform(table, str(path))
+
+
+def read_comtrade(path: str | Path, *, flow: str = "import") -> pa.Table:
+    """UN Comtrade CSV (legacy or current API column names), rows of one trade ``flow``."""
+    import ibis
+
+    if flow not in set(comtrade.FLOWS.values()):
+        from tradeguard.errors import InputError, problem
+
+        raise InputError(problem(f"unknown trade flow {flow!r}", where="read_comtrade(flow=...)",
+                                 fix="use import, export, re-import or re-export"))
+    path = Path(path)
+    header = _csv_header(path)
+    which = comtrade.dialect(header)
+    if which is None:
+        raise file_error(str(path), "not a UN Comtrade export", "neither the legacy nor the "
+                         f"current column names are all present; found: {', '.join(header)}",
+                         "legacy needs " + ", ".join(comtrade.required_columns("legacy"))
+                         + "; current needs " + ", ".join(comtrade.required_columns("current")))
+    raw = read_csv_strings(path, required=comtrade.required_columns(which))
+    con = backend()
+    t = comtrade.normalise(ibis.memtable(raw), which)
+    t = t.mutate(skip=comtrade.skip_reason(t, flow))
+    dropped = t.filter(t.skip.notnull())
+    skipped = con.to_pyarrow(dropped.group_by("skip").aggregate(n=dropped.count()))
+    notes = {f"skipped: {s}": n for s, n in zip(skipped["skip"].to_pylist(),
+                                                   skipped["n"].to_pylist(), strict=True)}
+    kept = t.filter(t.skip.isnull()).drop("skip")
+    if scalar(con, kept.count()) == 0:
+        raise file_error(str(path), f"no {flow} rows to ingest",
+                         "skipped " + (", ".join(f"{n} ({s[9:]})" for s, n in notes.items())
+                                       or "nothing"),
+                         "download the flow you need, or pass flow= to read_comtrade")
+    reporter = scalar(con, kept.reporter.mode())
+    resolved = comtrade.resolve(kept)
+    found, total = collect_problems(con, comtrade.problems(resolved, reporter))
+    if total:
+        raise IngestProblemsError(str(path), found, fix=FIX_ROWS, total=total)
+    source = f"un-comtrade:{reporter}:{flow}"
+    table = con.to_pyarrow(comtrade.to_canonical(resolved, source=source,
+                                                 batch_id=file_sha256(path)))
+    return _with_notes(conform(table, str(path)), notes)
+
+
+def read_declarations(path: str | Path) -> pa.Table:
+    """Declaration-level CSV (columns in the module docstring), summed per day x line x partner."""
+    import ibis
+
+    path = Path(path)
+    raw = ibis.memtable(read_csv_strings(path, required=DECLARATION_COLUMNS,
+                                         allowed=("declaration_id",), strict=True))
+    units = {k: UNIT_CONVERSIONS[k] for k in DECLARATION_UNITS}
+    lookup = ibis.memtable(pa.table({"u_code": list(units),
+                                     "u_unit": [u for u, _ in units.values()],
+                                     "u_factor": [f for _, f in units.values()]}))
+    t = raw.left_join(lookup, raw.quantity_unit.strip().upper() == lookup.u_code)
+    date = t.date.strip().try_cast("date")
+    qty = t.quantity.strip().try_cast("float64")
+    con = backend()
+    found, total = collect_problems(con, [
+        check(t, date.isnull() | ~t.date.strip().re_search(r"^\d{4}-\d{2}-\d{2}$"), "date",
+              "is not a date YYYY-MM-DD"),
+        check(t, qty.isnull(), "quantity", "is not a number"),
+        check(t, t.u_unit.isnull(), "quantity_unit",
+              "is not a known unit (kg, t, g, l, kl, number)"),
+    ])
+    if total:
+        raise IngestProblemsError(str(path), found, fix=FIX_ROWS, total=total)
+    regime = t.regime.strip().lower()
+    rows = t.select(
+        ROW, period_start=date, period_end=date, granularity=ibis.literal("day"),
+        tariff_line=t.tariff_line.strip(), partner=t.partner.strip().upper(),
+        quantity=qty * t.u_factor, quantity_unit=t.u_unit, value=t.value.strip(),
+        currency=t.currency.strip().upper(), regime=(regime == "").ifelse(ibis.null("string"),
+                                                                          regime),
+        source=ibis.literal("declarations"), batch_id=ibis.literal(file_sha256(path)),
+    )
+    # validate the declarations row by row first, so problems name the file's rows ...
+    conform(con.to_pyarrow(rows), str(path))
+    typed = rows.mutate(value=rows.value.cast("float64"))
+    keys = [c for c in COLUMNS if c not in ("quantity", "value")]
+    # ... then sum them: a safeguard counts volumes per day, not per declaration
+    summed = typed.group_by(keys).aggregate(quantity=typed.quantity.sum(),
+                                            value=typed.value.sum())
+    table = con.to_pyarrow(summed.order_by(["period_start", "partner", "tariff_line"]))
+    return conform(table.select(list(COLUMNS)), str(path))
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+    import io
+
+    from tradeguard.data.textfile import decode_utf8
+
+    first = decode_utf8(read_bytes(path)[:65536].rsplit(b"\n", 1)[0] or b" ", str(path))
+    return [h.strip() for h in next(csv.reader(io.StringIO(first.partition("\n")[0])), [])]
+
+
+def _with_notes(table: pa.Table, notes: dict[str, int]) -> pa.Table:
+    return table.replace_schema_metadata(notes_metadata(notes))
+
+
+def sniff_format(path: str | Path) -> str:
+    """Choose a format from the extension, then from the CSV header."""
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        return "jp-customs-xlsx"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    data = read_bytes(path)
+    if data[:4] == b"PAR1":
+        return "parquet"
+    if data[:4] == b"PK\x03\x04":
+        return "jp-customs-xlsx"
+    header = _csv_header(path)
+    if "agreement_group_raw" in header and "value_thousand_jpy" in header:
+        return "jp-epa-tidy"
+    if comtrade.dialect(header) is not None:
+        return "comtrade"
+    if "date" in header and "tariff_line" in header:
+        return "declarations"
+    raise file_error(str(path), "cannot tell which format this file is",
+                     f"the header matches no known format; found: {', '.join(header)}",
+                     f"pass format= explicitly, one of: {', '.join(FORMATS)}")
+
+
+def read_any(path: str | Path, format: str | None = None) -> pa.Table:
+    """Read ``path`` with the reader for ``format`` (sniffed when None)."""
+    readers = {"jp-epa-tidy": read_jp_epa_tidy, "jp-customs-xlsx": read_jp_customs_workbook,
+               "parquet": read_parquet, "comtrade": read_comtrade,
+               "declarations": read_declarations}
+    chosen = format or sniff_format(path)
+    if chosen not in readers:
+        from tradeguard.errors import InputError, problem
+
+        raise InputError(problem(f"unknown format {chosen!r}", where=str(path),
+                                 fix=f"use one of: {', '.join(FORMATS)}"))
+    return readers[chosen](path)

@@ -1,0 +1,196 @@
+"""The canonical import-record schema and its validator.
+
+Every reader returns a pyarrow Table with exactly these columns; the store keeps them as they are.
+
+==============  =========  ===================================================================
+column          type       meaning
+==============  =========  ===================================================================
+period_start    date32     first day of the month (monthly data), the declaration date (daily)
+                           or 1 January (annual data, e.g. UN Comtrade)
+period_end      date32     last day of the month / the same date / 31 December
+granularity     string     ``month`` | ``day`` | ``year``
+tariff_line     string     9-digit Japanese statistical code (``020130010``); HS codes of 2, 4
+                           or 6 digits allowed for Comtrade; digits only, 2, 4, 6, 8, 9 or 10
+partner         string     origin, ISO 3166 alpha-2 (``AU``); see ``partners.py``
+quantity        float64    in ``quantity_unit``; never negative, never NaN
+quantity_unit   string     ``kg`` | ``l`` | ``number`` | ``m2`` | ``m3`` (see ``units.py``);
+                           mass is always converted to ``kg``
+value           float64    customs value in ``currency`` (Japan Customs data: CIF, converted
+                           from thousand yen to yen); never negative, never NaN
+currency        string     ``JPY`` | ``USD``
+regime          string     agreement claimed (``jaepa``, ``cptpp`` ... see ``regimes.py``),
+                           ``mfn``, or null when unknown
+source          string     which reader/publisher produced the row (``jp-customs-epa-tidy``)
+batch_id        string     sha256 of the ingested file's bytes (links to the ``batches`` table)
+==============  =========  ===================================================================
+
+All columns except ``regime`` are required (non-null).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from tradeguard.data.frames import ROW, backend, check, collect_problems
+from tradeguard.data.problems import IngestProblemsError, RowProblem
+from tradeguard.data.regimes import REGIMES
+from tradeguard.data.units import CANONICAL_UNITS
+
+CANONICAL_SCHEMA = pa.schema(
+    [
+        pa.field("period_start", pa.date32(), nullable=False),
+        pa.field("period_end", pa.date32(), nullable=False),
+        pa.field("granularity", pa.string(), nullable=False),
+        pa.field("tariff_line", pa.string(), nullable=False),
+        pa.field("partner", pa.string(), nullable=False),
+        pa.field("quantity", pa.float64(), nullable=False),
+        pa.field("quantity_unit", pa.string(), nullable=False),
+        pa.field("value", pa.float64(), nullable=False),
+        pa.field("currency", pa.string(), nullable=False),
+        pa.field("regime", pa.string(), nullable=True),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("batch_id", pa.string(), nullable=False),
+    ]
+)
+COLUMNS: tuple[str, ...] = tuple(CANONICAL_SCHEMA.names)
+GRANULARITIES = frozenset({"month", "day", "year"})
+CURRENCIES = frozenset({"JPY", "USD"})
+TARIFF_LINE_PATTERN = r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{8,10})$"
+_IBIS_TYPES = {"date32[day]": "date", "string": "string", "double": "float64"}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Outcome of :func:`validate_table`: ``problems`` (up to 1000, by row) and their ``total``."""
+
+    rows: int
+    problems: tuple[RowProblem, ...] = field(default_factory=tuple)
+    total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.total == 0
+
+    def raise_if_problems(self, source: str, fix: str) -> None:
+        if not self.ok:
+            raise IngestProblemsError(source, self.problems, fix=fix, total=self.total)
+
+
+def empty_table() -> pa.Table:
+    return CANONICAL_SCHEMA.empty_table()
+
+
+def validate_table(table: pa.Table) -> ValidationReport:
+    """Check a table against the canonical schema; every bad row is reported, nothing raised.
+
+    Columns may arrive with looser types (strings, integers): each value that does not convert
+    is a row problem ("is not a number").  A ``_row`` column, when present, gives the row numbers
+    used in the report (readers put source-file rows there); otherwise rows count from 1.
+    """
+    report, _ = _validate(table)
+    return report
+
+
+def conform(table: pa.Table, source: str) -> pa.Table:
+    """Validate, then return the table cast to :data:`CANONICAL_SCHEMA`; raise on any problem."""
+    report, typed = _validate(table)
+    report.raise_if_problems(source, fix="correct the rows listed (or remove them) and ingest "
+                             "the file again")
+    assert typed is not None
+    return typed
+
+
+def _validate(table: pa.Table) -> tuple[ValidationReport, pa.Table | None]:
+    structural = _column_problems(table)
+    if structural:
+        return ValidationReport(table.num_rows, tuple(structural), len(structural)), None
+    if ROW not in table.column_names:
+        from tradeguard.data.frames import with_row_numbers
+
+        table = with_row_numbers(table, first=1)
+    import ibis
+
+    con = backend()
+    raw = ibis.memtable(table)
+    checks, typed_cols = [], {}
+    for fld in CANONICAL_SCHEMA:
+        col = raw[fld.name]
+        want = _IBIS_TYPES[str(fld.type)]
+        if (col.type().is_string() and want == "string") or str(col.type()) == want:
+            typed_cols[fld.name] = col
+            continue
+        cast = col.try_cast(want)
+        kind = {"date": "date (YYYY-MM-DD)", "float64": "number", "string": "text"}[want]
+        checks.append(check(raw, col.notnull() & cast.isnull(), fld.name, f"is not a {kind}"))
+        typed_cols[fld.name] = cast
+    typed = raw.select(raw[ROW], **typed_cols)
+    checks += _row_checks(typed, raw)
+    problems, total = collect_problems(con, checks)
+    if total:
+        return ValidationReport(table.num_rows, tuple(problems), total), None
+    result = con.to_pyarrow(typed.drop(ROW)).cast(CANONICAL_SCHEMA)
+    return ValidationReport(table.num_rows), result
+
+
+def _column_problems(table: pa.Table) -> list[RowProblem]:
+    names = [n for n in table.column_names if n != ROW]
+    missing = [c for c in COLUMNS if c not in names]
+    extra = [c for c in names if c not in COLUMNS]
+    found = f"found: {', '.join(names) or 'none'}"
+    out = []
+    if missing:
+        out.append(RowProblem(None, None, None,
+                              f"missing column(s) {', '.join(missing)} ({found})"))
+    if extra:
+        out.append(RowProblem(None, None, None,
+                              f"unexpected column(s) {', '.join(extra)}; the canonical schema "
+                              f"has exactly: {', '.join(COLUMNS)}"))
+    return out
+
+
+def _row_checks(t, raw) -> list:
+    import ibis
+
+    from tradeguard.data.partners import known_partners
+
+    required = [c for c in COLUMNS if c != "regime"]
+    # Nulls are judged on the raw column: a value that failed to convert is already reported.
+    out = [check(raw, raw[c].isnull(), c, "is empty (required)", ibis.null("string"))
+           for c in required]
+    out += [check(t, t[c].strip() == "", c, "is empty (required)")
+            for c in ("granularity", "tariff_line", "partner", "quantity_unit", "currency",
+                      "source", "batch_id")]
+    start, end, gran = t.period_start, t.period_end, t.granularity
+    month_end = (start + ibis.interval(months=1) - ibis.interval(days=1)).cast("date")
+    year_end = ibis.date(start.year(), 12, 31)
+    out += [
+        check(t, ~gran.isin(sorted(GRANULARITIES)), "granularity",
+              f"is not one of {', '.join(sorted(GRANULARITIES))}"),
+        check(t, end < start, "period_end", "is before period_start"),
+        check(t, (gran == "month") & ((start.day() != 1) | (end != month_end)), "period_end",
+              "a month must run from the 1st to the last day of one month"),
+        check(t, (gran == "day") & (end != start), "period_end",
+              "a day record must end on its start date"),
+        check(t, (gran == "year") & ((start.month() != 1) | (start.day() != 1)
+                                     | (end != year_end)), "period_end",
+              "a year record must run from 1 January to 31 December"),
+        check(t, ~t.tariff_line.re_search(TARIFF_LINE_PATTERN), "tariff_line",
+              "is not a tariff line (digits only: 2, 4, 6, 8, 9 or 10 of them)"),
+        check(t, ~t.partner.isin(sorted(known_partners())), "partner",
+              "is not an ISO 3166 alpha-2 country code"),
+        check(t, ~t.quantity_unit.isin(sorted(CANONICAL_UNITS)), "quantity_unit",
+              f"is not a known unit ({', '.join(sorted(CANONICAL_UNITS))})"),
+        check(t, ~t.currency.isin(sorted(CURRENCIES)), "currency",
+              f"is not a known currency ({', '.join(sorted(CURRENCIES))})"),
+        check(t, t.regime.notnull() & ~t.regime.isin(sorted(REGIMES)), "regime",
+              "is not a known regime (see tradeguard.data.regimes.REGIMES)"),
+    ]
+    for name in ("quantity", "value"):
+        col = t[name]
+        out += [
+            check(t, col.isnan() | col.isinf(), name, "is not a finite number"),
+            check(t, col < 0, name, "is negative"),
+        ]
+    return out

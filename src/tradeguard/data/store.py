@@ -1,0 +1,322 @@
+"""The embedded import store: one DuckDB file with the tables ``imports`` and ``batches``.
+
+``imports`` holds canonical rows (see ``schema.py``).  ``batches`` holds one row per ingested file:
+
+==============  =========  ============================================================
+column          type       meaning
+==============  =========  ============================================================
+batch_id        VARCHAR    sha256 of the file's bytes (primary key; same bytes = same batch)
+source_path     VARCHAR    path the file was ingested from (as given, resolved)
+format          VARCHAR    reader format (``jp-epa-tidy``, ``jp-customs-xlsx`` ...)
+row_count       BIGINT     rows added to ``imports``
+quantity_kg     DOUBLE     total quantity in kg (rows in other units are in ``totals``)
+value_jpy       DOUBLE     total value of the JPY rows
+value_usd       DOUBLE     total value of the USD rows
+totals          VARCHAR    JSON: quantity per unit and value per currency
+period_min      DATE       earliest period_start
+period_max      DATE       latest period_end
+notes           VARCHAR    JSON: the reader's counts (skipped rows by reason ...)
+ingested_at     TIMESTAMP  UTC time supplied by the caller (the engine never reads a clock)
+reader_version  VARCHAR    ``tradeguard.data.readers/N``
+==============  =========  ============================================================
+
+Guarantees of :func:`ingest`: the file is read and validated completely before the store is
+opened for writing; the rows and the batch record go in one transaction (all or nothing, also if
+the process is killed: DuckDB replays only committed transactions from its write-ahead log); the
+same file content is never ingested twice; a dry run and a failed ingest leave the store file
+byte-for-byte unchanged (it is not even created).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tradeguard.errors import IngestError, InputError, problem
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.expr.types as ir
+    import pyarrow as pa
+
+STORE_ENV = "TRADEGUARD_STORE"
+SCHEMA_VERSION = "1"
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS imports (
+    period_start DATE NOT NULL, period_end DATE NOT NULL, granularity VARCHAR NOT NULL,
+    tariff_line VARCHAR NOT NULL, partner VARCHAR NOT NULL, quantity DOUBLE NOT NULL,
+    quantity_unit VARCHAR NOT NULL, value DOUBLE NOT NULL, currency VARCHAR NOT NULL,
+    regime VARCHAR, source VARCHAR NOT NULL, batch_id VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id VARCHAR PRIMARY KEY, source_path VARCHAR NOT NULL, format VARCHAR NOT NULL,
+    row_count BIGINT NOT NULL, quantity_kg DOUBLE NOT NULL, value_jpy DOUBLE NOT NULL,
+    value_usd DOUBLE NOT NULL, totals VARCHAR NOT NULL, period_min DATE, period_max DATE,
+    notes VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, reader_version VARCHAR NOT NULL);
+INSERT INTO store_meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
+"""
+
+# Test seam: called inside the write transaction, after the rows are inserted and before COMMIT
+# (the crash tests kill the process there).  Never set in production code.
+_before_commit: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What :func:`ingest` did (or, for a dry run, would do)."""
+
+    status: str  # "ingested" | "already ingested" | "dry run"
+    batch_id: str
+    source_path: str
+    format: str
+    rows: int
+    store_path: str
+    quantity_totals: dict[str, float] = field(default_factory=dict)
+    value_totals: dict[str, float] = field(default_factory=dict)
+    period_min: date | None = None
+    period_max: date | None = None
+    notes: dict[str, int] = field(default_factory=dict)
+    ingested_at: datetime | None = None  # UTC, without tzinfo (as stored)
+
+    @property
+    def changed(self) -> bool:
+        return self.status == "ingested"
+
+    def as_dict(self) -> dict:
+        """Plain JSON-ready values (dates and times as ISO strings) for the CLI."""
+        from dataclasses import asdict
+
+        out = asdict(self)
+        for key in ("period_min", "period_max", "ingested_at"):
+            out[key] = None if out[key] is None else out[key].isoformat()
+        return out
+
+    def summary(self) -> str:
+        qty = ", ".join(f"{v:,.0f} {u}" for u, v in sorted(self.quantity_totals.items()))
+        val = ", ".join(f"{v:,.0f} {c}" for c, v in sorted(self.value_totals.items()))
+        span = f"{self.period_min} to {self.period_max}" if self.period_min else "no periods"
+        return (f"{self.status}: {self.source_path} ({self.format}), {self.rows:,} rows, {span}; "
+                f"quantity {qty or '-'}; value {val or '-'}; batch {self.batch_id[:12]}")
+
+
+def default_store_path() -> Path:
+    """``$TRADEGUARD_STORE``, else ``<user data dir>/tradeguard/store.duckdb``."""
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tradeguard")) / "store.duckdb"
+
+
+def ingest(path: str | Path, store_path: str | Path | None = None, *, format: str | None = None,
+           dry_run: bool = False, ingested_at: datetime,
+           progress: Progress | None = None) -> IngestReport:
+    """Read, validate and store one file as one batch (see the module docstring).
+
+    ``store_path`` defaults to :func:`default_store_path`; ``format`` to the sniffed one;
+    ``ingested_at`` (timezone-aware) is recorded as given, converted to UTC; ``progress`` is
+    called as ``progress(stage, done, total)`` with stages ``hash``, ``read`` and ``write``.
+    Raises ``IngestError`` (``IngestProblemsError`` listing rows for bad data), ``InputError``
+    for a bad argument.
+    """
+    from tradeguard.data.readers import READER_VERSION, read_any, sniff_format
+    from tradeguard.data.textfile import file_sha256
+
+    path = Path(path)
+    store = Path(store_path) if store_path is not None else default_store_path()
+    stamp = _utc(ingested_at)
+    tick = progress or (lambda stage, done, total: None)
+    if not path.is_file():
+        raise IngestError(problem("no such file", where=str(path),
+                                  fix="check the path; ingest takes one file at a time"))
+    tick("hash", 0, 1)
+    batch_id = file_sha256(path)
+    previous = _existing_batch(store, batch_id)
+    if previous is not None:
+        return _report_from_batch(previous, store)
+    chosen = format or sniff_format(path)
+    tick("read", 0, 1)
+    table = read_any(path, chosen)
+    if table.num_rows and table["batch_id"][0].as_py() != batch_id:
+        raise IngestError(problem("the file changed while it was being read", where=str(path),
+                                  fix="wait until the file is complete, then ingest again"))
+    report = _report(table, "dry run" if dry_run else "ingested", batch_id, path, chosen, store,
+                     stamp)
+    if dry_run:
+        return report
+    tick("write", 0, table.num_rows)
+    stored = _write_batch(store, table, report, READER_VERSION)
+    tick("write", table.num_rows, table.num_rows)
+    return report if stored else _report_from_batch(_existing_batch(store, batch_id), store)
+
+
+def open_imports(store_path: str | Path | None = None) -> ir.Table:
+    """The ``imports`` table as an Ibis table (read-only connection) for the monitor.
+
+    DuckDB allows one writing process, and within one process no writer next to a read-only
+    connection: disconnect (``table.get_backend().disconnect()``) before ingesting from the
+    same process.
+    """
+    return _open_read_only(store_path).table("imports")
+
+
+def open_batches(store_path: str | Path | None = None) -> ir.Table:
+    """The ``batches`` table as an Ibis table (read-only connection)."""
+    return _open_read_only(store_path).table("batches")
+
+
+def _open_read_only(store_path: str | Path | None):
+    import ibis
+
+    store = Path(store_path) if store_path is not None else default_store_path()
+    if not store.is_file():
+        raise IngestError(problem("the store does not exist yet", where=str(store),
+                                  fix="ingest a file first (tradeguard.data.store.ingest)"))
+    con = ibis.duckdb.connect(str(store), read_only=True)
+    # (not con.list_tables(): Ibis 12 calls fetch_arrow_table, which DuckDB 2 removed)
+    names = {r[0] for r in con.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "imports" not in names:  # created, but the first ingest never committed
+        con.disconnect()
+        raise IngestError(problem("the store holds no imports yet", where=str(store),
+                                  fix="ingest a file first (tradeguard.data.store.ingest)"))
+    return con
+
+
+def _utc(stamp: datetime) -> datetime:
+    if not isinstance(stamp, datetime) or stamp.tzinfo is None:
+        raise InputError(problem("ingested_at must be a timezone-aware datetime",
+                                 where="ingest(ingested_at=...)",
+                                 why=f"got {stamp!r}; a naive time is ambiguous",
+                                 fix="pass datetime.now(UTC) or another aware datetime"))
+    return stamp.astimezone(UTC).replace(tzinfo=None)
+
+
+def _connect(store: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    try:
+        return duckdb.connect(str(store), read_only=read_only)
+    except duckdb.Error as exc:
+        raise IngestError(problem("cannot open the store", where=str(store), why=str(exc),
+                                  fix="close other programs using it (DuckDB allows one writer), "
+                                      "or choose another store path")) from exc
+
+
+def _existing_batch(store: Path, batch_id: str) -> dict | None:
+    """The batch row if this content is already stored (store opened read-only, not modified)."""
+    if not store.is_file():
+        return None
+    con = _connect(store, read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "batches" not in tables:
+            return None
+        cur = con.execute("SELECT * FROM batches WHERE batch_id = ?", [batch_id])
+        row = cur.fetchone()
+        return None if row is None else dict(zip([d[0] for d in cur.description], row,
+                                                 strict=True))
+    finally:
+        con.close()
+
+
+def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: str) -> bool:
+    """Insert rows and batch record in one transaction; False if another writer stored it first."""
+    import duckdb
+
+    store.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(store, read_only=False)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(_DDL)
+        _check_schema_version(con, store)
+        if con.execute("SELECT 1 FROM batches WHERE batch_id = ?",
+                       [report.batch_id]).fetchone():
+            con.execute("ROLLBACK")
+            return False
+        con.register("incoming", table)
+        con.execute("INSERT INTO imports SELECT * FROM incoming")
+        con.unregister("incoming")
+        con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            report.batch_id, report.source_path, report.format, report.rows,
+            report.quantity_totals.get("kg", 0.0), report.value_totals.get("JPY", 0.0),
+            report.value_totals.get("USD", 0.0),
+            json.dumps({"quantity": report.quantity_totals, "value": report.value_totals},
+                       sort_keys=True),
+            report.period_min, report.period_max, json.dumps(report.notes, sort_keys=True),
+            report.ingested_at, version,
+        ])
+        if _before_commit is not None:
+            _before_commit()
+        con.execute("COMMIT")
+    except Exception as exc:
+        _rollback(con)
+        if isinstance(exc, IngestError):
+            raise
+        raise IngestError(problem("writing to the store failed; nothing was stored",
+                                  where=str(store), why=f"{type(exc).__name__}: {exc}",
+                                  fix="check free disk space and permissions, then retry")) from exc
+    else:
+        # Committed (durable in the write-ahead log).  Folding the log into the file is only
+        # tidiness: if it fails, DuckDB replays the log on the next open.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("CHECKPOINT")
+        return True
+    finally:
+        con.close()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    import duckdb
+
+    # no transaction may be open (it failed before BEGIN or was already rolled back)
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _check_schema_version(con: duckdb.DuckDBPyConnection, store: Path) -> None:
+    found = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    if found is None or found[0] != SCHEMA_VERSION:
+        raise IngestError(problem(f"store schema version {found and found[0]!r} is not "
+                                  f"{SCHEMA_VERSION!r}", where=str(store),
+                                  fix="use a store made by this version of tradeguard"))
+
+
+def _report(table: pa.Table, status: str, batch_id: str, path: Path, fmt: str, store: Path,
+            stamp: datetime) -> IngestReport:
+    import pyarrow.compute as pc
+
+    from tradeguard.data.frames import read_notes
+
+    qty = table.group_by("quantity_unit").aggregate([("quantity", "sum")])
+    val = table.group_by("currency").aggregate([("value", "sum")])
+    return IngestReport(
+        status=status, batch_id=batch_id, source_path=str(path.resolve()), format=fmt,
+        rows=table.num_rows, store_path=str(store),
+        quantity_totals=dict(zip(qty["quantity_unit"].to_pylist(),
+                                 qty["quantity_sum"].to_pylist(), strict=True)),
+        value_totals=dict(zip(val["currency"].to_pylist(), val["value_sum"].to_pylist(),
+                              strict=True)),
+        period_min=pc.min(table["period_start"]).as_py() if table.num_rows else None,
+        period_max=pc.max(table["period_end"]).as_py() if table.num_rows else None,
+        notes=read_notes(table), ingested_at=stamp,
+    )
+
+
+def _report_from_batch(batch: dict, store: Path) -> IngestReport:
+    totals = json.loads(batch["totals"])
+    return IngestReport(
+        status="already ingested", batch_id=batch["batch_id"], source_path=batch["source_path"],
+        format=batch["format"], rows=batch["row_count"], store_path=str(store),
+        quantity_totals=totals["quantity"], value_totals=totals["value"],
+        period_min=batch["period_min"], period_max=batch["period_max"],
+        notes=json.loads(batch["notes"]), ingested_at=batch["ingested_at"],
+    )
