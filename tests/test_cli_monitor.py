@@ -78,3 +78,15 @@ def test_ingest_needs_a_path_or_bundled():
     result = runner.invoke(app, ["ingest"])
     assert result.exit_code == 1
     assert "give a PATH or --bundled" in result.stderr
+
+
+def test_alerts_with_custom_thresholds(store):
+    result = runner.invoke(app, ["alerts", "--store", str(store), "--thresholds", "0.95",
+                                 "--json"])
+    rows = json.loads(result.stdout)
+    assert {r["threshold"] for r in rows} == {0.95}
+    # JAEPA chilled FY2015 peaked at 95.6% of its trigger: it is listed at 95%.
+    assert any(r["measure_id"] == "jaepa.beef_chilled_safeguard" and r["period"] == "FY2015"
+               for r in rows)
+    bad = runner.invoke(app, ["alerts", "--store", str(store), "--thresholds", "high"])
+    assert bad.exit_code == 1 and "is not a list of numbers" in bad.stderr

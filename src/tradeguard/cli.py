@@ -188,7 +188,8 @@ def ingest_cmd(
     out.print(escape(report.summary()), highlight=False)
 
 
-def _monitor(store: Path | None, as_of: str | None) -> Any:
+def _monitor(store: Path | None, as_of: str | None,
+             thresholds: tuple[float, ...] | None = None) -> Any:
     from tradeguard.data.store import open_imports
     from tradeguard.monitor.report import monitor
 
@@ -202,7 +203,9 @@ def _monitor(store: Path | None, as_of: str | None) -> Any:
             known = last
         else:
             known = _date(as_of, "--as-of")
-        return monitor(imports, as_of=known)
+        if thresholds is None:
+            return monitor(imports, as_of=known)
+        return monitor(imports, as_of=known, thresholds=thresholds)
     except TradeguardError as exc:
         _fail(exc)
 
@@ -279,11 +282,19 @@ def timeline_cmd(
 @app.command("alerts")
 def alerts_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
+    thresholds: Annotated[str, typer.Option(
+        "--thresholds", help="Shares of the trigger, comma-separated")] = "0.8,0.9,1.0",
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Threshold alerts (80%, 90%, 100% of the trigger): what crossed which, and when."""
-    rows = [a.row() for a in _monitor(store, as_of).alerts()]
+    """Threshold alerts (default 80%, 90%, 100% of the trigger): what crossed which, and when."""
+    try:
+        levels = tuple(sorted(float(t) for t in thresholds.split(",") if t.strip()))
+    except ValueError:
+        err.print(f"[bold red]error:[/] --thresholds `{escape(thresholds)}` is not a list of "
+                  "numbers. Fix: write e.g. 0.75,0.9,1")
+        raise typer.Exit(code=1) from None
+    rows = [a.row() for a in _monitor(store, as_of, levels).alerts()]
     if as_json:
         _print_json(rows)
         return

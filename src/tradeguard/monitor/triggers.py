@@ -143,11 +143,7 @@ class TriggerBook:
         start = period_start(measure, fy)
         where = f"{measure_id}, condition `{condition.id}`, FY{fy}"
         if trig.basis == "fixed":
-            found = value_on(trig.volumes or [], start, self.as_of)
-            if found is None:
-                raise PeriodError(problem(f"no trigger volume in force on {start}", where=where,
-                                          fix="add the year's volume to the rule file"))
-            level = TriggerLevel(float(found[1].value), [found[1].status])
+            level = self._fixed_level(measure, trig, fy, start, where)
         elif trig.basis == "same_as":
             target_id, _, cond_id = (trig.same_as or "").partition("#")
             target = self.rules.safeguards[target_id]
@@ -159,6 +155,38 @@ class TriggerBook:
         else:
             level = self._article5_level(measure_id, condition, fy, where)
         return self._adjust(measure_id, condition, fy, level)
+
+    def _fixed_level(self, measure: s.VolumeSafeguard, trig: s.Trigger, fy: int,
+                     start: dt.date, where: str) -> TriggerLevel:
+        volumes = trig.volumes or []
+        found = value_on(volumes, start, self.as_of)
+        partial = start > fiscal_year_start(fy, measure.year_start_month)
+        explicit = found is not None and found[1].valid_from >= start
+        if partial and not explicit and measure.proration and measure.proration.method != "none":
+            # A partial first year without its own figure: prorate the year's annual figure
+            # (or, before the first value, the first full year's) by the rule's method.
+            annual = found or next(((i, v) for i, v in enumerate(volumes)
+                                    if v.valid_from > start and v.value is not None), None)
+            if annual is not None:
+                return self._prorated(measure, annual[1], fy, start)
+        if found is None:
+            raise PeriodError(problem(f"no trigger volume in force on {start}", where=where,
+                                      fix="add the year's volume to the rule file"))
+        return TriggerLevel(float(found[1].value), [found[1].status])
+
+    def _prorated(self, measure: s.VolumeSafeguard, annual: s.Dated, fy: int,
+                  start: dt.date) -> TriggerLevel:
+        rule = measure.proration
+        assert rule is not None
+        year_start = fiscal_year_start(fy, measure.year_start_month)
+        year_end = fiscal_year_end(fy, measure.year_start_month)
+        if rule.method == "fixed_fraction":
+            fraction, how = float(rule.fraction or 1.0), f"× {rule.fraction}"
+        else:
+            days, total = (year_end - start).days + 1, (year_end - year_start).days + 1
+            fraction, how = days / total, f"× {days}/{total} days"
+        return TriggerLevel(float(annual.value) * fraction, [annual.status, rule.status],
+                            [f"partial year: {float(annual.value):,.0f} t {how}"])
 
     def _percent_level(self, measure_id: str, condition: s.Condition, fy: int,
                        checkpoint: dt.date, where: str) -> TriggerLevel:
