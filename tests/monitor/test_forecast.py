@@ -9,11 +9,11 @@ import pytest
 
 from tradeguard.data.bundled import bundled_extract_path
 from tradeguard.data.readers import read_any
-from tradeguard.engine.duty import _shipped_rules
 from tradeguard.monitor.backtest import calibration
 from tradeguard.monitor.counting import cumulative, specs_for
 from tradeguard.monitor.forecast import forecast
 from tradeguard.monitor.triggers import Series
+from tradeguard.rules.loader import shipped_rules
 
 SPAN = (dt.date(2012, 1, 1), dt.date(2019, 12, 31))
 MEASURE = "jaepa.beef_chilled_safeguard"
@@ -21,7 +21,7 @@ MEASURE = "jaepa.beef_chilled_safeguard"
 
 @pytest.fixture(scope="module")
 def series():
-    rules = _shipped_rules()
+    rules = shipped_rules()
     table = ibis.memtable(read_any(bundled_extract_path()))
     return Series(cumulative(table, specs_for(rules, MEASURE), rules, SPAN[1]).to_pyarrow())
 

@@ -21,11 +21,11 @@ import pyarrow as pa
 from ibis import _
 
 from tradeguard.engine import expressions as ex
-from tradeguard.engine.duty import MFN, TIE_DECIMALS, _shipped_rules, official_activations
+from tradeguard.engine.duty import MFN, TIE_DECIMALS, official_activations
 from tradeguard.engine.segments import Catalogue, elementary_rows, regime_pieces
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
 from tradeguard.rules import schema as s
-from tradeguard.rules.loader import RuleSet
+from tradeguard.rules.loader import RuleSet, shipped_rules
 from tradeguard.rules.lookup import normalise_line
 
 REQUIRED = ("tariff_line", "origin", "date", "customs_value", "quantity")
@@ -45,8 +45,8 @@ def _as_table(declarations: Any, backend: Any) -> ibis.Table:
         raise InputError(problem(f"the declarations lack column(s) {', '.join(missing)}",
                                  why=f"the batch engine needs {', '.join(REQUIRED)}",
                                  fix="rename or add the columns"))
-    return backend.create_table(f"_tg_declarations_{id(declarations)}", declarations,
-                                temp=True, overwrite=True)
+    # A memtable registers the Arrow data with the backend without copying it.
+    return ibis.memtable(declarations)
 
 
 def _check_keys(keys: pa.Table, rules: RuleSet) -> None:
@@ -69,9 +69,15 @@ def _check_keys(keys: pa.Table, rules: RuleSet) -> None:
 
 
 def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
-              as_of: dt.date) -> tuple[list[dict], list[str], Catalogue]:
+              as_of: dt.date) -> tuple[pa.Table, list[str], dict[str, list[ex.DutyExpression]]]:
+    """Segment rows with each regime's duty as parameters.
+
+    Per regime: ``<r>_on`` (the option exists), ``<r>_av`` (percent) and ``<r>_sp`` /
+    ``<r>_per`` (JPY per ``per`` kg) for duties of the form ``x% + y``; ``<r>_cx``, an
+    index into that regime's own list of other expressions (MIN/MAX, gate price); and
+    ``<r>_sg`` (a safeguard duty).
+    """
     catalogue = Catalogue()
-    rows: list[dict] = []
     per_key = []
     for key in keys.to_pylist():  # one iteration per distinct (line, partner), not per row
         pieces = regime_pieces(rules, ledger, key["tariff_line"], key["origin"], as_of)
@@ -88,22 +94,43 @@ def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
                 fix="drop declarations dated before the rules start"))
         per_key.append((key, pieces))
     regimes = sorted({r for _, pieces in per_key for r in pieces}, key=lambda r: (r == MFN, r))
+    complex_exprs: dict[str, list[ex.DutyExpression]] = {r: [] for r in regimes}
+    rows: list[dict] = []
     for key, pieces in per_key:
         for row in elementary_rows(pieces, key["lo"], key["hi"], catalogue):
             full = {"tariff_line": key["tariff_line"], "origin": key["origin"],
                     "start": row["start"], "end": row["end"], "fy": row["fy"]}
             for regime in regimes:
-                full[f"{regime}_expr"] = row.get(f"{regime}_expr")
-                full[f"{regime}_sg"] = row.get(f"{regime}_sg", False)
+                expr_id = row.get(f"{regime}_expr")
+                expr = None if expr_id is None else catalogue.exprs[expr_id]
+                linear = None if expr is None else ex.linear_parts(expr)
+                cx = None
+                if expr is not None and linear is None:
+                    if expr not in complex_exprs[regime]:
+                        complex_exprs[regime].append(expr)
+                    cx = complex_exprs[regime].index(expr)
+                av, sp, per = linear or (0.0, 0.0, 1)
+                full.update({f"{regime}_on": expr is not None, f"{regime}_av": av,
+                             f"{regime}_sp": sp, f"{regime}_per": float(per),
+                             f"{regime}_cx": cx, f"{regime}_sg": row.get(f"{regime}_sg", False)})
             rows.append(full)
-    return rows, regimes, catalogue
+    schema = [("tariff_line", pa.string()), ("origin", pa.string()), ("start", pa.date32()),
+              ("end", pa.date32()), ("fy", pa.int64())]
+    for r in regimes:
+        schema += [(f"{r}_on", pa.bool_()), (f"{r}_av", pa.float64()), (f"{r}_sp", pa.float64()),
+                   (f"{r}_per", pa.float64()), (f"{r}_cx", pa.int64()), (f"{r}_sg", pa.bool_())]
+    return pa.Table.from_pylist(rows, schema=pa.schema(schema)), regimes, complex_exprs
 
 
-def _duty_column(expr_id: ibis.Value, catalogue: Catalogue, value: ibis.Value,
-                 quantity: ibis.Value) -> ibis.Value:
-    branches = [(expr_id == i, ex.to_ibis(e, value, quantity))
-                for i, e in enumerate(catalogue.exprs)]
-    return ibis.cases(*branches, else_=ibis.null("float64")) if branches else ibis.null("float64")
+def _duty_column(t: ibis.Table, regime: str, complex_exprs: list[ex.DutyExpression],
+                 value: ibis.Value, quantity: ibis.Value) -> ibis.Value:
+    """One regime's duty: plain arithmetic for ``x% + y``, a short CASE for the rest."""
+    linear = value * t[f"{regime}_av"] / 100.0 + quantity / t[f"{regime}_per"] * t[f"{regime}_sp"]
+    if complex_exprs:
+        other = ibis.cases(*[(t[f"{regime}_cx"] == i, ex.to_ibis(e, value, quantity))
+                             for i, e in enumerate(complex_exprs)], else_=ibis.null("float64"))
+        linear = ibis.ifelse(t[f"{regime}_cx"].isnull(), linear, other)
+    return ibis.ifelse(t[f"{regime}_on"], linear, ibis.null("float64")).cast("float64")
 
 
 def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = None, *,
@@ -116,7 +143,7 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     frame with ``output="polars"``, or the lazy Ibis expression with
     ``output="ibis"``.  Ties go to the preference, as in :func:`tradeguard.duty`.
     """
-    rules = rules or _shipped_rules()
+    rules = rules or shipped_rules()
     ledger = official_activations(rules) if activations is None else list(activations)
     if backend is None:
         backend = (declarations._find_backend() if isinstance(declarations, ibis.Table)
@@ -125,14 +152,8 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     keys = (decl.group_by(["tariff_line", "origin"])
             .aggregate(lo=_.date.min(), hi=_.date.max()).to_pyarrow())
     _check_keys(keys, rules)
-    rows, regimes, catalogue = _segments(keys, rules, ledger, as_of)
-
-    schema = {"tariff_line": "string", "origin": "string", "start": "date", "end": "date",
-              "fy": "int64", **{f"{r}_expr": "int64" for r in regimes},
-              **{f"{r}_sg": "boolean" for r in regimes}}
-    seg = backend.create_table(f"_tg_segments_{id(rows)}",
-                               pa.Table.from_pylist(rows, schema=ibis.schema(schema).to_pyarrow()),
-                               temp=True, overwrite=True)
+    segments, regimes, complex_exprs = _segments(keys, rules, ledger, as_of)
+    seg = ibis.memtable(segments)
 
     fy = decl.date.year() - ibis.ifelse(decl.date.month() < 4, 1, 0)
     joined = decl.mutate(_fy=fy).join(
@@ -140,22 +161,25 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
               _.date >= seg.start, _.date < seg.end])
     value = joined.customs_value.cast("float64")
     quantity = joined.quantity.cast("float64")
-
-    duties = {r: _duty_column(joined[f"{r}_expr"], catalogue, value, quantity) for r in regimes}
+    # Each duty is computed once, in its own projection, then compared.
+    priced = joined.mutate(**{f"duty_{r}": _duty_column(joined, r, complex_exprs[r], value,
+                                                        quantity) for r in regimes})
     # Integer choice key: duty rounded to TIE_DECIMALS, then the tie-break order
     # (preferences by name, MFN last), exactly as duty.choice_key orders options.
-    keys_by_regime = {
-        r: (duties[r] * 10**TIE_DECIMALS).round().cast("int64") * _PRECEDENCE_SLOTS + i
-        for i, r in enumerate(regimes)}
-    best = ibis.least(*keys_by_regime.values()) if len(regimes) > 1 else keys_by_regime[regimes[0]]
-    chosen_regime = ibis.cases(*[(keys_by_regime[r] == best, r) for r in regimes])
-    result = joined.select(
-        *[joined[c].name(c) for c in decl.columns],
-        chosen_regime=chosen_regime,
-        duty_amount=ibis.cases(*[(keys_by_regime[r] == best, duties[r]) for r in regimes]),
-        safeguard=ibis.cases(*[(keys_by_regime[r] == best, joined[f"{r}_sg"]) for r in regimes],
+    keyed = priced.mutate(**{
+        f"_key_{r}": (priced[f"duty_{r}"] * 10**TIE_DECIMALS).round().cast("int64")
+        * _PRECEDENCE_SLOTS + i for i, r in enumerate(regimes)})
+    keys_by_regime = {r: keyed[f"_key_{r}"] for r in regimes}
+    best = (ibis.least(*keys_by_regime.values()) if len(regimes) > 1
+            else keys_by_regime[regimes[0]])
+    result = keyed.select(
+        *[keyed[c].name(c) for c in decl.columns],
+        chosen_regime=ibis.cases(*[(keys_by_regime[r] == best, r) for r in regimes]),
+        duty_amount=ibis.cases(*[(keys_by_regime[r] == best, keyed[f"duty_{r}"])
+                                 for r in regimes]),
+        safeguard=ibis.cases(*[(keys_by_regime[r] == best, keyed[f"{r}_sg"]) for r in regimes],
                              else_=False),
-        **{f"duty_{r}": duties[r] for r in regimes},
+        **{f"duty_{r}": keyed[f"duty_{r}"] for r in regimes},
     )
     if output == "ibis":
         return result

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tradeguard.engine import expressions as ex
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
 from tradeguard.rules import schema as s
-from tradeguard.rules.loader import RuleSet, load_rules
+from tradeguard.rules.loader import RuleSet, shipped_rules
 from tradeguard.rules.lookup import covers, normalise_line, value_on
 from tradeguard.rules.scope import covered_on
 
@@ -71,14 +70,9 @@ class DutyResult(BaseModel):
     reason: str
 
 
-@lru_cache(maxsize=1)
-def _shipped_rules() -> RuleSet:
-    return load_rules()
-
-
 def official_activations(rules: RuleSet | None = None) -> list[s.Activation]:
     """The announced historical safeguard activations shipped with the rules."""
-    return list((rules or _shipped_rules()).activations)
+    return list((rules or shipped_rules()).activations)
 
 
 def _source_text(doc: Any, cite: str) -> str:
@@ -198,7 +192,7 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     it are ignored.  Amounts are in ``currency`` (the customs value's currency)
     and quantities in ``quantity_unit``.
     """
-    rules = rules or _shipped_rules()
+    rules = rules or shipped_rules()
     line, code = _check_inputs(tariff_line, origin, date, customs_value, quantity)
     ledger = official_activations(rules) if activations is None else list(activations)
 

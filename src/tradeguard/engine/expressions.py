@@ -353,6 +353,28 @@ def _simple_sum(expr: CompoundDuty | GatePriceDuty) -> list[Component] | None:
     return components
 
 
+def linear_parts(expr: CompoundDuty | GatePriceDuty) -> tuple[float, float, int] | None:
+    """``(percent, amount, kg_per_unit)`` when the duty is ``value × percent/100 +
+    (kg / kg_per_unit) × amount`` in JPY (an ``x%``, ``y JPY/<mass unit>`` or ``x% + y``
+    expression); else None.  The batch engine evaluates these as plain column arithmetic.
+    """
+    components = _simple_sum(expr)
+    if components is None:
+        return None
+    percent, amount, per = 0.0, 0.0, 1
+    for c in components:
+        if c.kind == "ad_valorem":
+            percent = float(c.percent or 0.0)
+            continue
+        if c.currency != "JPY" or unit_dimension(c.unit or "") != "mass":
+            return None
+        ratio = quantity_ratio("kg", c.unit or "")
+        if ratio.numerator != 1:
+            return None
+        amount, per = float(c.amount or 0.0), ratio.denominator
+    return percent, amount, per
+
+
 def ad_valorem_percent(expr: CompoundDuty | GatePriceDuty) -> float | None:
     """The ad valorem percent of an ``x%`` or ``x% + y`` expression, else None.
 

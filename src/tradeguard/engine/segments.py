@@ -127,7 +127,7 @@ def fiscal_year(day: dt.date, start_month: int = 4) -> int:
     return day.year - (1 if day.month < start_month else 0)
 
 
-def _fiscal_cuts(start: dt.date, end: dt.date) -> list[Interval]:
+def fiscal_cuts(start: dt.date, end: dt.date) -> list[Interval]:
     """Split [start, end) at each 1 April."""
     out = []
     while start < end:
@@ -152,7 +152,7 @@ def elementary_rows(pieces: dict[str, list[Piece]], lo: dt.date, hi: dt.date,
     bounds = sorted(cuts)
     rows = []
     for a, b in itertools.pairwise(bounds):
-        for start, end in _fiscal_cuts(a, b):
+        for start, end in fiscal_cuts(a, b):
             row: dict = {"start": start, "end": end, "fy": fiscal_year(start)}
             for regime, plist in pieces.items():
                 hit = next((p for p in plist if p.start <= start < p.end), None)

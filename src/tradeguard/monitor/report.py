@@ -294,9 +294,9 @@ def monitor(imports: Any = None, *, as_of: dt.date, store: Any = None,
     import schema; without it the embedded store at ``store`` (or the default store)
     is read.  ``measures`` limits the run to some rule ids.
     """
-    from tradeguard.engine.duty import _shipped_rules
+    from tradeguard.rules.loader import shipped_rules
 
-    rules = rules or _shipped_rules()
+    rules = rules or shipped_rules()
     table = _imports_table(imports, store)
     ids = sorted(measures or rules.safeguards)
     specs = [spec for mid in ids for spec in specs_for(rules, mid)]

@@ -12,6 +12,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ _FIXES = {
     "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
-    "union_tag_invalid": "set `kind` to agreement, partner_groups, tariff, volume_safeguard or activations",
+    "union_tag_invalid": "set `kind` to agreement, partner_groups, tariff, volume_safeguard, "
+                         "tariff_quota or activations",
 }
 
 
@@ -47,6 +49,7 @@ class RuleSet:
     groups: dict[str, list[s.Membership]]
     tariffs: dict[str, s.Tariff]
     safeguards: dict[str, s.VolumeSafeguard]
+    quotas: dict[str, s.TariffQuota]
     activations: tuple[s.Activation, ...]
     files: dict[str, Path] = field(repr=False)
     documents: dict[str, BaseModel] = field(repr=False)
@@ -85,7 +88,7 @@ def _pydantic_problems(rel: str, exc: ValidationError) -> list[str]:
         loc = err["loc"]
         # The first element of a discriminated union's path is the `kind` tag itself.
         if loc and loc[0] in {"agreement", "partner_groups", "tariff", "volume_safeguard",
-                              "activations"}:
+                              "tariff_quota", "activations"}:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         out.append(problem(msg, where=f"{rel}, key `{_key_path(loc)}`",
@@ -206,7 +209,8 @@ def _check_references(ruleset_docs: dict[str, BaseModel], files: dict[str, Path]
     regimes = {d.regime for d in ruleset_docs.values() if isinstance(d, s.Tariff)}
     for rid, doc in ruleset_docs.items():
         rel = str(files[rid].relative_to(root.parent))
-        if isinstance(doc, s.Tariff | s.VolumeSafeguard) and doc.agreement not in agreements:
+        if (isinstance(doc, s.Tariff | s.VolumeSafeguard | s.TariffQuota)
+                and doc.agreement not in agreements):
             out.append(problem(f"agreement `{doc.agreement}` is not defined",
                                where=f"{rel}, key `agreement`",
                                fix=f"add {doc.agreement}/agreement.yaml or use one of: "
@@ -250,6 +254,12 @@ def _parse(path: Path, rel: str) -> tuple[Any, list[str]]:
                               fix="check indentation and quoting near that line")]
 
 
+@lru_cache(maxsize=1)
+def shipped_rules() -> RuleSet:
+    """The rule library shipped with tradeguard, loaded once per process."""
+    return load_rules()
+
+
 def load_rules(root: Path | str | None = None) -> RuleSet:
     """Load and validate every rule file under ``root`` (default: the shipped library).
 
@@ -291,5 +301,6 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
     agreements = {rid.split(".")[0]: d for rid, d in of(s.Agreement).items()}
     activations = tuple(a for d in of(s.Activations).values() for a in d.activations)
     return RuleSet(root=root, agreements=agreements, groups=groups, tariffs=of(s.Tariff),
-                   safeguards=of(s.VolumeSafeguard), activations=activations,
+                   safeguards=of(s.VolumeSafeguard), quotas=of(s.TariffQuota),
+                   activations=activations,
                    files=files, documents=docs)

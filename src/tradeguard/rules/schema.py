@@ -356,6 +356,35 @@ class VolumeSafeguard(Strict):
 
 
 
+# --- tariff-rate quotas -------------------------------------------------------------------
+
+
+class TariffQuota(Strict):
+    """A tariff-rate quota: a volume per period at an in-quota duty; beyond it, the
+    out-of-quota duty.  In-quota imports count towards safeguard triggers but never pay
+    a safeguard duty (WTO AoA Art. 5.2)."""
+
+    kind: Literal["tariff_quota"]
+    title: str
+    order_id: str = Field(description="The quota's order number or id.")
+    agreement: str
+    regime: str = Field(description="Option name for the in-quota duty in duty output.")
+    lines: Lines
+    partners: PartnerScope
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    period: Literal["fiscal_year", "calendar_year"] = "fiscal_year"
+    year_start_month: int = Field(4, ge=1, le=12)
+    unit: Literal["t", "kg"] = "t"
+    basis: str = Field("product weight", description="e.g. product weight, raw-milk equivalent")
+    volumes: Annotated[list[Dated[float]], Field(min_length=1)]
+    in_quota_duty: Annotated[list[DatedDuty], Field(min_length=1)]
+    out_of_quota: Literal["mfn"] | list[DatedDuty] = "mfn"
+    allocation: Literal["first_come_first_served", "licence", "tender"]
+    critical_share: float = Field(0.9, gt=0, le=1, description="Used share that makes it critical.")
+    sources: dict[str, Source]
+
+
 # --- activations ------------------------------------------------------------------------
 
 
@@ -399,6 +428,6 @@ class Activations(Strict):
 
 
 RuleFile = Annotated[
-    Agreement | PartnerGroups | Tariff | VolumeSafeguard | Activations,
+    Agreement | PartnerGroups | Tariff | VolumeSafeguard | TariffQuota | Activations,
     Field(discriminator="kind"),
 ]

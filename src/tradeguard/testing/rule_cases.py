@@ -133,9 +133,9 @@ class RuleCase(pytest.Item):
 
 
 def _rules() -> Any:
-    from tradeguard.engine.duty import _shipped_rules
+    from tradeguard.rules.loader import shipped_rules
 
-    return _shipped_rules()
+    return shipped_rules()
 
 
 def _step(node: Any, token: str) -> Any:
