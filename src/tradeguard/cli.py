@@ -25,7 +25,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 rules_app = typer.Typer(no_args_is_help=True, help="Validate and browse the rule library.")
 app.add_typer(rules_app, name="rules")
 
-out = Console()
+# Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
+out = Console() if sys.stdout.isatty() else Console(width=140)
 err = Console(stderr=True)
 
 

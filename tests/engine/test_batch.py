@@ -67,3 +67,14 @@ def test_batch_rejects_unknown_partner_and_dates_before_the_rules():
     with pytest.raises(PeriodError, match="no MFN rate"):
         tg.duty_batch(pa.table({**base, "origin": ["US"], "date": [dt.date(1999, 1, 1)]}),
                       as_of=AS_OF)
+
+
+def test_batch_accepts_pandas():
+    import pandas as pd
+
+    frame = pd.DataFrame({"tariff_line": ["0202", "0201"], "origin": ["AU", "CA"],
+                          "date": [dt.date(2017, 9, 1), dt.date(2019, 6, 1)],
+                          "customs_value": [1000.0, 1000.0], "quantity": [1.0, 1.0]})
+    out = tg.duty_batch(frame, as_of=AS_OF).to_pylist()
+    chosen = {r["origin"]: (r["chosen_regime"], r["duty_amount"]) for r in out}
+    assert chosen == {"AU": ("jaepa", pytest.approx(272.0)), "CA": ("cptpp", pytest.approx(266.0))}
