@@ -75,8 +75,26 @@ def test_australian_beef_moves_from_jaepa_to_cptpp_rows_without_loss_or_double_c
     assert jaepa == pytest.approx(by_regime["jaepa"], abs=1e-6)
 
 
+def test_jaepa_first_chilled_safeguard_crossing_carries_the_excess_into_fy2015():
+    """The real first use (Asahi, 30 Apr 2015): Year-1 chilled trigger 130,000 t × 2/12 =
+    21,667 t; chilled EPA imports 15 Jan - 31 Mar 2015 were 24,706 t; crossed after January,
+    so no tariff rise, and the excess is counted into FY2015."""
+    rep = report(D(2019, 12, 31))
+    y1 = rep.period("jaepa.beef_chilled_safeguard", 2014)
+    last = y1.latest.conditions[0]
+    assert last.trigger_t == pytest.approx(130_000 * 2 / 12)
+    assert last.cumulative_t == pytest.approx(24_706.437, abs=1e-6)  # hs4 0201, AU, Jan-Mar 2015
+    assert y1.triggered and y1.crossing_date.month in (2, 3)
+    assert y1.activation is None
+    assert any("counted into the next year" in n for n in y1.notes)
+    fy2015 = rep.period("jaepa.beef_chilled_safeguard", 2015)
+    excess = 24_706.437 - 130_000 * 2 / 12
+    assert fy2015.latest.conditions[0].cumulative_t == pytest.approx(125_639.652 + excess, abs=1e-3)
+    assert not fy2015.triggered  # 128,679 t against 131,700 t
+
+
 @pytest.mark.parametrize(("fy", "chilled", "frozen", "total"), [
-    (2015, 125_639.652, 162_708.316, 288_348),
+    (2015, 125_639.652 + (24_706.437 - 130_000 * 2 / 12), 162_708.316, 288_348 + 3_040),
     (2016, 115_528.966, 161_370.754, 276_900),
     (2017, 119_866.293, 177_203.580, 297_070),
     (2018, 100_900.873, 163_702.245, 309_518 - 44_915),  # the CPTPP part is not JAEPA's
@@ -87,7 +105,7 @@ def test_jaepa_beef_chilled_and_frozen_against_their_triggers(fy, chilled, froze
     f = rep.period("jaepa.beef_frozen_safeguard", fy)
     assert c.latest.conditions[0].cumulative_t == pytest.approx(chilled, abs=1e-3)
     assert f.latest.conditions[0].cumulative_t == pytest.approx(frozen, abs=1e-3)
-    assert round(chilled + frozen) == pytest.approx(total, abs=1)
+    assert round(chilled + frozen) == pytest.approx(total, abs=1)  # FY2015 with the carry-in
     assert not c.triggered and not f.triggered
     assert c.latest.conditions[0].trigger_t > chilled
     assert f.latest.conditions[0].trigger_t > frozen
@@ -97,7 +115,8 @@ def test_alerts_are_change_only_and_ordered():
     alerts = report(D(2019, 12, 31)).alerts()
     keys = [(a.measure_id, a.period, a.threshold) for a in alerts]
     assert len(keys) == len(set(keys))
-    # JAEPA chilled beef reached 80% and 90% of its FY2015 trigger (125,640 of 131,400 t).
+    # JAEPA chilled beef reached 80% and 90% of its FY2015 trigger (128,679 of 131,700 t,
+    # with the Year-1 excess carried in).
     jaepa = [(a.threshold, a.day) for a in alerts
              if a.measure_id == "jaepa.beef_chilled_safeguard" and a.period == "FY2015"]
     assert [t for t, _ in jaepa] == [0.8, 0.9]

@@ -45,12 +45,18 @@ def window(measure: s.VolumeSafeguard, crossing: dt.date,
         start = month_end(add_months(crossing, rule.months_after_period_end or 0)) + DAY
     fy_end = fiscal_year_end(fiscal_year(crossing, measure.year_start_month),
                              measure.year_start_month)
-    late = next((lc for lc in measure.duration.late_crossing if lc.month == crossing.month), None)
-    if late is not None:
+    late = late_rule(measure, crossing)
+    if late is not None and late.carry_over:
+        return None
+    if late is not None and late.days is not None:
         return start, start + dt.timedelta(days=late.days - 1)
     if start > fy_end:
         return None
     return start, fy_end
+
+
+def late_rule(measure: s.VolumeSafeguard, crossing: dt.date) -> s.LateCrossing | None:
+    return next((lc for lc in measure.duration.late_crossing if lc.month == crossing.month), None)
 
 
 def _mfn_percent(rules: RuleSet, line: str, day: dt.date, as_of: dt.date) -> float | None:
@@ -89,6 +95,10 @@ def activation(rules: RuleSet, measure_id: str, crossing: dt.date, granularity: 
     """The computed activation for a crossing, in the ledger shape the duty engine reads."""
     measure = rules.safeguards[measure_id]
     span = window(measure, crossing, granularity)
+    late = late_rule(measure, crossing)
+    if late is not None and late.carry_over:
+        return None, [f"crossed on {crossing}, after January: no duty; the excess is counted "
+                      "into the next year's imports"]
     if span is None:
         return None, [f"crossed on {crossing}, too late in the year for the duty to start"]
     duty = safeguard_duty(rules, measure, crossing, as_of)

@@ -29,7 +29,7 @@ DEFAULT_THRESHOLDS = (0.8, 0.9, 1.0)
 @dataclass
 class ConditionState:
     condition_id: str
-    cumulative_t: float
+    cumulative_t: float  # includes any excess carried in from the previous year
     trigger_t: float
     share: float
     exceeded: bool
@@ -209,7 +209,8 @@ def _active(cond: s.Condition, start: dt.date) -> bool:
 def _evaluate_period(rules: RuleSet, measure_id: str, fy: int, series: Series,
                      book: TriggerBook, as_of: dt.date, granularity: str, source: str,
                      draws: int, seed: int, mfn_in_data: bool,
-                     data_span: tuple[dt.date, dt.date]) -> PeriodStatus:
+                     data_span: tuple[dt.date, dt.date],
+                     carried_in: dict[str, float] | None = None) -> PeriodStatus:
     measure = rules.safeguards[measure_id]
     start = period_start(measure, fy)
     end = fiscal_year_end(fy, measure.year_start_month)
@@ -225,6 +226,10 @@ def _evaluate_period(rules: RuleSet, measure_id: str, fy: int, series: Series,
         days = sorted({*days, *(q for q in decisive_days if start <= q <= (data_through or start)
                                 and q <= as_of)})
     notes: list[str] = []
+    carry = carried_in or {}
+    if any(carry.values()):
+        notes.append("includes the excess carried in from the previous year: "
+                     + ", ".join(f"{c} {t:,.1f} t" for c, t in carry.items()))
     if not mfn_in_data and any(c.counting.regimes == "all" for c in conditions):
         notes.append("the data holds no imports at the MFN rate; the count covers "
                      "preferential imports only and is a lower bound")
@@ -234,7 +239,7 @@ def _evaluate_period(rules: RuleSet, measure_id: str, fy: int, series: Series,
         test_day = min((q for q in decisive_days if q >= day), default=day) if quarterly else day
         states = []
         for cond in conditions:
-            cum = series.at(measure_id, cond.id, "counted", fy, day)
+            cum = series.at(measure_id, cond.id, "counted", fy, day) + carry.get(cond.id, 0.0)
             try:
                 level = book.level(measure_id, cond, fy, test_day)
             except Exception as exc:  # a missing reference year: report it, do not stop
@@ -275,7 +280,8 @@ def _evaluate_period(rules: RuleSet, measure_id: str, fy: int, series: Series,
         for cond in conditions:
             year_end = book.level(measure_id, cond, fy, end)
             year_end_levels.append((cond.id, series.at(measure_id, cond.id, "counted", fy,
-                                                       data_through), year_end.volume_t))
+                                                       data_through) + carry.get(cond.id, 0.0),
+                                    year_end.volume_t))
         fc = forecast(series, measure_id, year_end_levels, fy, data_through, data_span,
                       measure.year_start_month, draws, seed)
         if fc is None:
@@ -312,12 +318,26 @@ def monitor(imports: Any = None, *, as_of: dt.date, store: Any = None,
     periods = []
     for mid in ids:
         measure = rules.safeguards[mid]
+        carry: dict[str, float] = {}
         for fy in _fiscal_years(measure, as_of):
             if period_start(measure, fy) > as_of:
                 continue
-            periods.append(_evaluate_period(rules, mid, fy, series, book, as_of, granularity,
-                                            source, draws, seed, mfn_in_data, data_span))
+            period = _evaluate_period(rules, mid, fy, series, book, as_of, granularity, source,
+                                      draws, seed, mfn_in_data, data_span, carry)
+            periods.append(period)
+            carry = _carried_out(measure, period)
     return MonitorReport(as_of=as_of, periods=periods, thresholds=tuple(thresholds))
+
+
+def _carried_out(measure: s.VolumeSafeguard, period: PeriodStatus) -> dict[str, float]:
+    """The excess a late crossing carries into the next year (JAEPA), by condition."""
+    if period.crossing_date is None or not period.checkpoints:
+        return {}
+    late = act.late_rule(measure, period.crossing_date)
+    if late is None or not late.carry_over:
+        return {}
+    final = period.checkpoints[-1]
+    return {c.condition_id: max(c.cumulative_t - c.trigger_t, 0.0) for c in final.conditions}
 
 
 def _imports_table(imports: Any, store: Any) -> ibis.Table:

@@ -162,7 +162,9 @@ class TriggerBook:
         found = value_on(volumes, start, self.as_of)
         partial = start > fiscal_year_start(fy, measure.year_start_month)
         explicit = found is not None and found[1].valid_from >= start
-        if partial and not explicit and measure.proration and measure.proration.method != "none":
+        rule = measure.proration
+        if (partial and rule and rule.method != "none"
+                and (not explicit or rule.listed_values_are_annual)):
             # A partial first year without its own figure: prorate the year's annual figure
             # (or, before the first value, the first full year's) by the rule's method.
             annual = found or next(((i, v) for i, v in enumerate(volumes)
@@ -181,7 +183,7 @@ class TriggerBook:
         year_start = fiscal_year_start(fy, measure.year_start_month)
         year_end = fiscal_year_end(fy, measure.year_start_month)
         if rule.method == "fixed_fraction":
-            fraction, how = float(rule.fraction or 1.0), f"× {rule.fraction}"
+            fraction, how = float(rule.fraction or 1.0), f"× {rule.fraction:.6g}"
         else:
             days, total = (year_end - start).days + 1, (year_end - year_start).days + 1
             fraction, how = days / total, f"× {days}/{total} days"

@@ -288,18 +288,44 @@ class Condition(Strict):
     valid_to: dt.date | None = None
 
 
+def _fraction(value: Any) -> Any:
+    """Accept "2/12" as well as 0.1667: authors copy fractions from the texts."""
+    if isinstance(value, str) and "/" in value:
+        top, _, bottom = value.partition("/")
+        try:
+            return float(top) / float(bottom)
+        except (ValueError, ZeroDivisionError):
+            return value
+    return value
+
+
 class Proration(Strict):
-    """How a partial first year's trigger is set (CPTPP Y1 = 1/4; USJTA by days)."""
+    """How a partial first year's trigger is set (CPTPP Y1 = 1/4; USJTA by days;
+    JAEPA 2/12 of the annual figure)."""
 
     method: Literal["fixed_fraction", "day_count", "none"]
-    fraction: float | None = Field(None, gt=0, le=1)
+    fraction: Annotated[float, BeforeValidator(_fraction)] | None = Field(None, gt=0, le=1)
+    listed_values_are_annual: bool = Field(
+        False, description="The value listed for the partial year is the annual figure, "
+                           "to be prorated (JAEPA); otherwise it is already prorated.")
     status: Status
     cite: str
 
 
 class LateCrossing(Strict):
+    """What happens when the trigger is crossed late in the year: the duty runs a fixed
+    number of ``days`` (into the next year), or, with ``carry_over``, no duty is imposed
+    and the excess is counted into the next year's imports (JAEPA)."""
+
     month: int = Field(ge=1, le=12)
-    days: int = Field(gt=0)
+    days: int | None = Field(None, gt=0)
+    carry_over: bool = False
+
+    @model_validator(mode="after")
+    def _one_remedy(self) -> LateCrossing:
+        if (self.days is None) == (not self.carry_over):
+            raise ValueError("give either `days` or `carry_over: true`")
+        return self
 
 
 class Duration(Strict):
