@@ -53,7 +53,7 @@ def test_rules_validate_reports_all_three_mistakes_and_exits_non_zero():
 def test_rules_validate_shipped_library_is_clean():
     result = runner.invoke(app, ["rules", "validate"])
     assert result.exit_code == 0
-    assert "16 rule files valid" in result.stdout
+    assert "rule files valid" in result.stdout
 
 
 def test_rules_list_and_show():

@@ -33,7 +33,7 @@ def test_status_json_fields(store):
     rows = {r["measure_id"]: r for r in json.loads(result.stdout)}
     assert set(rows) == {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
                          "jaepa.beef_frozen_safeguard", "wto.beef_chilled_emergency",
-                         "wto.beef_frozen_emergency"}
+                         "wto.beef_frozen_emergency", "wto.pork_emergency"}
     row = rows["cptpp.beef_safeguard"]
     for key in ("measure_id", "period_start", "period_end", "cumulative_t", "trigger_t", "share",
                 "triggered", "crossing_date", "activation_start", "activation_end",

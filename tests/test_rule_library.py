@@ -26,7 +26,7 @@ def _boundaries(doc: s.BaseModel) -> set[dt.date]:
     """Every date at which something in the rule starts (or an activation ends)."""
     days: set[dt.date] = set()
     for _, model in _walk(doc):
-        for name in ("valid_from", "entry_into_force", "start"):
+        for name in ("valid_from", "entry_into_force", "study_entry_into_force", "start"):
             day = getattr(model, name, None)
             if isinstance(day, dt.date):
                 days.add(day)

@@ -62,6 +62,30 @@ def rules_validate(
     out.print(f"[green]ok:[/] {len(rules.documents)} rule files valid in {rules.root}")
 
 
+@rules_app.command("report")
+def rules_report(
+    path: Annotated[Path | None, typer.Option(help="Rule folder (default: shipped rules).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date the horizon counts from (default: today)")] = None,
+    horizon: Annotated[int, typer.Option(help="Years ahead for expiring values.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Rules quality: values by status, missing years, expiring values, overlaps.
+
+    Exits 1 on a malformed rule or an unresolved overlap, so CI can run it.
+    """
+    from tradeguard.rules.quality import format_report, report_for_path
+
+    # The interface picks today's date when none is given; the report itself takes it as input.
+    known = _date(as_of, "--as-of") if as_of else dt.date.today()
+    report = report_for_path(path, as_of=known, horizon_years=horizon)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        out.print(format_report(report), markup=False, highlight=False)
+    raise typer.Exit(code=0 if report.ok else 1)
+
+
 @rules_app.command("list")
 def rules_list(
     path: Annotated[Path | None, typer.Option(help="Rule folder.")] = None,

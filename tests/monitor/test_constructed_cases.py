@@ -143,13 +143,14 @@ def _all_computed_activations():
 def test_duty_changes_exactly_at_every_activation_edge():
     """Consistency: inside the window the safeguard applies, the day outside it does not."""
     as_of = D(2026, 11, 27)
-    partners = {"usjta.beef_safeguard": "US", "wto.beef_frozen_emergency": "US"}
+    partners = {"usjta.beef_safeguard": "US", "wto.beef_frozen_emergency": "US",
+                "wto.potato_starch_ssg": "DE"}
     activations = _all_computed_activations() + tg.official_activations()
     assert len(activations) >= 5
     for act in activations:
         origin = partners[act.measure_id]
         one = dt.timedelta(days=1)
-        flags = [tg.duty(act.lines[-1], origin, day, activations=[act], as_of=as_of)
-                 .chosen.safeguard
+        flags = [tg.duty(act.lines[-1], origin, day, 1_000_000.0, 1_000.0, activations=[act],
+                         as_of=as_of).chosen.safeguard
                  for day in (act.start - one, act.start, act.end, act.end + one)]
         assert flags == [False, True, True, False], act

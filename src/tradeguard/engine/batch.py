@@ -22,6 +22,7 @@ from ibis import _
 
 from tradeguard.engine import expressions as ex
 from tradeguard.engine.duty import MFN, TIE_DECIMALS, official_activations
+from tradeguard.engine.price_trigger import additional_duty_ibis
 from tradeguard.engine.segments import Catalogue, elementary_rows, regime_pieces
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
 from tradeguard.rules import schema as s
@@ -69,7 +70,8 @@ def _check_keys(keys: pa.Table, rules: RuleSet) -> None:
 
 
 def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
-              as_of: dt.date) -> tuple[pa.Table, list[str], dict[str, list[ex.DutyExpression]]]:
+              as_of: dt.date, quota_claims: Sequence[str] = (),
+              ) -> tuple[pa.Table, list[str], dict[str, list[ex.DutyExpression]]]:
     """Segment rows with each regime's duty as parameters.
 
     Per regime: ``<r>_on`` (the option exists), ``<r>_av`` (percent) and ``<r>_sp`` /
@@ -80,7 +82,8 @@ def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
     catalogue = Catalogue()
     per_key = []
     for key in keys.to_pylist():  # one iteration per distinct (line, partner), not per row
-        pieces = regime_pieces(rules, ledger, key["tariff_line"], key["origin"], as_of)
+        pieces = regime_pieces(rules, ledger, key["tariff_line"], key["origin"], as_of,
+                               quota_claims=quota_claims)
         if not pieces:
             raise RuleNotFoundError(problem(f"no rule covers tariff line {key['tariff_line']}",
                                             where="column tariff_line",
@@ -112,13 +115,15 @@ def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
                 av, sp, per = linear or (0.0, 0.0, 1)
                 full.update({f"{regime}_on": expr is not None, f"{regime}_av": av,
                              f"{regime}_sp": sp, f"{regime}_per": float(per),
-                             f"{regime}_cx": cx, f"{regime}_sg": row.get(f"{regime}_sg", False)})
+                             f"{regime}_cx": cx, f"{regime}_sg": row.get(f"{regime}_sg", False),
+                             f"{regime}_tp": row.get(f"{regime}_tp")})
             rows.append(full)
     schema = [("tariff_line", pa.string()), ("origin", pa.string()), ("start", pa.date32()),
               ("end", pa.date32()), ("fy", pa.int64())]
     for r in regimes:
         schema += [(f"{r}_on", pa.bool_()), (f"{r}_av", pa.float64()), (f"{r}_sp", pa.float64()),
-                   (f"{r}_per", pa.float64()), (f"{r}_cx", pa.int64()), (f"{r}_sg", pa.bool_())]
+                   (f"{r}_per", pa.float64()), (f"{r}_cx", pa.int64()), (f"{r}_sg", pa.bool_()),
+                   (f"{r}_tp", pa.float64())]
     return pa.Table.from_pylist(rows, schema=pa.schema(schema)), regimes, complex_exprs
 
 
@@ -130,18 +135,31 @@ def _duty_column(t: ibis.Table, regime: str, complex_exprs: list[ex.DutyExpressi
         other = ibis.cases(*[(t[f"{regime}_cx"] == i, ex.to_ibis(e, value, quantity))
                              for i, e in enumerate(complex_exprs)], else_=ibis.null("float64"))
         linear = ibis.ifelse(t[f"{regime}_cx"].isnull(), linear, other)
+    # WTO AoA Art. 5.1(b): below the trigger price, the banded additional duty per kg.
+    price = t[f"{regime}_tp"]
+    extra = additional_duty_ibis(price, value / quantity) * quantity
+    linear = ibis.ifelse(price.notnull() & (quantity > 0), linear + extra, linear)
     return ibis.ifelse(t[f"{regime}_on"], linear, ibis.null("float64")).cast("float64")
+
+
+def _price_safeguard_applied(t: ibis.Table, regime: str) -> ibis.Value:
+    price = t[f"{regime}_tp"]
+    below = additional_duty_ibis(price, t.customs_value / t.quantity) > 0
+    return (price.notnull() & (t.quantity > 0) & below).fill_null(False)
 
 
 def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = None, *,
                as_of: dt.date, rules: RuleSet | None = None, backend: Any = None,
-               output: str = "arrow") -> Any:
+               quota_claims: Sequence[str] = (), output: str = "arrow") -> Any:
     """Duty for every declaration: the chosen option and each regime's duty.
 
     ``declarations`` may be an Arrow table, a Polars or pandas frame, or an Ibis
     table (whose backend is then used).  Returns an Arrow table, or a Polars
     frame with ``output="polars"``, or the lazy Ibis expression with
     ``output="ibis"``.  Ties go to the preference, as in :func:`tradeguard.duty`.
+    In-quota options of first-come-first-served quotas (and of the licence or tender
+    quotas named in ``quota_claims``) are offered as if the quota were open: the batch
+    engine takes no quota ledger yet, like :func:`tradeguard.duty` without one.
     """
     rules = rules or shipped_rules()
     ledger = official_activations(rules) if activations is None else list(activations)
@@ -152,7 +170,7 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     keys = (decl.group_by(["tariff_line", "origin"])
             .aggregate(lo=_.date.min(), hi=_.date.max()).to_pyarrow())
     _check_keys(keys, rules)
-    segments, regimes, complex_exprs = _segments(keys, rules, ledger, as_of)
+    segments, regimes, complex_exprs = _segments(keys, rules, ledger, as_of, quota_claims)
     seg = ibis.memtable(segments)
 
     fy = decl.date.year() - ibis.ifelse(decl.date.month() < 4, 1, 0)
@@ -177,8 +195,9 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
         chosen_regime=ibis.cases(*[(keys_by_regime[r] == best, r) for r in regimes]),
         duty_amount=ibis.cases(*[(keys_by_regime[r] == best, keyed[f"duty_{r}"])
                                  for r in regimes]),
-        safeguard=ibis.cases(*[(keys_by_regime[r] == best, keyed[f"{r}_sg"]) for r in regimes],
-                             else_=False),
+        safeguard=ibis.cases(*[(keys_by_regime[r] == best,
+                                keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
+                               for r in regimes], else_=False),
         **{f"duty_{r}": keyed[f"duty_{r}"] for r in regimes},
     )
     if output == "ibis":

@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeguard.engine import expressions as ex
+from tradeguard.engine.price_trigger import additional_duty
+from tradeguard.engine.units import convert_quantity
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet, shipped_rules
@@ -52,6 +55,9 @@ class DutyOption(BaseModel):
     specific: dict[str, Any] | None
     safeguard: bool
     in_quota: bool = False
+    quota: dict[str, Any] | None = Field(None, description="The quota's id, status and balance.")
+    price_safeguard_amount: float | None = Field(
+        None, description="WTO AoA Art. 5.5 additional duty on this shipment, if any.")
     duty_amount: float | None = Field(None, description="In the customs value's currency.")
     currency: str = "JPY"
     trace: list[TraceEntry]
@@ -68,6 +74,12 @@ class DutyResult(BaseModel):
     options: list[DutyOption]
     chosen: DutyOption | None
     reason: str
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def in_quota(self) -> bool | None:
+        """Whether the chosen option is an in-quota entry (None if nothing was chosen)."""
+        return None if self.chosen is None else self.chosen.in_quota
 
 
 def official_activations(rules: RuleSet | None = None) -> list[s.Activation]:
@@ -105,10 +117,8 @@ def _check_inputs(tariff_line: str, origin: str, date: Any, customs_value: float
 
 def _agreement_in_force(rules: RuleSet, agreement_id: str, day: dt.date,
                         include_signed: bool) -> bool:
-    agreement = rules.agreements[agreement_id]
-    if agreement.status == "signed":
-        return include_signed
-    return agreement.entry_into_force is not None and agreement.entry_into_force <= day
+    start = rules.agreements[agreement_id].in_force_from(include_signed)
+    return start is not None and start <= day
 
 
 def _option(rules: RuleSet, rule_id: str, tariff: s.Tariff, line: str, origin: str,
@@ -180,67 +190,173 @@ def _choose(options: Sequence[DutyOption],
                   "to compare duty amounts")
 
 
-def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | None = None,
-         quantity: float | None = None, activations: Sequence[s.Activation] | None = None, *,
-         as_of: dt.date, quantity_unit: str = "kg", currency: str = "JPY",
-         include_signed: bool = False, rules: RuleSet | None = None) -> DutyResult:
-    """Which duty applies to one shipment on ``date``, every option, and why.
+@dataclass
+class _Offer:
+    """One way to enter the goods before safeguards: a regime's duty and its trace."""
 
-    ``activations`` is the safeguard ledger to apply (default: the official,
-    announced activations shipped with the rules; the monitor passes computed
-    ones).  ``as_of`` is knowledge time: values and activations published after
-    it are ignored.  Amounts are in ``currency`` (the customs value's currency)
-    and quantities in ``quantity_unit``.
-    """
-    rules = rules or shipped_rules()
-    line, code = _check_inputs(tariff_line, origin, date, customs_value, quantity)
-    ledger = official_activations(rules) if activations is None else list(activations)
+    regime: str
+    agreement: str
+    expr: ex.DutyExpression
+    trace: list[TraceEntry]
+    in_quota: bool = False
+    quota: dict[str, Any] | None = None
 
-    candidates = {rid: t for rid, t in rules.tariffs.items()
-                  if any(covers(sch.lines, line) for sch in t.schedules)}
-    if not candidates:
-        known = sorted({p for t in rules.tariffs.values() for sch in t.schedules
-                        for p in sch.lines})
-        raise RuleNotFoundError(problem(
-            f"no rule covers tariff line {line}",
-            why=f"the rules cover lines starting {', '.join(known)}",
-            fix="check the code, or add a tariff rule for it"))
 
-    options: list[DutyOption] = []
-    exprs: list[ex.DutyExpression] = []
-    for rid, tariff in sorted(candidates.items()):
-        if not (covered_on(tariff.partners, code, date, rules.groups)
-                and _agreement_in_force(rules, tariff.agreement, date, include_signed)):
+def _tariff_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.date,
+                   include_signed: bool) -> list[_Offer]:
+    offers = []
+    for rid, tariff in sorted(rules.tariffs.items()):
+        if not any(covers(sch.lines, line) for sch in tariff.schedules):
             continue
-        found = _option(rules, rid, tariff, line, code, date, as_of)
+        if not (covered_on(tariff.partners, code, day, rules.groups)
+                and _agreement_in_force(rules, tariff.agreement, day, include_signed)):
+            continue
+        found = _option(rules, rid, tariff, line, code, day, as_of)
         if found is None:
             if tariff.regime == MFN:
                 first = min(r.valid_from for sch in tariff.schedules for r in sch.rates)
                 raise PeriodError(problem(
-                    f"no MFN rate for line {line} on {date}", where=rid,
-                    why=f"the rules start on {first}",
-                    fix=f"ask about a date from {first} on"))
+                    f"no MFN rate for line {line} on {day}", where=rid,
+                    why=f"the rules start on {first}", fix=f"ask about a date from {first} on"))
             continue
-        expr, entry = found
-        trace = [entry]
-        act = None if tariff.in_quota else _activation_in_force(
-            rules, ledger, tariff.regime, line, code, date, as_of)
-        if act is not None:
-            expr = act.duty
-            trace.append(_activation_trace(rules, act))
-        options.append(DutyOption(
-            regime=tariff.regime, agreement=tariff.agreement, duty=ex.format_duty(expr),
-            ad_valorem_percent=ex.ad_valorem_percent(expr), specific=ex.specific_part(expr),
-            safeguard=act is not None, in_quota=tariff.in_quota, currency=currency,
-            duty_amount=_amount(expr, customs_value, quantity, quantity_unit, currency),
-            trace=trace))
-        exprs.append(expr)
+        offers.append(_Offer(tariff.regime, tariff.agreement, found[0], [found[1]],
+                             in_quota=tariff.in_quota))
+    return offers
 
-    if not any(o.regime == MFN for o in options):
+
+def _quota_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.date,
+                  include_signed: bool, quotas: Any, claims: Sequence[str],
+                  notes: list[str]) -> list[_Offer]:
+    """In-quota options of the tariff-rate quotas that cover the shipment."""
+    offers = []
+    for rid, quota in sorted(rules.quotas.items()):
+        if not (covers(quota.lines, line) and quota.valid_from <= day
+                and (quota.valid_to is None or day <= quota.valid_to)
+                and covered_on(quota.partners, code, day, rules.groups)
+                and _agreement_in_force(rules, quota.agreement, day, include_signed)):
+            continue
+        if not quota.offered(claims):
+            notes.append(f"quota {quota.order_id} ({quota.allocation}) covers this shipment; "
+                         "claim it with quota_claims if the importer holds an allocation")
+            continue
+        found = value_on(quota.in_quota_duty, day, as_of)
+        if found is None:
+            continue
+        j, rate = found
+        trace = [TraceEntry(rule_id=rid, key=f"in_quota_duty[{j}]",
+                            value=ex.format_duty(rate.duty), valid_from=rate.valid_from,
+                            valid_to=rate.valid_to, status=rate.status,
+                            citation=_source_text(quota, rate.cite), note=rate.note)]
+        info: dict[str, Any] = {"order_id": quota.order_id, "allocation": quota.allocation}
+        if quotas is None:
+            notes.append(f"quota {quota.order_id}: balance not checked (no quota ledger "
+                         "given); the in-quota option assumes an allocation")
+        else:
+            state = quotas.state(rid, day, as_of)
+            info.update(status=state.status, balance_t=round(state.balance_t, 3),
+                        volume_t=state.volume_t)
+            if state.status in ("exhausted", "not_open"):
+                notes.append(f"quota {quota.order_id} is {state.status} on {day}: "
+                             "the shipment is out of quota")
+                continue
+        offers.append(_Offer(quota.regime, quota.agreement, rate.duty, trace,
+                             in_quota=True, quota=info))
+    return offers
+
+
+def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date,
+                   as_of: dt.date) -> tuple[float, TraceEntry] | None:
+    """The Art. 5.1(b) trigger price (JPY/kg) for the line on ``day``, if one applies."""
+    for rid, rule in sorted(rules.price_safeguards.items()):
+        if (regime not in rule.regimes or day < rule.valid_from
+                or (rule.valid_to is not None and day > rule.valid_to)):
+            continue
+        for i, tp in enumerate(rule.trigger_prices):
+            if covers(tp.lines, line):
+                found = value_on(tp.prices, day, as_of)
+                if found is None:
+                    return None
+                j, price = found
+                return float(price.value), TraceEntry(
+                    rule_id=rid, key=f"trigger_prices[{i}].prices[{j}]",
+                    value=f"trigger price {price.value} JPY/kg", valid_from=price.valid_from,
+                    valid_to=price.valid_to, status=price.status,
+                    citation=_source_text(rule, price.cite), note=price.note)
+    return None
+
+
+def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | None = None,
+         quantity: float | None = None, activations: Sequence[s.Activation] | None = None, *,
+         as_of: dt.date, quotas: Any = None, quota_claims: Sequence[str] = (),
+         quantity_unit: str = "kg", currency: str = "JPY", include_signed: bool = False,
+         rules: RuleSet | None = None) -> DutyResult:
+    """Which duty applies to one shipment on ``date``, every option, and why.
+
+    ``activations`` is the safeguard ledger to apply (default: the official,
+    announced activations shipped with the rules; the monitor passes computed
+    ones).  ``quotas`` is a :class:`~tradeguard.monitor.quotas.QuotaLedger`; without
+    one, in-quota options are offered and the result notes that the balance was not
+    checked.  ``quota_claims`` names the licence or tender quotas (by order id) under
+    which the importer holds an allocation; first-come-first-served quotas need none.  ``as_of`` is knowledge time: values and activations published after it
+    are ignored.  Amounts are in ``currency`` (the customs value's currency) and
+    quantities in ``quantity_unit``.  ``include_signed`` also applies agreements that
+    were signed but never entered into force (the TPP), from their study date.
+    """
+    rules = rules or shipped_rules()
+    line, code = _check_inputs(tariff_line, origin, date, customs_value, quantity)
+    ledger = official_activations(rules) if activations is None else list(activations)
+    known = sorted({p for t in rules.tariffs.values() for sch in t.schedules for p in sch.lines})
+    if not covers(known, line):
+        raise RuleNotFoundError(problem(
+            f"no rule covers tariff line {line}",
+            why=f"the rules cover lines starting {', '.join(known)}",
+            fix="check the code, or add a tariff rule for it"))
+    notes: list[str] = []
+    offers = (_tariff_offers(rules, line, code, date, as_of, include_signed)
+              + _quota_offers(rules, line, code, date, as_of, include_signed, quotas,
+                              quota_claims, notes))
+    if not any(o.regime == MFN for o in offers):
         raise PeriodError(problem(f"no MFN rate for line {line} on {date}",
                                   why="no tariff rule is in force for every origin on that day",
                                   fix="ask about a later date or add the MFN rule"))
+
+    options: list[DutyOption] = []
+    exprs: list[ex.DutyExpression] = []
+    for offer in offers:
+        expr, trace = offer.expr, list(offer.trace)
+        # In-quota goods never pay a safeguard duty (WTO AoA Art. 5.2).
+        act = None if offer.in_quota else _activation_in_force(
+            rules, ledger, offer.regime, line, code, date, as_of)
+        if act is not None:
+            expr = ex.add_duty(expr, act.duty) if act.remedy == "add" else act.duty
+            trace.append(_activation_trace(rules, act))
+        amount = _amount(expr, customs_value, quantity, quantity_unit, currency)
+        price_sg = None
+        if not offer.in_quota and act is None:  # Art. 5.1: volume or price, not both
+            tp = _trigger_price(rules, offer.regime, line, date, as_of)
+            if tp is not None and customs_value is not None and quantity:
+                kilograms = convert_quantity(quantity, quantity_unit, "kg")
+                per_kg = additional_duty(tp[0], customs_value / kilograms)
+                trace.append(tp[1])
+                if per_kg > 0:
+                    price_sg = per_kg * kilograms
+                    amount = None if amount is None else amount + price_sg
+            elif tp is not None:
+                notes.append(f"{offer.regime}: a price safeguard may apply below "
+                             f"{tp[0]} JPY/kg; give customs_value and quantity to check it")
+        text = ex.format_duty(expr)
+        if price_sg is not None:
+            text += f" + price safeguard {price_sg:,.2f} {currency}"
+        options.append(DutyOption(
+            regime=offer.regime, agreement=offer.agreement, duty=text,
+            ad_valorem_percent=None if price_sg else ex.ad_valorem_percent(expr),
+            specific=None if price_sg else ex.specific_part(expr),
+            safeguard=act is not None or price_sg is not None, in_quota=offer.in_quota,
+            quota=offer.quota, price_safeguard_amount=price_sg, currency=currency,
+            duty_amount=amount, trace=trace))
+        exprs.append(expr)
     chosen, reason = _choose(options, exprs)
     return DutyResult(tariff_line=line, origin=code, date=date, as_of=as_of,
                       customs_value=customs_value, quantity=quantity,
-                      quantity_unit=quantity_unit, options=options, chosen=chosen, reason=reason)
+                      quantity_unit=quantity_unit, options=options, chosen=chosen, reason=reason,
+                      notes=notes)

@@ -375,6 +375,26 @@ def linear_parts(expr: CompoundDuty | GatePriceDuty) -> tuple[float, float, int]
     return percent, amount, per
 
 
+def add_duty(base: CompoundDuty | GatePriceDuty,
+             extra: CompoundDuty | GatePriceDuty) -> CompoundDuty:
+    """``base`` plus ``extra``, for safeguards that add a duty on top (WTO AoA Art. 5).
+
+    Both must be sums without MIN/MAX: appending terms after a MIN or MAX would fold them
+    into the cap (the UK calculator's reading), which is not what "added" means.
+    """
+    for part in (base, extra):
+        if isinstance(part, GatePriceDuty) or any(
+                c.operator in ("MIN", "MAX") for c in part.components):
+            raise InputError(problem(
+                f"cannot add a safeguard duty to '{format_duty(base)}'",
+                why="only sums without MIN/MAX caps or gate prices can be added together",
+                fix="express the safeguard as a replacement duty (remedy: replace)"))
+    assert isinstance(base, CompoundDuty) and isinstance(extra, CompoundDuty)
+    tail = [c if i else c.model_copy(update={"operator": "+"})
+            for i, c in enumerate(extra.components)]
+    return CompoundDuty(components=[*base.components, *tail])
+
+
 def ad_valorem_percent(expr: CompoundDuty | GatePriceDuty) -> float | None:
     """The ad valorem percent of an ``x%`` or ``x% + y`` expression, else None.
 

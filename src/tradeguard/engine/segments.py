@@ -30,12 +30,14 @@ DAY = dt.timedelta(days=1)
 
 @dataclass
 class Piece:
-    """One regime's duty over an interval, with its safeguard flag."""
+    """One regime's duty over an interval, with its safeguard flag and any Art. 5.1(b)
+    trigger price (JPY/kg) that applies shipment by shipment."""
 
     start: dt.date
     end: dt.date  # exclusive
     expr: ex.DutyExpression
     safeguard: bool
+    trigger_price: float | None = None
 
 
 @dataclass
@@ -70,23 +72,27 @@ def _clip(pieces: Iterable[Piece], allowed: list[Interval]) -> list[Piece]:
             for p in pieces for start, end in intersect([(p.start, p.end)], allowed)]
 
 
-def _overlay(pieces: list[Piece], windows: list[tuple[Interval, ex.DutyExpression]]) -> list[Piece]:
-    """Replace the duty by the safeguard duty inside each activation window."""
-    for (w_start, w_end), sg_expr in windows:
+Window = tuple[Interval, s.Activation]
+
+
+def _overlay(pieces: list[Piece], windows: list[Window]) -> list[Piece]:
+    """Inside each activation window, the safeguard duty replaces the duty or is added to it."""
+    for (w_start, w_end), act in windows:
         out = []
         for p in pieces:
             outside = subtract([(p.start, p.end)], [(w_start, w_end)])
             out += [Piece(a, b, p.expr, p.safeguard) for a, b in outside]
             inside = intersect([(p.start, p.end)], [(w_start, w_end)])
-            out += [Piece(a, b, sg_expr, True) for a, b in inside]
+            expr = ex.add_duty(p.expr, act.duty) if act.remedy == "add" else act.duty
+            out += [Piece(a, b, expr, True) for a, b in inside]
         pieces = sorted(out, key=lambda p: p.start)
     return pieces
 
 
 def _activation_windows(rules: RuleSet, ledger: Sequence[s.Activation], regime: str, line: str,
-                        partner: str, as_of: dt.date) -> list[tuple[Interval, ex.DutyExpression]]:
+                        partner: str, as_of: dt.date) -> list[Window]:
     """Windows in ledger order; an earlier activation wins where two overlap."""
-    windows: list[tuple[Interval, ex.DutyExpression]] = []
+    windows: list[Window] = []
     taken: list[Interval] = []
     for act in ledger:
         if (regime not in act.regimes or not covers(act.lines, line)
@@ -94,32 +100,78 @@ def _activation_windows(rules: RuleSet, ledger: Sequence[s.Activation], regime: 
             continue
         span = intersect([(act.start, act.end + DAY)], coverage(act.partners, partner, rules.groups))
         for start, end in subtract(span, taken):
-            windows.append(((start, end), act.duty))
+            windows.append(((start, end), act))
         taken = sorted(taken + span)
     return windows
 
 
+def _trigger_prices(rules: RuleSet, regime: str, line: str,
+                    as_of: dt.date) -> list[tuple[dt.date, dt.date, float]]:
+    """Art. 5.1(b) trigger prices for a regime and line, as [start, end) intervals."""
+    for rule in sorted(rules.price_safeguards.values(), key=lambda r: r.title):
+        if regime not in rule.regimes:
+            continue
+        for tp in rule.trigger_prices:
+            if covers(tp.lines, line):
+                rule_end = END if rule.valid_to is None else rule.valid_to + DAY
+                known = [v for v in tp.prices if known_on(v, as_of)]
+                out = []
+                for i, v in enumerate(known):
+                    end = known[i + 1].valid_from if i + 1 < len(known) else END
+                    if v.valid_to is not None:
+                        end = min(end, v.valid_to + DAY)
+                    start, end = max(v.valid_from, rule.valid_from), min(end, rule_end)
+                    if v.value is not None and start < end:
+                        out.append((start, end, float(v.value)))
+                return out
+    return []
+
+
+def _with_trigger_prices(pieces: list[Piece],
+                         prices: list[tuple[dt.date, dt.date, float]]) -> list[Piece]:
+    """Mark the trigger price on pieces outside any volume safeguard (Art. 5.1: not both)."""
+    for t_start, t_end, price in prices:
+        out = []
+        for p in pieces:
+            if p.safeguard:
+                out.append(p)
+                continue
+            out += [Piece(a, b, p.expr, False, p.trigger_price)
+                    for a, b in subtract([(p.start, p.end)], [(t_start, t_end)])]
+            out += [Piece(a, b, p.expr, False, price)
+                    for a, b in intersect([(p.start, p.end)], [(t_start, t_end)])]
+        pieces = sorted(out, key=lambda p: p.start)
+    return pieces
+
+
 def regime_pieces(rules: RuleSet, ledger: Sequence[s.Activation], line: str, partner: str,
-                  as_of: dt.date, include_signed: bool = False) -> dict[str, list[Piece]]:
+                  as_of: dt.date, include_signed: bool = False,
+                  quota_claims: Sequence[str] = ()) -> dict[str, list[Piece]]:
     """Every regime's duty pieces for one (line, partner)."""
     norm = normalise_line(line)
-    out: dict[str, list[Piece]] = {}
+    offers: list[tuple[str, bool, list[Interval], Sequence[s.DatedDuty], str]] = []
     for _rid, tariff in sorted(rules.tariffs.items()):
         schedule = next((sch for sch in tariff.schedules if covers(sch.lines, norm)), None)
-        if schedule is None:
-            continue
-        agreement = rules.agreements[tariff.agreement]
-        if agreement.status == "signed" and not include_signed:
-            continue
-        in_force = ([(agreement.entry_into_force, END)] if agreement.entry_into_force
-                    else [(dt.date.min, END)])
-        allowed = intersect(in_force, coverage(tariff.partners, partner, rules.groups))
-        pieces = _clip(_rate_pieces(schedule.rates, as_of), allowed)
-        if not tariff.in_quota:  # in-quota goods never pay a safeguard duty (AoA Art. 5.2)
-            pieces = _overlay(pieces, _activation_windows(rules, ledger, tariff.regime, norm,
+        start = rules.agreements[tariff.agreement].in_force_from(include_signed)
+        if schedule is not None and start is not None:
+            allowed = intersect([(start, END)], coverage(tariff.partners, partner, rules.groups))
+            offers.append((tariff.regime, tariff.in_quota, allowed, schedule.rates, "tariff"))
+    for _rid, quota in sorted(rules.quotas.items()):
+        start = rules.agreements[quota.agreement].in_force_from(include_signed)
+        if covers(quota.lines, norm) and start is not None and quota.offered(quota_claims):
+            until = END if quota.valid_to is None else quota.valid_to + DAY
+            allowed = intersect([(max(start, quota.valid_from), until)],
+                                coverage(quota.partners, partner, rules.groups))
+            offers.append((quota.regime, True, allowed, quota.in_quota_duty, "quota"))
+    out: dict[str, list[Piece]] = {}
+    for regime, in_quota, allowed, rates, _ in offers:
+        pieces = _clip(_rate_pieces(rates, as_of), allowed)
+        if not in_quota:  # in-quota goods never pay a safeguard duty (AoA Art. 5.2)
+            pieces = _overlay(pieces, _activation_windows(rules, ledger, regime, norm,
                                                           partner, as_of))
+            pieces = _with_trigger_prices(pieces, _trigger_prices(rules, regime, norm, as_of))
         if pieces:
-            out.setdefault(tariff.regime, []).extend(pieces)
+            out.setdefault(regime, []).extend(pieces)
     return out
 
 
@@ -158,5 +210,6 @@ def elementary_rows(pieces: dict[str, list[Piece]], lo: dt.date, hi: dt.date,
                 hit = next((p for p in plist if p.start <= start < p.end), None)
                 row[f"{regime}_expr"] = None if hit is None else catalogue.id_of(hit.expr)
                 row[f"{regime}_sg"] = bool(hit and hit.safeguard)
+                row[f"{regime}_tp"] = None if hit is None else hit.trigger_price
             rows.append(row)
     return rows

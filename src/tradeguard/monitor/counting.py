@@ -25,7 +25,8 @@ from tradeguard.rules.scope import BEGINNING, END, Interval, coverage, intersect
 
 DAY = dt.timedelta(days=1)
 KG_PER_TONNE = 1000.0
-HISTORY_BASES = ("percent_of_prior_period", "percent_of_average", "wto_article5")
+HISTORY_BASES = ("percent_of_prior_period", "percent_of_average", "percent_of_largest",
+                 "wto_article5")
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,8 @@ class TriggerBook:
             other = next(c for c in target.conditions if c.id == cond_id)
             level = self.level(target_id, other, fy, checkpoint)
             level.notes.append(f"the trigger of {trig.same_as}")
-        elif trig.basis in ("percent_of_prior_period", "percent_of_average"):
+        elif trig.basis in ("percent_of_prior_period", "percent_of_average",
+                            "percent_of_largest"):
             level = self._percent_level(measure_id, condition, fy, checkpoint, where)
         else:
             level = self._article5_level(measure_id, condition, fy, where)
@@ -208,7 +209,8 @@ class TriggerBook:
                     fix="ingest the earlier years' import data"))
             bases.append(self.series.at(measure_id, condition.id, "base", fy - back,
                                         same_point_last_year(checkpoint, back)))
-        base = sum(bases) / len(bases)
+        # The USJTA pork rule compares with the largest of the preceding years, not the mean.
+        base = max(bases) if trig.basis == "percent_of_largest" else sum(bases) / len(bases)
         level = TriggerLevel(percent / 100 * base, [found[1].status])
         floor = trig.floor
         if floor is not None and period_start(measure, fy) >= floor.valid_from:

@@ -36,7 +36,7 @@ _FIXES = {
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "union_tag_invalid": "set `kind` to agreement, partner_groups, tariff, volume_safeguard, "
-                         "tariff_quota or activations",
+                         "tariff_quota, price_safeguard or activations",
 }
 
 
@@ -50,6 +50,7 @@ class RuleSet:
     tariffs: dict[str, s.Tariff]
     safeguards: dict[str, s.VolumeSafeguard]
     quotas: dict[str, s.TariffQuota]
+    price_safeguards: dict[str, s.PriceSafeguard]
     activations: tuple[s.Activation, ...]
     files: dict[str, Path] = field(repr=False)
     documents: dict[str, BaseModel] = field(repr=False)
@@ -88,7 +89,7 @@ def _pydantic_problems(rel: str, exc: ValidationError) -> list[str]:
         loc = err["loc"]
         # The first element of a discriminated union's path is the `kind` tag itself.
         if loc and loc[0] in {"agreement", "partner_groups", "tariff", "volume_safeguard",
-                              "tariff_quota", "activations"}:
+                              "tariff_quota", "price_safeguard", "activations"}:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         out.append(problem(msg, where=f"{rel}, key `{_key_path(loc)}`",
@@ -209,7 +210,7 @@ def _check_references(ruleset_docs: dict[str, BaseModel], files: dict[str, Path]
     regimes = {d.regime for d in ruleset_docs.values() if isinstance(d, s.Tariff)}
     for rid, doc in ruleset_docs.items():
         rel = str(files[rid].relative_to(root.parent))
-        if (isinstance(doc, s.Tariff | s.VolumeSafeguard | s.TariffQuota)
+        if (isinstance(doc, s.Tariff | s.VolumeSafeguard | s.TariffQuota | s.PriceSafeguard)
                 and doc.agreement not in agreements):
             out.append(problem(f"agreement `{doc.agreement}` is not defined",
                                where=f"{rel}, key `agreement`",
@@ -302,5 +303,6 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
     activations = tuple(a for d in of(s.Activations).values() for a in d.activations)
     return RuleSet(root=root, agreements=agreements, groups=groups, tariffs=of(s.Tariff),
                    safeguards=of(s.VolumeSafeguard), quotas=of(s.TariffQuota),
+                   price_safeguards=of(s.PriceSafeguard),
                    activations=activations,
                    files=files, documents=docs)

@@ -150,6 +150,9 @@ class Agreement(Strict):
     signed_on: dt.date | None = None
     entry_into_force: dt.date | None = None
     parties: PartnerScope
+    study_entry_into_force: dt.date | None = Field(
+        None, description="For a signed agreement never in force: the date its schedule is "
+                          "laid out from when a caller studies it (Year 1 starts there).")
     year: YearConvention = YearConvention()
     sources: dict[str, Source]
     cite: str
@@ -158,7 +161,18 @@ class Agreement(Strict):
     def _in_force_has_date(self) -> Agreement:
         if self.status == "in_force" and self.entry_into_force is None:
             raise ValueError("an agreement in force needs `entry_into_force`")
+        if self.status == "signed" and self.study_entry_into_force is None:
+            raise ValueError("a signed agreement needs `study_entry_into_force` to be studied")
         return self
+
+    def in_force_from(self, include_signed: bool = False) -> dt.date | None:
+        """The first day its rates apply: entry into force, or for a signed agreement the
+        study date when the caller asks for signed agreements; None if it never applies."""
+        if self.status == "in_force":
+            return self.entry_into_force
+        if self.status == "signed" and include_signed:
+            return self.study_entry_into_force
+        return None
 
 
 class Membership(Strict):
@@ -255,7 +269,7 @@ class Trigger(Strict):
     """How the trigger level of one condition is set."""
 
     basis: Literal["fixed", "percent_of_prior_period", "percent_of_average",
-                   "same_as", "wto_article5"]
+                   "percent_of_largest", "same_as", "wto_article5"]
     unit: Literal["t", "kg"] = "t"
     volumes: list[Dated[float]] | None = Field(
         None, description="basis fixed: trigger per fiscal year, keyed by its first day.")
@@ -270,6 +284,7 @@ class Trigger(Strict):
     def _fields_for_basis(self) -> Trigger:
         needed = {"fixed": ["volumes"], "percent_of_prior_period": ["percent"],
                   "percent_of_average": ["percent", "average_years"],
+                  "percent_of_largest": ["percent", "average_years"],
                   "same_as": ["same_as"], "wto_article5": ["article5"]}[self.basis]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
@@ -372,6 +387,9 @@ class VolumeSafeguard(Strict):
     conditions: Annotated[list[Condition], Field(min_length=1)]
     safeguard_duty: Annotated[list[DatedDuty], Field(min_length=1)]
     cap_at_mfn: bool = True
+    remedy: Literal["replace", "add"] = Field(
+        "replace", description="replace: the safeguard duty replaces the regime's duty "
+                               "(snap-back); add: it is added on top (WTO AoA Art. 5).")
     defers_next_cut: bool = False
     proration: Proration | None = None
     start: Start
@@ -410,6 +428,37 @@ class TariffQuota(Strict):
     critical_share: float = Field(0.9, gt=0, le=1, description="Used share that makes it critical.")
     sources: dict[str, Source]
 
+    def offered(self, claims: Any = ()) -> bool:
+        """First-come-first-served quotas are open to any shipment; licence and tender
+        quotas only to a shipment that holds an allocation, stated as a claim."""
+        return self.allocation == "first_come_first_served" or self.order_id in claims
+
+
+# --- price-triggered safeguards -------------------------------------------------------------
+
+
+class TriggerPrice(Strict):
+    lines: Lines
+    prices: Annotated[list[Dated[float]], Field(min_length=1)]
+
+
+class PriceSafeguard(Strict):
+    """WTO AoA Art. 5.1(b): shipment by shipment, when the c.i.f. import price falls below
+    the trigger price, an additional duty by the Art. 5.5 bands.  Not applied to in-quota
+    imports (Art. 5.2) nor while a volume safeguard on the same goods is in force (Art. 5.1:
+    "but not concurrently")."""
+
+    kind: Literal["price_safeguard"]
+    title: str
+    agreement: str
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    regimes: list[str] = Field(default_factory=lambda: ["mfn"])
+    currency: Literal["JPY"] = "JPY"
+    unit: Literal["kg"] = "kg"
+    trigger_prices: Annotated[list[TriggerPrice], Field(min_length=1)]
+    sources: dict[str, Source]
+
 
 # --- activations ------------------------------------------------------------------------
 
@@ -427,6 +476,7 @@ class Activation(Strict):
     partners: PartnerScope
     regimes: list[str]
     duty: DutyExpression
+    remedy: Literal["replace", "add"] = "replace"
     origin: Literal["official", "computed"] = "official"
     announced_on: dt.date | None = Field(
         None, description="Knowledge time: an evaluation with an earlier `as_of` ignores it.")
@@ -454,6 +504,7 @@ class Activations(Strict):
 
 
 RuleFile = Annotated[
-    Agreement | PartnerGroups | Tariff | VolumeSafeguard | TariffQuota | Activations,
+    Agreement | PartnerGroups | Tariff | VolumeSafeguard | TariffQuota | PriceSafeguard
+    | Activations,
     Field(discriminator="kind"),
 ]
