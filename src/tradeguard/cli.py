@@ -24,6 +24,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Agricultural import safeguards: rules, duty, monitoring.")
 rules_app = typer.Typer(no_args_is_help=True, help="Validate and browse the rule library.")
 app.add_typer(rules_app, name="rules")
+formula_app = typer.Typer(no_args_is_help=True, help="The same safeguard formula across partners.")
+app.add_typer(formula_app, name="formula")
 
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
@@ -328,6 +330,64 @@ def alerts_cmd(
         share = "-" if row["share"] is None else f"{row['share']:.1%}"
         table.add_row(row["date"], row["measure_id"], row["period"],
                       f"{row['threshold']:.0%}", share)
+    out.print(table)
+
+
+@formula_app.command("compare")
+def formula_compare(
+    template_id: Annotated[str, typer.Argument(help="Template rule id, e.g. cptpp.beef_formula")],
+    partners: Annotated[str, typer.Option(help="Comma-separated ISO codes, e.g. US,AU,CA")],
+    shares: Annotated[str | None, typer.Option(
+        help="Shares, e.g. US=242/590,AU=0.5; partners without one get their share of the "
+             "listed partners' imports in --share-year from the store")] = None,
+    share_year: Annotated[int | None, typer.Option(
+        help="Fiscal year whose imports set the missing shares")] = None,
+    offset: Annotated[float | None, typer.Option(help="Tonnes taken off the path first")] = None,
+    start: Annotated[str, typer.Option("--from", help="Instance start date")] = "2020-04-01",
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Year by year, the trigger each partner gets under the same formula."""
+    from tradeguard.rules.loader import shipped_rules
+    from tradeguard.rules.schema import _fraction
+    from tradeguard.rules.templates import compare, shares_from_imports
+
+    names = [p.strip().upper() for p in partners.split(",") if p.strip()]
+    given: dict[str, float] = {}
+    for item in (shares or "").split(","):
+        if item.strip():
+            partner, _, value = item.partition("=")
+            try:
+                given[partner.strip().upper()] = float(_fraction(value.strip()))
+            except (TypeError, ValueError):
+                err.print(f"[bold red]error:[/] share `{escape(item)}` is not PARTNER=number. "
+                          "Fix: write e.g. US=242/590")
+                raise typer.Exit(code=1) from None
+    rules = shipped_rules()
+    try:
+        missing = [p for p in names if p not in given]
+        if missing:
+            if share_year is None:
+                err.print("[bold red]error:[/] no share for " + ", ".join(missing)
+                          + ". Fix: give --shares, or --share-year to compute them from data")
+                raise typer.Exit(code=1)
+            from tradeguard.data.store import open_imports
+
+            computed = shares_from_imports(open_imports(store), rules, template_id, names,
+                                           share_year)
+            given.update({p: computed[p] for p in missing})
+        rows = compare(rules, template_id, {p: given[p] for p in names},
+                       valid_from=_date(start, "--from"), offset_t=offset)
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json({"template": template_id, "shares": given, "years": rows})
+        return
+    table = Table("from", "safeguard duty", *[f"{p} ({given[p]:.3f})" for p in names],
+                  title=f"{template_id} (lines {', '.join(rules.safeguards[rules.templates[template_id].base].lines)}): trigger (t) by partner")
+    for row in rows:
+        table.add_row(row["from"], row["safeguard_duty"] or "-",
+                      *["-" if row[p] is None else f"{row[p]:,.0f}" for p in names])
     out.print(table)
 
 

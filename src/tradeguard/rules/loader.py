@@ -36,7 +36,7 @@ _FIXES = {
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "union_tag_invalid": "set `kind` to agreement, partner_groups, tariff, volume_safeguard, "
-                         "tariff_quota, price_safeguard or activations",
+                         "tariff_quota, price_safeguard, safeguard_template or activations",
 }
 
 
@@ -51,6 +51,7 @@ class RuleSet:
     safeguards: dict[str, s.VolumeSafeguard]
     quotas: dict[str, s.TariffQuota]
     price_safeguards: dict[str, s.PriceSafeguard]
+    templates: dict[str, s.SafeguardTemplate]
     activations: tuple[s.Activation, ...]
     files: dict[str, Path] = field(repr=False)
     documents: dict[str, BaseModel] = field(repr=False)
@@ -89,7 +90,8 @@ def _pydantic_problems(rel: str, exc: ValidationError) -> list[str]:
         loc = err["loc"]
         # The first element of a discriminated union's path is the `kind` tag itself.
         if loc and loc[0] in {"agreement", "partner_groups", "tariff", "volume_safeguard",
-                              "tariff_quota", "price_safeguard", "activations"}:
+                              "tariff_quota", "price_safeguard", "safeguard_template",
+                              "activations"}:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         out.append(problem(msg, where=f"{rel}, key `{_key_path(loc)}`",
@@ -231,6 +233,13 @@ def _check_references(ruleset_docs: dict[str, BaseModel], files: dict[str, Path]
                         out.append(problem(f"`same_as: {ref}` names no safeguard condition",
                                            where=f"{rel}, key `conditions[{i}].trigger.same_as`",
                                            fix="write `<rule id>#<condition id>`"))
+        if isinstance(doc, s.SafeguardTemplate):
+            base = ruleset_docs.get(doc.base)
+            if not isinstance(base, s.VolumeSafeguard) or doc.base_condition not in {
+                    c.id for c in base.conditions}:
+                out.append(problem(f"`{doc.base}#{doc.base_condition}` names no safeguard "
+                                   "condition", where=f"{rel}, key `base`",
+                                   fix="name a volume_safeguard rule id and one of its conditions"))
         if isinstance(doc, s.Activations):
             for i, act in enumerate(doc.activations):
                 if not isinstance(ruleset_docs.get(act.measure_id), s.VolumeSafeguard):
@@ -303,6 +312,6 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
     activations = tuple(a for d in of(s.Activations).values() for a in d.activations)
     return RuleSet(root=root, agreements=agreements, groups=groups, tariffs=of(s.Tariff),
                    safeguards=of(s.VolumeSafeguard), quotas=of(s.TariffQuota),
-                   price_safeguards=of(s.PriceSafeguard),
+                   price_safeguards=of(s.PriceSafeguard), templates=of(s.SafeguardTemplate),
                    activations=activations,
                    files=files, documents=docs)

@@ -434,6 +434,31 @@ class TariffQuota(Strict):
         return self.allocation == "first_come_first_served" or self.order_id in claims
 
 
+# --- the same formula across partners ----------------------------------------------------------
+
+
+class SafeguardTemplate(Strict):
+    """A volume safeguard written once, to be instantiated for any partner or group.
+
+    The instance's trigger for fiscal year FY is ``share × (base trigger(FY) − offset_t)``,
+    rounded to ``rounding_decimals``; a partial first year is prorated by ``proration``
+    from the first full year's figure.  Everything else (safeguard duty path, start and
+    duration rules, termination) comes from the base measure.
+    """
+
+    kind: Literal["safeguard_template"]
+    title: str
+    base: str = Field(description="The volume safeguard whose elements are reused.")
+    base_condition: str
+    share: float = Field(1.0, gt=0, description="Default share of the aggregate trigger.")
+    offset_t: float = Field(0.0, description="Tonnes taken off the aggregate path first.")
+    rounding_decimals: int = 0
+    proration: Proration
+    status: Status
+    cite: str
+    sources: dict[str, Source]
+
+
 # --- price-triggered safeguards -------------------------------------------------------------
 
 
@@ -505,6 +530,6 @@ class Activations(Strict):
 
 RuleFile = Annotated[
     Agreement | PartnerGroups | Tariff | VolumeSafeguard | TariffQuota | PriceSafeguard
-    | Activations,
+    | SafeguardTemplate | Activations,
     Field(discriminator="kind"),
 ]

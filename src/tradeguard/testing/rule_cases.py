@@ -15,6 +15,9 @@ meant to be read by a trade lawyer.  A file is a list of cases; each case has a
     text, or ``null`` when nothing is in force.
 ``member``
     ``group``, ``partner`` and ``date``.  Expect ``true`` or ``false``.
+``formula``
+    A safeguard template's trigger for a partner: ``share`` (a number or ``"242/590"``),
+    ``offset_t``, the instance's ``valid_from`` and the ``date`` to read.  Expect tonnes.
 
 Numbers compare within ``absolute_error_margin`` (default 1e-9).
 """
@@ -28,7 +31,9 @@ from typing import Any
 import pytest
 import yaml
 
-_CASE_KEYS = {"name", "rule", "duty", "value", "member", "expect", "absolute_error_margin", "note"}
+_CASE_KEYS = {"name", "rule", "duty", "value", "member", "formula", "expect",
+              "absolute_error_margin", "note"}
+_QUESTIONS = ("duty", "value", "member", "formula")
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.File | None:
@@ -60,9 +65,9 @@ class RuleCase(pytest.Item):
         unknown = set(self.case) - _CASE_KEYS
         if unknown:
             raise RuleCaseError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_CASE_KEYS)}")
-        questions = [k for k in ("duty", "value", "member") if k in self.case]
+        questions = [k for k in _QUESTIONS if k in self.case]
         if len(questions) != 1 or "expect" not in self.case or "rule" not in self.case:
-            raise RuleCaseError("a case needs `rule`, exactly one of duty/value/member, "
+            raise RuleCaseError("a case needs `rule`, exactly one of duty/value/member/formula, "
                                 "and `expect`")
         margin = float(self.case.get("absolute_error_margin", 1e-9))
         getattr(self, f"_run_{questions[0]}")(self.case[questions[0]], self.case["expect"], margin)
@@ -123,6 +128,17 @@ class RuleCase(pytest.Item):
         actual = covered_on(scope, question["partner"], question["date"], _rules().groups)
         _check("member", actual, expect, margin)
 
+    def _run_formula(self, question: dict[str, Any], expect: Any, margin: float) -> None:
+        from tradeguard.rules.lookup import value_on
+        from tradeguard.rules.schema import _fraction
+        from tradeguard.rules.templates import trigger_path
+
+        path = trigger_path(_rules(), self.case["rule"], valid_from=question["valid_from"],
+                            share=_fraction(question.get("share")),
+                            offset_t=question.get("offset_t"))
+        found = value_on(path, question["date"], question["date"])
+        _check("formula", None if found is None else found[1].value, expect, margin)
+
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, AssertionError | RuleCaseError):
             return f"{self.path.name} :: {self.name}\n  {excinfo.value}"
@@ -162,6 +178,6 @@ def _check(what: str, actual: Any, expected: Any, margin: float) -> None:
 
 def case_dates(case: dict[str, Any]) -> list[dt.date]:
     """The days a case asks about (used by the boundary-coverage test)."""
-    question = case.get("duty") or case.get("value") or case.get("member") or {}
+    question = next((case[k] for k in _QUESTIONS if k in case), {})
     day = question.get("date")
     return [day] if isinstance(day, dt.date) else []
