@@ -84,3 +84,13 @@ def test_bad_events_are_refused_and_change_nothing(event, error, words):
         ledger.record([event], as_of=DAY)
     assert ledger.events == (ev("allocation", 1_000),)
     assert ledger.state(SMP, DAY).balance_t == pytest.approx(2_719)
+
+
+def test_exhaustion_forecast_at_the_average_fill_rate():
+    # 2,500 t used in the first 183 days of FY2025 (13.66 t a day): 1,219 t left → 90 days.
+    ledger = QuotaLedger(shipped_rules()).record([ev("allocation", 2_500, D(2025, 5, 1))],
+                                                 as_of=DAY)
+    assert ledger.exhaustion_forecast(SMP, D(2025, 9, 30)) == D(2025, 12, 29)
+    # A slower fill (1,830 t: 189 days left) lasts beyond 31 March: no exhaustion this year.
+    slow = QuotaLedger(shipped_rules()).record([ev("allocation", 1_830)], as_of=DAY)
+    assert slow.exhaustion_forecast(SMP, D(2025, 9, 30)) is None

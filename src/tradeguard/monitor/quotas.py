@@ -23,6 +23,7 @@ larger than what was allocated) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -160,6 +161,23 @@ class QuotaLedger:
                        if e.quota_id in (quota_id, quota.order_id) and start <= e.day <= as_of})
         return [(d, self.state(quota_id, d, as_of)) for d in [start, *days]
                 if d >= quota.valid_from]
+
+    def exhaustion_forecast(self, quota_id: str, as_of: dt.date) -> dt.date | None:
+        """When the quota will run out at the period's average net fill rate so far.
+
+        None when it is already exhausted (see :meth:`exhaustion_day`), when nothing has
+        been used yet, or when at this rate it lasts beyond the period's end.
+        """
+        state = self.state(quota_id, as_of, as_of)
+        if state.status in ("exhausted", "not_open"):
+            return None
+        used = state.allocated_t - state.returned_t
+        elapsed = (as_of - state.period_start).days + 1
+        if used <= 0 or elapsed <= 0:
+            return None
+        days_left = state.balance_t / (used / elapsed)
+        day = as_of + dt.timedelta(days=math.ceil(days_left))
+        return day if day <= state.period_end else None
 
     def exhaustion_day(self, quota_id: str, as_of: dt.date) -> dt.date | None:
         """The first day of the current period on which the quota was exhausted, if any."""
