@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench lint clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,19 +15,27 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Validate the rules, load the bundled real data into the embedded store (once: ingest is
-# idempotent), print every safeguard's status as of the data's last month, and answer the
-# motivating duty question: US frozen beef during the March 2021 safeguard.
+# idempotent), print every safeguard's status as of the data's last month, answer the
+# motivating duty question (US frozen beef during the March 2021 safeguard), then serve the
+# dashboard and the REST API at http://127.0.0.1:8000 until stopped.
 run: install
 	$(BIN)/tradeguard rules validate
 	$(BIN)/tradeguard ingest --bundled
 	$(BIN)/tradeguard status
 	$(BIN)/tradeguard duty --line 0202.30 --origin US --date 2021-03-20 --value 1000000 --quantity 1000
+	$(BIN)/tradeguard serve --host 127.0.0.1 --port 8000
+
+# Debian's chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@test -x /usr/bin/chromium || command -v chromium >/dev/null 2>&1 || \
+	  (apt-get update -q && apt-get install -y -q chromium) || \
+	  echo "warning: chromium not installed; the browser tests will be skipped"
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts
 
 # The rules quality report fails the build on a malformed rule or an unresolved overlap.
-test: install lint
+test: install lint browser
 	$(BIN)/tradeguard rules report --as-of 2026-11-27 > /dev/null
 	$(BIN)/pytest
 

@@ -391,6 +391,21 @@ def formula_compare(
     out.print(table)
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    store: StoreOption = None,
+) -> None:
+    """Serve the dashboard and the REST API (docs at /docs); uploads need TRADEGUARD_API_TOKEN."""
+    from tradeguard.api.app import serve
+
+    try:
+        serve(host, port, store)
+    except TradeguardError as exc:
+        _fail(exc)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -1,0 +1,60 @@
+"""Server settings: the upload token, the request-size limit and CORS origins.
+
+Read from the environment first, then from a TOML file (``$TRADEGUARD_API_CONFIG``, else
+``<user config dir>/tradeguard/api.toml``)::
+
+    token = "a long random string"      # none by default: uploads are disabled
+    max_upload_bytes = 20_000_000       # default 20 MB
+    cors_origins = []                   # default: CORS off
+
+Environment: ``TRADEGUARD_API_TOKEN``, ``TRADEGUARD_API_MAX_UPLOAD_BYTES``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tradeguard.errors import InputError, problem
+
+TOKEN_ENV = "TRADEGUARD_API_TOKEN"
+CONFIG_ENV = "TRADEGUARD_API_CONFIG"
+MAX_UPLOAD_ENV = "TRADEGUARD_API_MAX_UPLOAD_BYTES"
+DEFAULT_MAX_UPLOAD_BYTES = 20_000_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+
+
+def config_path() -> Path:
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("tradeguard")) / "api.toml"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, then the config file, then the defaults."""
+    import tomllib
+
+    data: dict = {}
+    path = config_path()
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(problem("the API config file cannot be read", where=str(path),
+                                     why=str(exc), fix="correct the TOML or remove the file")) from exc
+    token = os.environ.get(TOKEN_ENV) or data.get("token") or None
+    limit = os.environ.get(MAX_UPLOAD_ENV) or data.get("max_upload_bytes")
+    origins = data.get("cors_origins") or ()
+    return Settings(token=str(token) if token else None,
+                    max_upload_bytes=int(limit) if limit else DEFAULT_MAX_UPLOAD_BYTES,
+                    cors_origins=tuple(str(o) for o in origins))

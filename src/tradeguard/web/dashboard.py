@@ -1,0 +1,237 @@
+"""The dashboard: server-rendered HTML pages, each with a JSON twin (``?format=json``).
+
+Each page builds one dict from :class:`tradeguard.api.service.Desk` (the same functions the
+REST API uses) and either renders it with a Jinja2 template or returns it as JSON, so the
+page and its twin hold the same numbers.  No JavaScript framework and no CDN: plain HTML,
+a small inline stylesheet and the SVG charts of :mod:`tradeguard.web.charts`.  Sorting and
+filtering are GET forms handled on the server, so they work from the keyboard and without
+scripts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from tradeguard.errors import InputError, TradeguardError, problem
+
+TEMPLATES = Path(__file__).with_name("templates")
+NAV = [("/", "Overview"), ("/duty", "Duty calculator"), ("/rules", "Rules"),
+       ("/quotas", "Quotas"), ("/data", "Data")]
+
+
+@lru_cache(maxsize=1)
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(["html"]),
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["t"] = lambda v: "–" if v is None else f"{v:,.0f}"
+    env.filters["pct"] = lambda v, d=1: "–" if v is None else f"{v * 100:.{d}f}%"
+    env.filters["num"] = lambda v: "–" if v is None else f"{v:,.2f}"
+    return env
+
+
+def _wants_json(request: Request) -> bool:
+    return request.query_params.get("format") == "json"
+
+
+def _date(text: str | None, name: str) -> dt.date | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(problem(f"{name} `{text}` is not a date",
+                                 fix="write it as YYYY-MM-DD, e.g. 2021-03-20")) from None
+
+
+def _number(text: str | None, name: str) -> float | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        raise InputError(problem(f"{name} `{text}` is not a number",
+                                 fix="write digits only, e.g. 1000000")) from None
+    if value != value or value in (float("inf"), float("-inf")) or not 0 <= value <= 1e15:
+        raise InputError(problem(f"{name} `{text}` is out of range",
+                                 fix="give a number between 0 and 10^15"))
+    return value
+
+
+def _html(request: Request, template: str, data: dict[str, Any], status: int = 200,
+          **extra: Any) -> Response:
+    page = _env().get_template(template).render(
+        data=data, nav=NAV, path=request.url.path, **extra)
+    return HTMLResponse(page, status_code=status)
+
+
+async def _page(request: Request, template: str,
+                build: Callable[[], Awaitable[tuple[dict[str, Any], dict[str, Any]]]]) -> Response:
+    """Build the page's data; render it, or return it as JSON; errors as a page or a problem."""
+    from tradeguard.api.problems import ApiProblem, classify, problem_response
+
+    try:
+        data, extra = await build()
+    except (TradeguardError, ApiProblem) as exc:
+        if isinstance(exc, ApiProblem):
+            status, slug, title, ext = exc.status, exc.slug, exc.title, {}
+            detail = exc.detail
+        else:
+            status, slug, title, ext = classify(exc)
+            detail = str(exc)
+        if _wants_json(request):
+            return problem_response(request, status, slug, title, detail, **ext)
+        return _html(request, "error.html", {"title": title, "detail": detail,
+                                             "status": status, **ext}, status=status)
+    status = extra.pop("_status", 200)
+    if _wants_json(request):
+        return JSONResponse(data, status_code=status)
+    return _html(request, template, data, status=status, **extra)
+
+
+def dashboard_router() -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    def desk(request: Request) -> Any:
+        return request.app.state.desk
+
+    async def report(request: Request, as_of: dt.date | None) -> Any:
+        from tradeguard.api.app import _report
+
+        return await _report(desk(request), as_of)
+
+    @r.get("/")
+    async def overview(request: Request, as_of: str | None = None, product: str | None = None,
+                       partner: str | None = None, sort: str = "measure") -> Response:
+        from tradeguard.api.products import PRODUCTS
+        from tradeguard.api.service import SORTS
+
+        async def build() -> tuple[dict, dict]:
+            if sort not in SORTS:
+                raise InputError(problem(f"unknown sort `{sort}`",
+                                         fix=f"use one of: {', '.join(SORTS)}"))
+            rep = await report(request, _date(as_of, "as_of"))
+            data = desk(request).status(rep, product=product or None,
+                                        partner=partner or None, sort=sort)
+            return data, {"products": list(PRODUCTS), "sorts": SORTS}
+
+        return await _page(request, "overview.html", build)
+
+    @r.get("/measures/{measure_id}")
+    async def measure(request: Request, measure_id: str, period: str | None = None,
+                      as_of: str | None = None) -> Response:
+        from tradeguard.web.charts import periods_svg
+
+        async def build() -> tuple[dict, dict]:
+            fy = None
+            if period:
+                text = period.upper().removeprefix("FY")
+                if not text.isdigit():
+                    raise InputError(problem(f"period `{period}` is not a fiscal year",
+                                             fix="write it like FY2019"))
+                fy = int(text)
+            rep = await report(request, _date(as_of, "as_of"))
+            data = desk(request).measure(rep, measure_id, fy)
+            return data, {"chart": periods_svg(data["timeline"], data["earlier"])}
+
+        return await _page(request, "measure.html", build)
+
+    @r.get("/duty")
+    async def duty(request: Request, line: str | None = None, origin: str | None = None,
+                   date: str | None = None, value: str | None = None,
+                   quantity: str | None = None, as_of: str | None = None) -> Response:
+        query = {"line": line or "", "origin": origin or "", "date": date or "",
+                 "value": value or "", "quantity": quantity or "", "as_of": as_of or ""}
+
+        async def build() -> tuple[dict, dict]:
+            result = None
+            if line or origin or date:
+                if not (line and origin and date):
+                    raise InputError(problem("line, origin and date are all needed",
+                                             fix="fill in the three fields"))
+                day = _date(date, "date")
+                assert day is not None
+                found = desk(request).duty(line.strip(), origin.strip(), day,
+                                           _number(value, "value"),
+                                           _number(quantity, "quantity"),
+                                           _date(as_of, "as_of"))
+                result = found.model_dump(mode="json")
+            return {"query": query, "result": result}, {}
+
+        return await _page(request, "duty.html", build)
+
+    @r.get("/rules")
+    async def rules(request: Request) -> Response:
+        async def build() -> tuple[dict, dict]:
+            return desk(request).rules_overview(), {}
+
+        return await _page(request, "rules.html", build)
+
+    @r.get("/rules/{rule_id}")
+    async def rule(request: Request, rule_id: str) -> Response:
+        async def build() -> tuple[dict, dict]:
+            return desk(request).rule(rule_id), {}
+
+        return await _page(request, "rule.html", build)
+
+    @r.get("/quotas")
+    async def quotas(request: Request, as_of: str | None = None) -> Response:
+        async def build() -> tuple[dict, dict]:
+            d = desk(request)
+            known = await run_in_threadpool(d.resolve_as_of, _date(as_of, "as_of"))
+            return {"as_of": known.isoformat(), "quotas": d.quotas(known),
+                    "ledger": "empty (no persisted quota ledger yet)"}, {}
+
+        return await _page(request, "quotas.html", build)
+
+    @r.get("/data")
+    async def data(request: Request) -> Response:
+        async def build() -> tuple[dict, dict]:
+            d = desk(request)
+            batches = await run_in_threadpool(d.batches)
+            return {"batches": batches, "report": None, "rejected": None,
+                    "uploads_enabled": bool(request.app.state.token)}, {}
+
+        return await _page(request, "data.html", build)
+
+    @r.post("/data")
+    async def upload(request: Request) -> Response:
+        from tradeguard.api.app import check_token, ingest_upload
+        from tradeguard.api.problems import classify
+        from tradeguard.data.problems import IngestProblemsError
+
+        async def build() -> tuple[dict, dict]:
+            d = desk(request)
+            form = await request.form(max_files=1, max_fields=10)
+            token = form.get("token")
+            check_token(request.app.state.token, token if isinstance(token, str) else None)
+            file = form.get("file")
+            if file is None or isinstance(file, str) or not file.filename:
+                raise InputError(problem("no file was chosen", fix="choose a file to upload"))
+            content = await file.read()
+            dry_run = form.get("dry_run") == "on"
+            report, rejected = None, None
+            try:
+                report = await ingest_upload(d, content=content, stream=None,
+                                             filename=file.filename, fmt=None, dry_run=dry_run)
+            except IngestProblemsError as exc:
+                _, _, title, ext = classify(exc)
+                rejected = {"title": title, "detail": str(exc), "filename": file.filename,
+                            **ext}
+            batches = await run_in_threadpool(d.batches)
+            return ({"batches": batches, "report": report, "rejected": rejected,
+                     "uploads_enabled": True}, {"_status": 422 if rejected else 200})
+
+        return await _page(request, "data.html", build)
+
+    return r

@@ -1,0 +1,98 @@
+"""Every dashboard page has a JSON twin, and its numbers are the library's.
+
+The twin (``?format=json``) is compared with the Python API's answer for the same query, and
+the numbers the HTML shows (``data-value`` attributes beside each formatted figure) with
+the twin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+AS_OF = dt.date(2019, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def report(bundled_store):
+    from tradeguard.data.store import open_imports
+    from tradeguard.monitor.report import monitor
+
+    imports = open_imports(bundled_store)
+    try:
+        return monitor(imports, as_of=AS_OF)
+    finally:
+        imports.get_backend().disconnect()
+
+
+def _values(html: str) -> list[str]:
+    return re.findall(r'data-value="([^"]*)"', html)
+
+
+def _same(shown: str, value) -> bool:
+    return shown == "None" if value is None else float(shown) == pytest.approx(value)
+
+
+def test_overview_twin_and_html_equal_the_library(client, report):
+    twin = client.get("/?format=json").json()
+    lib = {r["measure_id"]: r for r in report.status()}
+    assert twin["as_of"] == AS_OF.isoformat()
+    assert {r["measure_id"] for r in twin["rows"]} == set(lib)
+    for row in twin["rows"]:
+        for key in ("cumulative_t", "trigger_t", "share", "forecast_probability",
+                    "forecast_projected_t", "triggered", "crossing_date", "safeguard_rate"):
+            assert row[key] == lib[row["measure_id"]][key], key
+    html = client.get("/").text
+    shown = _values(html)
+    expected = [r[k] for r in twin["rows"] for k in (
+        "share", "cumulative_t", "trigger_t", "forecast_probability", "forecast_projected_t",
+        "days_to_projected_crossing")]
+    assert len(shown) == len(expected)
+    assert all(_same(s, v) for s, v in zip(shown, expected, strict=True))
+
+
+def test_measure_twin_equals_the_timeline(client, report):
+    twin = client.get("/measures/cptpp.beef_safeguard?period=FY2019&format=json").json()
+    period = report.period("cptpp.beef_safeguard", 2019)
+    assert twin["timeline"] == period.timeline()
+    assert twin["status"]["cumulative_t"] == period.row()["cumulative_t"]
+    assert [t["period"] for t in twin["earlier"]] == ["FY2018"]
+    html = client.get("/measures/cptpp.beef_safeguard?period=FY2019").text
+    points = [p for c in twin["timeline"]["conditions"] for p in c["points"]]
+    shown = _values(html.split('id="points"')[1].split("</table>")[0])
+    assert shown == [str(v) for p in points for v in (p["cumulative_t"], p["trigger_t"])]
+
+
+def test_duty_twin_equals_duty(client):
+    from tradeguard.engine.duty import duty
+
+    q = {"line": "0202.30", "origin": "US", "date": "2021-03-20", "value": "1000000",
+         "quantity": "1000"}
+    twin = client.get("/duty", params={**q, "format": "json"}).json()
+    lib = duty("0202.30", "US", dt.date(2021, 3, 20), customs_value=1e6, quantity=1000,
+               as_of=dt.date(2021, 3, 20)).model_dump(mode="json")
+    assert twin["result"] == lib
+    html = client.get("/duty", params=q).text
+    assert "38.5%" in html and 'data-value="385000.0"' in html
+
+
+def test_quotas_and_data_twins(client):
+    twin = client.get("/quotas?format=json").json()
+    assert twin["quotas"] == client.get("/api/quotas").json()
+    data = client.get("/data?format=json").json()
+    assert data["batches"] == client.get("/api/batches").json()
+    rules = client.get("/rules?format=json").json()
+    assert {a["id"] for a in rules["agreements"]} == {"cptpp", "jaepa", "tpp", "usjta", "wto"}
+    rule = client.get("/rules/usjta.beef_safeguard?format=json").json()
+    assert rule == client.get("/api/rules/usjta.beef_safeguard").json()
+
+
+def test_page_errors_are_pages_and_twins_are_problems(client):
+    r = client.get("/measures/usjta.lamb")
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"]
+    r = client.get("/measures/usjta.lamb?format=json")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    r = client.get("/duty?line=0202&origin=US&date=20-03-2021")
+    assert r.status_code == 422 and "YYYY-MM-DD" in r.text

@@ -1,0 +1,81 @@
+"""A live server (uvicorn in a background thread, loopback, a free port) over a temporary
+store with the bundled data, and one headless Chromium for the session.
+
+Skipped, with the reason, when Debian's chromium or Python Playwright is missing (CI installs
+both: `apt-get install -y chromium`, `pip install playwright`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+TOKEN = "browser-test-token"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    uvicorn = pytest.importorskip("uvicorn")
+    from tradeguard.api.app import create_app
+    from tradeguard.data.bundled import bundled_extract_path
+    from tradeguard.data.store import ingest
+
+    store = tmp_path_factory.mktemp("web-store") / "store.duckdb"
+    ingest(bundled_extract_path(), store, ingested_at=dt.datetime(2026, 11, 27, tzinfo=dt.UTC))
+    port = _free_port()
+    config = uvicorn.Config(create_app(store, token=TOKEN, cors_origins=()), host="127.0.0.1",
+                            port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        pytest.skip("no Debian chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Python Playwright is not installed (pip install playwright)")
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=live_server)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

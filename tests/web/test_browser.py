@@ -1,0 +1,96 @@
+"""The dashboard in real headless Chromium (Debian's, driven by Playwright).
+
+Each test writes a screenshot of its page to docs/screenshots/ (referenced from the README).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.web.conftest import TOKEN, screenshot
+
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
+BUNDLED_MEASURES = {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
+                    "jaepa.beef_frozen_safeguard", "wto.beef_chilled_emergency",
+                    "wto.beef_frozen_emergency", "wto.pork_emergency"}
+
+
+def test_overview_lists_the_bundled_measures(page):
+    page.goto("/")
+    cards = page.locator("#cards li.card")
+    assert {cards.nth(i).get_attribute("data-measure") for i in range(cards.count())} \
+        == BUNDLED_MEASURES
+    assert "Safeguards as of 2019-12-31" in page.locator("h1").inner_text()
+    screenshot(page, "overview")
+    # Filter by product from the keyboard: focus the select, choose, submit.
+    page.focus("#product")
+    page.select_option("#product", "pork")
+    page.locator("button[type=submit]").press("Enter")
+    page.wait_for_url("**/?*product=pork*")
+    cards = page.locator("#cards li.card")
+    assert cards.count() == 1 and cards.first.get_attribute("data-measure") == "wto.pork_emergency"
+
+
+def test_measure_page_shows_a_rendered_chart(page):
+    page.goto("/measures/cptpp.beef_safeguard?period=FY2019")
+    svg = page.locator("#chart svg")
+    assert svg.count() == 1
+    box = svg.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100
+    assert page.locator("#chart svg circle.mark").count() >= 9  # one per month of data
+    assert page.locator("#chart svg polyline.series").count() >= 2
+    assert "citation" in page.locator("table.values").inner_text()
+    screenshot(page, "measure")
+
+
+def test_duty_calculator_answers_frozen_us_beef(page):
+    page.goto("/duty")
+    page.fill("#line", "0202.30")
+    page.fill("#origin", "US")
+    page.fill("#date", "2021-03-20")
+    page.locator("#date").press("Enter")
+    page.wait_for_selector("#chosen")
+    chosen = page.locator("#chosen").inner_text()
+    assert "usjta" in chosen and "38.5%" in chosen and "safeguard" in chosen
+    trace = page.locator("#trace tbody tr")
+    assert trace.count() >= 2
+    assert "usjta.beef_safeguard" in page.locator("#trace").inner_text()
+    screenshot(page, "duty")
+
+
+def test_rules_browser_and_quotas(page):
+    page.goto("/rules")
+    assert page.locator("#measures").get_by_text("usjta.beef_safeguard").count() >= 1
+    assert page.locator(".badge.s-confirmed").count() > 0
+    screenshot(page, "rules")
+    page.goto("/quotas")
+    assert page.locator("#quotas tbody tr").count() == 6
+    screenshot(page, "quotas")
+
+
+def test_upload_of_a_bad_file_shows_the_row_level_errors(page):
+    page.goto("/data")
+    assert page.locator("#batches tbody tr").count() == 1
+    page.set_input_files("#file", str(BAD / "negative_quantity.csv"))
+    page.fill("#token", TOKEN)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#rejected")
+    table = page.locator("#row-problems tbody tr")
+    assert table.count() == 1
+    cells = table.first.locator("td")
+    assert [cells.nth(i).inner_text() for i in range(4)] == ["3", "quantity", "-800.0",
+                                                             "is negative"]
+    assert page.locator("#batches tbody tr").count() == 1  # nothing stored
+    screenshot(page, "data")
+
+
+def test_pages_have_labels_and_a_skip_link(page):
+    page.goto("/duty")
+    for field in ("line", "origin", "date", "value", "quantity", "as_of"):
+        assert page.locator(f"label[for={field}]").count() == 1
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.set_viewport_size({"width": 380, "height": 800})  # responsive: no horizontal scroll
+    page.goto("/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400
