@@ -205,9 +205,7 @@ class _Offer:
 def _tariff_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.date,
                    include_signed: bool) -> list[_Offer]:
     offers = []
-    for rid, tariff in sorted(rules.tariffs.items()):
-        if not any(covers(sch.lines, line) for sch in tariff.schedules):
-            continue
+    for rid, tariff in rules.tariffs_for(line):
         if not (covered_on(tariff.partners, code, day, rules.groups)
                 and _agreement_in_force(rules, tariff.agreement, day, include_signed)):
             continue
@@ -305,8 +303,9 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     rules = rules or shipped_rules()
     line, code = _check_inputs(tariff_line, origin, date, customs_value, quantity)
     ledger = official_activations(rules) if activations is None else list(activations)
-    known = sorted({p for t in rules.tariffs.values() for sch in t.schedules for p in sch.lines})
-    if not covers(known, line):
+    if not rules.tariffs_for(line):
+        known = sorted({p for t in rules.tariffs.values() for sch in t.schedules
+                        for p in sch.lines})
         raise RuleNotFoundError(problem(
             f"no rule covers tariff line {line}",
             why=f"the rules cover lines starting {', '.join(known)}",

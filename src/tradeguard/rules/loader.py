@@ -55,6 +55,17 @@ class RuleSet:
     activations: tuple[s.Activation, ...]
     files: dict[str, Path] = field(repr=False)
     documents: dict[str, BaseModel] = field(repr=False)
+    _by_line: dict[str, list[tuple[str, s.Tariff]]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def tariffs_for(self, line: str) -> list[tuple[str, s.Tariff]]:
+        """The tariff rules whose lines cover ``line``, by rule id (memoised per line)."""
+        found = self._by_line.get(line)
+        if found is None:
+            found = [(rid, t) for rid, t in sorted(self.tariffs.items())
+                     if any(line.startswith(p) for sch in t.schedules for p in sch.lines)]
+            self._by_line[line] = found
+        return found
 
     def rule(self, rule_id: str) -> BaseModel:
         try:

@@ -1,0 +1,1 @@
+"""The safeguard design lab: designs as data, back-tests, simulations and comparisons."""

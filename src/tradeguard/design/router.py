@@ -1,0 +1,55 @@
+"""REST endpoints of the design lab, as a FastAPI ``APIRouter`` that only calls the Python API.
+
+The web API mounts it (``app.include_router(router)``); nothing here touches ``api/`` or
+``web/``.  Bad designs return 422 with every problem listed, and nothing runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradeguard.design.compare import compare
+from tradeguard.design.simulate import Scenario
+from tradeguard.design.spec import example_paths, parse
+from tradeguard.errors import RuleValidationError
+
+router = APIRouter(prefix="/designs", tags=["design lab"])
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    designs: list[dict[str, Any]] = Field(min_length=1, max_length=20)
+    scenario: Scenario = Scenario(paths=500)
+    backtest_years: tuple[int, int] | None = (2015, 2019)
+
+
+@router.post("/compare")
+def compare_designs(request: CompareRequest) -> dict[str, Any]:
+    """Back-test and simulate the designs; the same document as report.json."""
+    problems: list[str] = []
+    designs = []
+    for i, doc in enumerate(request.designs):
+        try:
+            designs.append(parse(doc, source=f"designs[{i}]"))
+        except RuleValidationError as exc:
+            problems += exc.problems
+    if problems:
+        raise HTTPException(status_code=422, detail={"problems": problems})
+    return compare(designs, request.scenario, backtest_years=request.backtest_years)
+
+
+@router.get("/examples")
+def examples() -> list[dict[str, Any]]:
+    """The shipped example designs (examples/designs/), as documents."""
+    out = []
+    for path in example_paths():
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if "id" in doc:
+            out.append({"file": path.name, "id": doc["id"], "title": doc.get("title"),
+                        "position": doc.get("position"), "document": doc})
+    return out
