@@ -26,6 +26,8 @@ rules_app = typer.Typer(no_args_is_help=True, help="Validate and browse the rule
 app.add_typer(rules_app, name="rules")
 formula_app = typer.Typer(no_args_is_help=True, help="The same safeguard formula across partners.")
 app.add_typer(formula_app, name="formula")
+design_app = typer.Typer(no_args_is_help=True, help="Safeguard design lab: compare, sweep, sensitivity.")
+app.add_typer(design_app, name="design")
 
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
@@ -389,6 +391,80 @@ def formula_compare(
         table.add_row(row["from"], row["safeguard_duty"] or "-",
                       *["-" if row[p] is None else f"{row[p]:,.0f}" for p in names])
     out.print(table)
+
+
+PathsOption = Annotated[int, typer.Option("--paths", help="Monte Carlo paths (seeded).")]
+YearsOption = Annotated[int, typer.Option("--years", help="Years simulated ahead.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed.")]
+
+
+@design_app.command("compare")
+def design_compare(
+    files: Annotated[list[Path], typer.Argument(help="Design files (YAML)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for report.html and report.json")],
+    paths: PathsOption = 2000, years: YearsOption = 16, seed: SeedOption = 20261127,
+    first_fy: Annotated[int, typer.Option("--first-fy", help="First simulated year")] = 2020,
+) -> None:
+    """Back-test and simulate designs side by side; write DIR/report.html and DIR/report.json."""
+    from tradeguard.design.compare import compare, write_report
+    from tradeguard.design.simulate import Scenario
+    from tradeguard.design.spec import load_designs
+
+    try:
+        designs = load_designs(files)
+        scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
+        json_path, html_path = write_report(compare(designs, scenario), out_dir)
+    except TradeguardError as exc:
+        _fail(exc)
+    out.print(f"wrote {html_path} and {json_path}")
+
+
+@design_app.command("sweep")
+def design_sweep(
+    spec: Annotated[Path, typer.Argument(help="Sweep specification (YAML): base, vary, positions")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for sweep.html and sweep.json")],
+    paths: PathsOption = 2000, years: YearsOption = 16, seed: SeedOption = 20261127,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes")] = 2,
+) -> None:
+    """Vary design elements over a grid; draw the protection / market-access frontier."""
+    from tradeguard.design.compare import load_sweep, sweep, write_sweep
+    from tradeguard.design.simulate import Scenario
+
+    try:
+        base, vary, positions = load_sweep(spec)
+        result = sweep(base, vary, Scenario(paths=paths, years=years, seed=seed),
+                       positions=positions, workers=workers)
+        json_path, html_path = write_sweep(result, out_dir)
+    except TradeguardError as exc:
+        _fail(exc)
+    out.print(f"wrote {html_path} and {json_path}")
+
+
+@design_app.command("sensitivity")
+def design_sensitivity(
+    design: Annotated[Path, typer.Argument(help="Design file (YAML)")],
+    element: Annotated[str, typer.Option("--element", help="Element to move, e.g. trigger_scale")],
+    values: Annotated[str, typer.Option("--values", help="Comma-separated values")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for sensitivity.html/.json")],
+    paths: PathsOption = 2000, years: YearsOption = 16,
+) -> None:
+    """Move one element and show the effect on every output."""
+    import yaml
+
+    from tradeguard.design.compare import sensitivity, sensitivity_html
+    from tradeguard.design.simulate import Scenario
+
+    try:
+        doc = yaml.safe_load(design.read_text(encoding="utf-8"))
+        result = sensitivity(doc, element, [yaml.safe_load(v) for v in values.split(",")],
+                             Scenario(paths=paths, years=years))
+    except TradeguardError as exc:
+        _fail(exc)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "sensitivity.json").write_text(json.dumps(result, indent=1, default=str),
+                                              encoding="utf-8")
+    (out_dir / "sensitivity.html").write_text(sensitivity_html(result), encoding="utf-8")
+    out.print(f"wrote {out_dir / 'sensitivity.html'} and {out_dir / 'sensitivity.json'}")
 
 
 @app.command("serve")

@@ -154,3 +154,12 @@ def test_duty_changes_exactly_at_every_activation_edge():
                          as_of=as_of).chosen.safeguard
                  for day in (act.start - one, act.start, act.end, act.end + one)]
         assert flags == [False, True, True, False], act
+
+
+def test_same_point_last_year_keeps_month_ends_across_leap_years():
+    from tradeguard.monitor.triggers import same_point_last_year
+
+    assert same_point_last_year(D(2021, 2, 28)) == D(2020, 2, 29)
+    assert same_point_last_year(D(2020, 2, 29)) == D(2019, 2, 28)
+    assert same_point_last_year(D(2021, 2, 14)) == D(2020, 2, 14)
+    assert same_point_last_year(D(2021, 6, 30), years=3) == D(2018, 6, 30)

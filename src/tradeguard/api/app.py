@@ -532,6 +532,9 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
         return _json({"status": "ok"})
 
     app.include_router(api_router())
+    from tradeguard.design.router import router as design_router
+
+    app.include_router(design_router, prefix="/api")
     from tradeguard.web.dashboard import dashboard_router
 
     app.include_router(dashboard_router())

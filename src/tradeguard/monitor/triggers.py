@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from tradeguard.errors import PeriodError, problem
-from tradeguard.monitor.calendar import add_months, fiscal_year_end, fiscal_year_start
+from tradeguard.monitor.calendar import add_months, fiscal_year_end, fiscal_year_start, month_end
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on
@@ -89,7 +89,10 @@ def period_start(measure: s.VolumeSafeguard, fy: int) -> dt.date:
 
 
 def same_point_last_year(day: dt.date, years: int = 1) -> dt.date:
-    return add_months(day, -12 * years)
+    """The same day ``years`` earlier; a month's last day maps to that month's last day, so
+    a cumulative to 28 February 2021 compares with one to 29 February 2020."""
+    earlier = add_months(day, -12 * years)
+    return month_end(earlier) if day == month_end(day) else earlier
 
 
 def article5_trigger(imports_t: list[float], params: s.Article5,

@@ -24,7 +24,8 @@ from tradeguard.errors import InputError, TradeguardError, problem
 
 TEMPLATES = Path(__file__).with_name("templates")
 NAV = [("/", "Overview"), ("/duty", "Duty calculator"), ("/rules", "Rules"),
-       ("/quotas", "Quotas"), ("/data", "Data")]
+       ("/quotas", "Quotas"), ("/designs", "Design lab"), ("/data", "Data")]
+DESIGN_PAGE_PATHS = 200  # Monte Carlo paths for an interactive comparison (the CLI uses more)
 
 
 @lru_cache(maxsize=1)
@@ -193,6 +194,39 @@ def dashboard_router() -> APIRouter:
                     "ledger": "empty (no persisted quota ledger yet)"}, {}
 
         return await _page(request, "quotas.html", build)
+
+    @r.get("/designs")
+    async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:
+        """The shipped example designs; pick some to compare them (back-test and simulation)."""
+        chosen = request.query_params.getlist("id")
+
+        async def build() -> tuple[dict, dict]:
+            import yaml
+
+            from tradeguard.design.compare import compare, render_html
+            from tradeguard.design.simulate import Scenario
+            from tradeguard.design.spec import example_paths, load_design
+
+            files = {p.stem: p for p in example_paths()}
+            examples = []
+            for stem, path in files.items():
+                doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                if "id" in doc:  # sweep specifications are not designs
+                    examples.append({"id": doc["id"], "file": stem, "title": doc.get("title")})
+            if not chosen:
+                return {"examples": examples, "report": None}, {}
+            by_id = {e["id"]: files[e["file"]] for e in examples}
+            unknown = [c for c in chosen if c not in by_id]
+            if unknown:
+                raise InputError(problem(f"unknown design(s) {', '.join(unknown)}",
+                                         fix="choose from the listed example designs"))
+            loaded = [load_design(by_id[c]) for c in chosen]
+            scenario = Scenario(paths=max(1, min(paths, 2000)))
+            result = await run_in_threadpool(compare, loaded, scenario)
+            return ({"examples": examples, "report": result},
+                    {"report_html": render_html(result)})
+
+        return await _page(request, "designs.html", build)
 
     @r.get("/data")
     async def data(request: Request) -> Response:
