@@ -28,6 +28,8 @@ formula_app = typer.Typer(no_args_is_help=True, help="The same safeguard formula
 app.add_typer(formula_app, name="formula")
 design_app = typer.Typer(no_args_is_help=True, help="Safeguard design lab: compare, sweep, sensitivity.")
 app.add_typer(design_app, name="design")
+fetch_app = typer.Typer(no_args_is_help=True, help="Download data (needs a network and a key).")
+app.add_typer(fetch_app, name="fetch")
 
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
@@ -391,6 +393,97 @@ def formula_compare(
         table.add_row(row["from"], row["safeguard_duty"] or "-",
                       *["-" if row[p] is None else f"{row[p]:,.0f}" for p in names])
     out.print(table)
+
+
+@app.command("surges")
+def surges_cmd(
+    store: StoreOption = None,
+    backend: Annotated[str, typer.Option("--backend", help="duckdb or spark")] = "duckdb",
+    method: Annotated[list[str] | None, typer.Option(
+        "--method", help="fao130, ssm, zscore, art5 (repeat; default: all)")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Knowledge date (default: the data's last day)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Scan every line and partner for import surges, each flag labelled and explained."""
+    from tradeguard.surge.api import flags_as_json, scan_store
+
+    if backend not in ("duckdb", "spark"):
+        err.print(f"[bold red]error:[/] --backend `{escape(backend)}` is not duckdb or spark")
+        raise typer.Exit(code=1)
+    try:
+        flags = scan_store(store, as_of=_date(as_of, "--as-of") if as_of else None,
+                           backend=backend, methods=method or None)
+    except TradeguardError as exc:
+        _fail(exc)
+    rows = flags_as_json(flags)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("period", "line", "partner", "method", "label", "explanation",
+                  title=f"{len(rows):,} surge flags")
+    for r in rows:
+        table.add_row(r["period"], r["tariff_line"], r["partner"], r["method"], r["label"],
+                      escape(r["explanation"]))
+    out.print(table)
+
+
+@app.command("evidence")
+def evidence_cmd(
+    line: Annotated[str, typer.Option("--line", help="Tariff line or prefix, e.g. 0201")],
+    partners: Annotated[str | None, typer.Option(
+        "--partners", help="Comma-separated ISO codes (default: all)")] = None,
+    domestic: Annotated[Path | None, typer.Option(
+        "--domestic", help="JSON file of domestic series: {series: {year: value}}")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
+    store: StoreOption = None,
+) -> None:
+    """The WTO Agreement on Safeguards Art. 4.2(a) evidence pack for a line and partners."""
+    from tradeguard.data.store import open_imports
+    from tradeguard.surge import evidence_pack
+    from tradeguard.surge.api import last_day
+
+    try:
+        imports = open_imports(store)
+        try:
+            pack = evidence_pack(
+                imports, tariff_line=line,
+                partners=[p.strip().upper() for p in partners.split(",")] if partners else None,
+                as_of=_date(as_of, "--as-of") if as_of else last_day(imports),
+                domestic=json.loads(domestic.read_text(encoding="utf-8")) if domestic else None)
+        finally:
+            imports.get_backend().disconnect()
+    except TradeguardError as exc:
+        _fail(exc)
+    if html:
+        html.write_text(pack.to_html(), encoding="utf-8")
+    sys.stdout.write(pack.to_json() + "\n")
+
+
+@fetch_app.command("comtrade")
+def fetch_comtrade_cmd(
+    period: Annotated[str, typer.Option("--period", help="e.g. 2023 or 202301")],
+    commodities: Annotated[str, typer.Option("--commodities", help="HS codes, comma-separated")],
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+    reporter: Annotated[str, typer.Option("--reporter", help="M49 reporter code")] = "392",
+    key: Annotated[str | None, typer.Option("--key", envvar="COMTRADE_API_KEY",
+                                            help="UN Comtrade API key")] = None,
+    parquet: Annotated[Path | None, typer.Option(
+        "--parquet", help="Also stream the download to canonical Parquet")] = None,
+) -> None:
+    """Download UN Comtrade data with the official comtradeapicall client (optional)."""
+    from tradeguard.surge import fetch_comtrade, stream_comtrade
+
+    try:
+        path = fetch_comtrade(out_file, reporter=reporter, period=period,
+                              commodities=commodities, api_key=key)
+        if parquet:
+            _, report = stream_comtrade(path, out=parquet, progress=True)
+            out.print(report.summary())
+    except TradeguardError as exc:
+        _fail(exc)
+    out.print(f"wrote {path}")
 
 
 PathsOption = Annotated[int, typer.Option("--paths", help="Monte Carlo paths (seeded).")]

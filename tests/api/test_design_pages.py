@@ -39,3 +39,25 @@ def test_design_router_is_mounted_and_bad_designs_are_problems(client):
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
     assert client.get("/designs", params={"id": "nope"}).status_code == 422
+
+
+def test_surges_page_lists_labelled_flags_with_evidence_links(tmp_path):
+    from datetime import UTC, datetime
+
+    from tradeguard.data.bundled import bundled_extract_path
+    from tradeguard.data.store import ingest
+    from tradeguard.surge.api import filter_flags, scan_store
+
+    store = tmp_path / "store.duckdb"
+    ingest(bundled_extract_path(), store, ingested_at=datetime(2026, 1, 1, tzinfo=UTC))
+    client = TestClient(create_app(store))
+    twin = client.get("/surges", params={"partner": "AU", "line": "0202",
+                                         "label": "tariff timing", "format": "json"}).json()
+    library = filter_flags(scan_store(store), tariff_line="0202", partner="AU",
+                           label="tariff timing")
+    assert twin["total"] == library.num_rows > 0
+    assert {f["label"] for f in twin["flags"]} == {"tariff timing"}
+    assert ("2018-04", "020230020") in {(f["period"], f["tariff_line"]) for f in twin["flags"]}
+    page = client.get("/surges", params={"partner": "AU", "line": "0202"})
+    assert page.status_code == 200 and "/api/surges/evidence?" in page.text
+    assert client.get("/surges", params={"label": "spike"}).status_code == 422

@@ -39,9 +39,11 @@ def _schema():
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
-# The upload and the design comparison (a Monte Carlo run per request) are tested directly
-# (test_api.py, test_design_pages.py) instead of fuzzed.
-schema = _schema().exclude(path="/api/ingest").exclude(path="/api/designs/compare")
+# The upload, the design comparison (a Monte Carlo run per request) and the surge scan (a
+# full scan per request) are tested directly (test_api.py, test_design_pages.py,
+# tests/surge) instead of fuzzed, to keep the suite fast.
+schema = (_schema().exclude(path="/api/ingest").exclude(path="/api/designs/compare")
+          .exclude(path_regex="^/api/surges"))
 
 
 @schema.parametrize()

@@ -535,6 +535,9 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
     from tradeguard.design.router import router as design_router
 
     app.include_router(design_router, prefix="/api")
+    from tradeguard.surge.router import router as surge_router
+
+    app.include_router(surge_router, prefix="/api")
     from tradeguard.web.dashboard import dashboard_router
 
     app.include_router(dashboard_router())

@@ -24,7 +24,9 @@ from tradeguard.errors import InputError, TradeguardError, problem
 
 TEMPLATES = Path(__file__).with_name("templates")
 NAV = [("/", "Overview"), ("/duty", "Duty calculator"), ("/rules", "Rules"),
-       ("/quotas", "Quotas"), ("/designs", "Design lab"), ("/data", "Data")]
+       ("/quotas", "Quotas"), ("/surges", "Surges"), ("/designs", "Design lab"),
+       ("/data", "Data")]
+SURGE_LABELS = ("surge", "tariff timing", "new under agreement")
 DESIGN_PAGE_PATHS = 200  # Monte Carlo paths for an interactive comparison (the CLI uses more)
 
 
@@ -194,6 +196,37 @@ def dashboard_router() -> APIRouter:
                     "ledger": "empty (no persisted quota ledger yet)"}, {}
 
         return await _page(request, "quotas.html", build)
+
+    @r.get("/surges")
+    async def surges(request: Request, line: str | None = None, partner: str | None = None,
+                     label: str | None = None, method: str | None = None,
+                     limit: int = 200) -> Response:
+        """Surge flags with their explanations, filterable; each links to its evidence pack."""
+        async def build() -> tuple[dict, dict]:
+            from urllib.parse import urlencode
+
+            from tradeguard.surge.api import filter_flags, flags_as_json, scan_store
+
+            if label and label not in SURGE_LABELS:
+                raise InputError(problem(f"unknown label `{label}`",
+                                         fix=f"use one of: {', '.join(SURGE_LABELS)}"))
+            flags = await run_in_threadpool(scan_store, desk(request).store_path)
+            chosen = filter_flags(flags, tariff_line=line or None,
+                                  partner=(partner or "").upper() or None,
+                                  label=label or None, method=method or None)
+            rows = flags_as_json(chosen)
+            for row in rows:
+                query = {"tariff_line": row["tariff_line"], "format": "html"}
+                if row["partner"] != "*":
+                    query["partners"] = row["partner"]
+                row["evidence_url"] = f"/api/surges/evidence?{urlencode(query)}"
+            counts = {lab: sum(r["label"] == lab for r in rows) for lab in SURGE_LABELS}
+            shown = rows[: max(1, min(limit, 5000))]
+            return {"filters": {"line": line, "partner": partner, "label": label,
+                                "method": method},
+                    "total": len(rows), "by_label": counts, "flags": shown}, {}
+
+        return await _page(request, "surges.html", build)
 
     @r.get("/designs")
     async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:

@@ -1,0 +1,299 @@
+"""Benchmark: the surge scan (Ibis) at scale, against hand-written DuckDB SQL, pandas and Spark.
+
+Figures (same synthetic data, same process, same machine):
+
+* **scan** -- ``tradeguard.surge.scan(table, methods=["fao130"], all_partners=False)`` on
+  DuckDB over the Parquet files (the 130%-of-the-three-year-moving-average rule, with the
+  complete month grid, the regime breakdown for the "new under agreement" label and the
+  timing labels).  The full four-method scan is timed too.
+* **SQL** -- a hand-written DuckDB query of the same 130% rule (group by, cross-join grid,
+  left join, window average over the 36 preceding months).  Checked to flag the same
+  (line, partner, month) cells as the scan before it is timed.  Target: scan within 1.5x.
+* **pandas** -- the same rule with ``groupby().rolling()`` on a sample of the lines,
+  extrapolated linearly to all rows (pandas would not fit 100 M rows on this machine).
+* **Spark** -- the same scan on PySpark local mode (``local[2]``) over the first
+  ``SPARK_ROWS`` rows' Parquet, read by Spark itself: the cost of the distributed engine on
+  one machine.
+
+Data: synthetic, seeded (``synthetic (seed N)`` on every row): partners x HS6 lines x months
+in the canonical rows that the UN Comtrade reader produces from a monthly bulk file (the CSV
+parsing is not part of the scan and is not timed), about 10% of cells missing, 0.5% seeded
+spikes.  Generated in chunks with numpy and written to Parquet.
+
+Run: ``python -m bench.bench_surge [--rows N] [--quick]``; results ``bench/results/surge.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+NAME = "surge"
+DEFAULT_ROWS = 100_000_000
+QUICK_ROWS = 2_000_000
+SPARK_ROWS = 10_000_000
+QUICK_SPARK_ROWS = 1_000_000
+PANDAS_ROWS = 5_000_000
+SEED = 20261127
+MONTHS = 120  # 2010-01 .. 2019-12
+PARTNERS = 100
+MIN_KG = 10_000.0
+TARGET_SQL_RATIO = 1.5
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = ROOT / "bench" / "results"
+AS_OF = dt.date(2019, 12, 31)
+
+
+def label(seed: int) -> str:
+    return f"synthetic (seed {seed})"
+
+
+def generate(path: Path, rows: int, seed: int = SEED, chunk_lines: int = 200) -> dict[str, Any]:
+    """Write about ``rows`` canonical monthly rows to ``path`` (a directory of Parquet files)."""
+    from tradeguard.data.partners import known_partners
+    from tradeguard.data.schema import CANONICAL_SCHEMA
+
+    rng = np.random.default_rng(seed)
+    partners = sorted(known_partners())[:PARTNERS]
+    cells = MONTHS * PARTNERS
+    lines = max(1, round(rows / (cells * 0.9)))
+    starts = np.array([np.datetime64(f"{2010 + m // 12}-{m % 12 + 1:02d}-01") for m in
+                       range(MONTHS + 1)])
+    start_days = starts[:-1].astype("datetime64[D]").astype(np.int32)
+    end_days = (starts[1:].astype("datetime64[D]") - np.timedelta64(1, "D")).astype(np.int32)
+    season = 1 + 0.05 * np.sin(np.arange(12) / 12 * 2 * np.pi)
+    path.mkdir(parents=True, exist_ok=True)
+    written, part, spikes = 0, 0, 0
+    src = label(seed)
+    for first in range(0, lines, chunk_lines):
+        n_lines = min(chunk_lines, lines - first)
+        li = np.repeat(np.arange(n_lines), cells)
+        pi = np.tile(np.repeat(np.arange(PARTNERS), MONTHS), n_lines)
+        mi = np.tile(np.arange(MONTHS), n_lines * PARTNERS)
+        keep = rng.random(li.size) < 0.9
+        li, pi, mi = li[keep], pi[keep], mi[keep]
+        level = rng.lognormal(10.5, 1.5, size=(n_lines, PARTNERS))  # kg a month
+        qty = level[li, pi] * season[mi % 12] * rng.lognormal(0, 0.05, li.size)
+        spike = rng.random(li.size) < 0.005
+        qty[spike] *= 3.0
+        spikes += int(spike.sum())
+        codes = [f"{(first + i) % 970000 + 10000:06d}" for i in range(n_lines)]
+        k = li.size
+        table = pa.table({
+            "period_start": pa.array(start_days[mi], pa.date32()),
+            "period_end": pa.array(end_days[mi], pa.date32()),
+            "granularity": pa.DictionaryArray.from_arrays(np.zeros(k, np.int8), ["month"]),
+            "tariff_line": pa.DictionaryArray.from_arrays(li.astype(np.int32), codes),
+            "partner": pa.DictionaryArray.from_arrays(pi.astype(np.int32), partners),
+            "quantity": qty,
+            "quantity_unit": pa.DictionaryArray.from_arrays(np.zeros(k, np.int8), ["kg"]),
+            "value": qty * 4.5,
+            "currency": pa.DictionaryArray.from_arrays(np.zeros(k, np.int8), ["USD"]),
+            "regime": pa.nulls(k, pa.string()),
+            "source": pa.DictionaryArray.from_arrays(np.zeros(k, np.int8), [src]),
+            "batch_id": pa.DictionaryArray.from_arrays(np.zeros(k, np.int8), ["bench"]),
+        })
+        pq.write_table(table, path / f"part-{part:05d}.parquet")
+        part += 1
+        written += k
+    assert [f.name for f in CANONICAL_SCHEMA]  # the columns above are the canonical ones
+    return {"rows": written, "lines": lines, "partners": PARTNERS, "months": MONTHS,
+            "seeded_spikes": spikes, "files": part}
+
+
+SQL = """
+WITH s AS (
+  SELECT tariff_line, partner, year(period_start) * 12 + month(period_start) - 1 AS mi,
+         sum(quantity) AS q
+  FROM read_parquet('{glob}')
+  WHERE period_end <= DATE '{as_of}' AND quantity_unit = 'kg' AND granularity <> 'year'
+  GROUP BY ALL),
+b AS (SELECT min(mi) AS lo, max(mi) AS hi FROM s),
+keys AS (SELECT DISTINCT tariff_line, partner FROM s),
+months AS (SELECT range AS mi FROM range((SELECT lo FROM b), (SELECT hi FROM b) + 1)),
+g AS (SELECT k.tariff_line, k.partner, m.mi, coalesce(s.q, 0) AS q
+      FROM keys k CROSS JOIN months m LEFT JOIN s USING (tariff_line, partner, mi)),
+w AS (SELECT *, avg(q) OVER (PARTITION BY tariff_line, partner ORDER BY mi
+                            ROWS BETWEEN 36 PRECEDING AND 1 PRECEDING) AS base FROM g)
+SELECT tariff_line, partner, mi, q, base FROM w
+WHERE mi - (SELECT lo FROM b) >= 36 AND q >= {min_kg} AND q > 1.3 * base
+"""
+
+
+def run_sql(glob: str) -> pa.Table:
+    import duckdb
+
+    con = duckdb.connect()
+    return con.sql(SQL.format(glob=glob, as_of=AS_OF, min_kg=MIN_KG)).to_arrow_table()
+
+
+def run_scan(glob: str, methods) -> pa.Table:
+    import ibis
+
+    from tradeguard.surge import scan
+
+    con = ibis.duckdb.connect()
+    t = con.read_parquet(glob)
+    return scan(t, as_of=AS_OF, methods=methods, all_partners=False)
+
+
+def run_pandas(glob: str, lines: int) -> tuple[float, int, int]:
+    import pandas as pd
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(glob.rsplit("/", 1)[0]).to_table(
+        columns=["tariff_line", "partner", "period_start", "quantity"],
+        filter=ds.field("tariff_line").isin([f"{i + 10000:06d}" for i in range(lines)]))
+    start = time.perf_counter()
+    df = table.to_pandas()
+    df["mi"] = df.period_start.map(lambda d: d.year * 12 + d.month - 1) if False else (
+        pd.to_datetime(df.period_start).dt.year * 12 + pd.to_datetime(df.period_start).dt.month - 1)
+    s = df.groupby(["tariff_line", "partner", "mi"], observed=True).quantity.sum()
+    lo, hi = int(df.mi.min()), int(df.mi.max())
+    full = pd.MultiIndex.from_product([s.index.levels[0], s.index.levels[1],
+                                       range(lo, hi + 1)], names=s.index.names)
+    g = s.reindex(full, fill_value=0.0).reset_index()
+    g["base"] = (g.groupby(["tariff_line", "partner"], observed=True).quantity
+                 .transform(lambda x: x.shift(1).rolling(36, min_periods=36).mean()))
+    flags = g[(g.mi - lo >= 36) & (g.quantity >= MIN_KG) & (g.quantity > 1.3 * g.base)]
+    return time.perf_counter() - start, table.num_rows, len(flags)
+
+
+def run_spark(glob_dir: str) -> dict[str, Any]:
+    from tradeguard.surge import scan
+    from tradeguard.surge.backends import local_spark_session, read_parquet, spark_backend
+
+    t0 = time.perf_counter()
+    session = local_spark_session("local[2]", shuffle_partitions=8)
+    session.sparkContext.setLogLevel("ERROR")
+    con = spark_backend(session)
+    started = time.perf_counter() - t0
+    try:
+        t = read_parquet(con, glob_dir)
+        t1 = time.perf_counter()
+        out = scan(t, as_of=AS_OF, methods=["fao130"], all_partners=False)
+        secs = time.perf_counter() - t1
+    finally:
+        session.stop()
+    return {"session_start_seconds": started, "seconds": secs, "flags": out.num_rows}
+
+
+def run(*, quick: bool = False, rows: int | None = None, spark_rows: int | None = None,
+        keep: Path | None = None) -> dict[str, Any]:
+    n = rows or (QUICK_ROWS if quick else DEFAULT_ROWS)
+    sn = spark_rows or (QUICK_SPARK_ROWS if quick else SPARK_ROWS)
+    work = Path(tempfile.mkdtemp(prefix="tg-surge-bench-", dir=os.environ.get("TMPDIR")))
+    res: dict[str, Any] = {"benchmark": NAME, "run_at": dt.datetime.now().isoformat(
+        timespec="seconds"), "data": label(SEED), "as_of": AS_OF.isoformat(),
+        "machine": {"cores": os.cpu_count()}}
+    try:
+        print(f"[surge] generating {n:,} synthetic rows ({label(SEED)}) ...", flush=True)
+        t0 = time.perf_counter()
+        meta = generate(work / "big", n)
+        res["generation"] = meta | {"seconds": time.perf_counter() - t0}
+        glob = str(work / "big" / "*.parquet")
+        print("[surge] hand-written SQL (verified against the scan) ...", flush=True)
+        t0 = time.perf_counter()
+        sql = run_sql(glob)
+        sql_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        flags = run_scan(glob, ["fao130"])
+        scan_s = time.perf_counter() - t0
+        same = (sorted(zip(sql["tariff_line"].to_pylist(), sql["partner"].to_pylist(),
+                           strict=True)) ==
+                sorted(zip(flags["tariff_line"].to_pylist(), flags["partner"].to_pylist(),
+                           strict=True))) and sql.num_rows == flags.num_rows
+        if not same:
+            raise RuntimeError(f"SQL ({sql.num_rows}) and scan ({flags.num_rows}) disagree")
+        t0 = time.perf_counter()
+        sql2 = run_sql(glob)
+        sql_s = min(sql_s, time.perf_counter() - t0)
+        del sql2
+        print("[surge] full four-method scan ...", flush=True)
+        t0 = time.perf_counter()
+        full = run_scan(glob, ["fao130", "ssm", "zscore", "art5"])
+        full_s = time.perf_counter() - t0
+        rows_n = meta["rows"]
+        res["figures"] = {
+            "scan_fao130": {"seconds": scan_s, "rows_per_second": rows_n / scan_s,
+                            "flags": flags.num_rows},
+            "sql_fao130": {"seconds": sql_s, "rows_per_second": rows_n / sql_s,
+                           "flags": sql.num_rows, "verified_equal": True},
+            "scan_all_methods": {"seconds": full_s, "rows_per_second": rows_n / full_s,
+                                 "flags": full.num_rows},
+        }
+        del flags, full, sql
+        sample_lines = max(1, int(meta["lines"] * min(1.0, PANDAS_ROWS / rows_n)))
+        print(f"[surge] pandas on {sample_lines} lines ...", flush=True)
+        p_s, p_rows, p_flags = run_pandas(glob, sample_lines)
+        res["figures"]["pandas_fao130"] = {
+            "sample_rows": p_rows, "sample_seconds": p_s,
+            "seconds": p_s * rows_n / p_rows, "extrapolated": p_rows < rows_n,
+            "rows_per_second": p_rows / p_s, "sample_flags": p_flags}
+        try:
+            import pyspark  # noqa: F401
+            print(f"[surge] Spark local[2] on {sn:,} rows ...", flush=True)
+            small = work / "small"
+            generate(small, sn)
+            res["figures"]["spark_fao130"] = run_spark(str(small)) | {"rows": sn}
+        except ImportError:
+            res["figures"]["spark_fao130"] = {"skipped": "pyspark not installed"}
+        f = res["figures"]
+        res["ratios"] = {"scan_over_sql": scan_s / sql_s,
+                         "sql_target_met": scan_s / sql_s <= TARGET_SQL_RATIO,
+                         "pandas_over_scan": f["pandas_fao130"]["seconds"] / scan_s}
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    _print(res)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{NAME}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
+    return res
+
+
+def _print(res: dict[str, Any]) -> None:
+    f, r = res.get("figures", {}), res.get("ratios", {})
+    rows = res["generation"]["rows"]
+    print(f"tradeguard surge benchmark: {rows:,} rows, {res['data']}")
+    print(f"{'measure':42} {'time':>10} {'rows/s':>14} {'note'}")
+    for key, name in (("scan_fao130", "scan fao130 (Ibis on DuckDB)"),
+                      ("sql_fao130", "hand-written DuckDB SQL, 130% rule"),
+                      ("scan_all_methods", "scan, all four methods"),
+                      ("pandas_fao130", "pandas groupby/rolling (extrapolated)")):
+        x = f[key]
+        print(f"{name:42} {x['seconds']:>9.1f}s {x['rows_per_second']:>13,.0f}  "
+              f"{x.get('flags', x.get('sample_flags', ''))} flags")
+    sp = f.get("spark_fao130", {})
+    if "seconds" in sp:
+        print(f"{'Spark local[2] fao130, ' + format(sp['rows'], ',') + ' rows':42} "
+              f"{sp['seconds']:>9.1f}s {sp['rows'] / sp['seconds']:>13,.0f}  session start "
+              f"{sp['session_start_seconds']:.1f}s")
+    print(f"scan / SQL = {r['scan_over_sql']:.2f}x (target <= {TARGET_SQL_RATIO}x: "
+          f"{'met' if r['sql_target_met'] else 'MISSED'}); pandas / scan = "
+          f"{r['pandas_over_scan']:.1f}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.bench_surge")
+    p.add_argument("--rows", type=int)
+    p.add_argument("--spark-rows", type=int)
+    p.add_argument("--quick", action="store_true")
+    a = p.parse_args(argv)
+    run(quick=a.quick, rows=a.rows, spark_rows=a.spark_rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
