@@ -34,7 +34,7 @@ from tradeguard.engine import expressions as ex
 from tradeguard.errors import InputError, RuleValidationError, problem
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet, shipped_rules
-from tradeguard.rules.lookup import covers, value_on
+from tradeguard.rules.lookup import covers
 
 DESIGN_CITE = "design"
 DESIGN_STATUS = "derived"
@@ -126,15 +126,10 @@ def _percent(duty: Any) -> float | None:
 
 
 def mfn_percent(rules: RuleSet, line: str, day: dt.date) -> float | None:
-    """The MFN ad valorem rate on a line and day (None if not ad valorem or not encoded)."""
-    for tariff in rules.tariffs.values():
-        if tariff.regime != "mfn":
-            continue
-        for schedule in tariff.schedules:
-            if covers(schedule.lines, line):
-                found = value_on(schedule.rates, day, day)
-                return None if found is None else ex.ad_valorem_percent(found[1].duty)
-    return None
+    """The MFN ad valorem rate on a line and day, as known on that day."""
+    from tradeguard.monitor.activation import mfn_percent as known_mfn_percent
+
+    return known_mfn_percent(rules, line, day, day)
 
 
 def regime_tariff(rules: RuleSet, regime: str, line: str) -> list[tuple[dt.date, float]]:

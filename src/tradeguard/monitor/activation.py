@@ -59,7 +59,8 @@ def late_rule(measure: s.VolumeSafeguard, crossing: dt.date) -> s.LateCrossing |
     return next((lc for lc in measure.duration.late_crossing if lc.month == crossing.month), None)
 
 
-def _mfn_percent(rules: RuleSet, line: str, day: dt.date, as_of: dt.date) -> float | None:
+def mfn_percent(rules: RuleSet, line: str, day: dt.date, as_of: dt.date) -> float | None:
+    """The MFN ad valorem rate on a line and day (None if not ad valorem or not encoded)."""
     for tariff in rules.tariffs.values():
         if tariff.regime != "mfn":
             continue
@@ -83,7 +84,7 @@ def safeguard_duty(rules: RuleSet, measure: s.VolumeSafeguard, day: dt.date,
     duty, notes = entry.duty, []
     if measure.cap_at_mfn:
         sg = ex.ad_valorem_percent(duty)
-        mfn = _mfn_percent(rules, measure.lines[0], day, as_of)
+        mfn = mfn_percent(rules, measure.lines[0], day, as_of)
         if sg is not None and mfn is not None and mfn < sg:
             duty = ex.parse_duty(f"{mfn}%")
             notes.append(f"capped at the MFN rate of {mfn}%")
