@@ -114,7 +114,11 @@ def cumulative(imports: ibis.Table, specs: Sequence[CountSpec], rules: RuleSet,
     line_map, partner_map, regime_map = (
         ibis.memtable(t) for t in _lookup_tables(specs, rules, lines, partners, regimes))
 
-    rows = known.mutate(regime_key=_.regime.fill_null(""))
+    # Sum the records first, per line, partner, regime and period: each record counts in
+    # several series, so joining the few sums instead of every record saves the fan-out.
+    rows = (known.mutate(regime_key=_.regime.fill_null(""))
+            .group_by(["tariff_line", "partner", "regime_key", "period_start", "period_end"])
+            .aggregate(quantity=_.quantity.sum()))
     joined = (
         rows.join(line_map, "tariff_line")
         .join(partner_map, [_.measure_id == partner_map.measure_id,
