@@ -26,9 +26,8 @@ from ibis import _
 def allocate(requests: Any, volumes: Any, *, backend: Any = None) -> pa.Table:
     """Allocate ``requests`` (columns quota_id, period, day, request_t, plus any others)
     against ``volumes`` (quota_id, period, volume_t).  Adds ``allocated_t``."""
-    con = backend or ibis.duckdb.connect()
-    req = requests if isinstance(requests, ibis.Table) else con.create_table(
-        f"_tg_requests_{id(requests)}", requests, temp=True, overwrite=True)
+    # A memtable registers Arrow data without copying it (an explicit backend still runs it).
+    req = requests if isinstance(requests, ibis.Table) else ibis.memtable(requests)
     vol = volumes if isinstance(volumes, ibis.Table) else ibis.memtable(volumes)
     daily = req.group_by(["quota_id", "period", "day"]).aggregate(day_t=_.request_t.sum())
     daily = daily.mutate(before_t=_.day_t.cumsum(group_by=["quota_id", "period"],
@@ -38,7 +37,8 @@ def allocate(requests: Any, volumes: Any, *, backend: Any = None) -> pa.Table:
     fill = ibis.ifelse(daily.day_t > 0, ibis.least(available / daily.day_t, 1.0), 1.0)
     daily = daily.select("quota_id", "period", "day", fill=fill.cast("float64"))
     out = req.join(daily, ["quota_id", "period", "day"])
-    return out.mutate(allocated_t=(_.request_t * _.fill).cast("float64")).drop("fill").to_pyarrow()
+    result = out.mutate(allocated_t=(_.request_t * _.fill).cast("float64")).drop("fill")
+    return backend.to_pyarrow(result) if backend is not None else result.to_pyarrow()
 
 
 def allocate_reference(rows: list[dict], volumes: dict[tuple[str, Any], float]) -> list[float]:

@@ -107,18 +107,17 @@ def cumulative(imports: ibis.Table, specs: Sequence[CountSpec], rules: RuleSet,
     measure_id, condition_id, variant, fy, period_end, quantity_t, cumulative_t.
     """
     known = imports.filter((_.period_end <= as_of) & (_.quantity_unit == "kg"))
-    keys = known.select("tariff_line", "partner", regime_key=_.regime.fill_null(""))
-    lines = keys.select("tariff_line").distinct().to_pyarrow().column(0).to_pylist()
-    partners = keys.select("partner").distinct().to_pyarrow().column(0).to_pylist()
-    regimes = keys.select("regime_key").distinct().to_pyarrow().column(0).to_pylist()
-    line_map, partner_map, regime_map = (
-        ibis.memtable(t) for t in _lookup_tables(specs, rules, lines, partners, regimes))
-
     # Sum the records first, per line, partner, regime and period: each record counts in
     # several series, so joining the few sums instead of every record saves the fan-out.
+    # The sums are cached in the backend (DuckDB or Spark) and the keys are read from them.
     rows = (known.mutate(regime_key=_.regime.fill_null(""))
             .group_by(["tariff_line", "partner", "regime_key", "period_start", "period_end"])
-            .aggregate(quantity=_.quantity.sum()))
+            .aggregate(quantity=_.quantity.sum())).cache()
+    lines = rows.select("tariff_line").distinct().to_pyarrow().column(0).to_pylist()
+    partners = rows.select("partner").distinct().to_pyarrow().column(0).to_pylist()
+    regimes = rows.select("regime_key").distinct().to_pyarrow().column(0).to_pylist()
+    line_map, partner_map, regime_map = (
+        ibis.memtable(t) for t in _lookup_tables(specs, rules, lines, partners, regimes))
     joined = (
         rows.join(line_map, "tariff_line")
         .join(partner_map, [_.measure_id == partner_map.measure_id,
