@@ -103,18 +103,24 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
     pidx = (rows.period_start.year() * 12 + rows.period_start.month() - 1) if per_year == 12 \
         else rows.period_start.year()
     rows = rows.mutate(mi=pidx.cast("int64"))
-    span = to_arrow(con, rows.aggregate(lo=rows.mi.min(), hi=rows.mi.max())).to_pylist()[0]
+    # One pass over the records: monthly sums per line, partner and regime, cached in the
+    # backend (DuckDB or Spark); the span, the keys and the scan all read the sums.
+    by_regime = (rows.mutate(regime_key=rows.regime.fill_null(""))
+                 .group_by([*_KEYS, "regime_key", "mi"])
+                 .aggregate(q=rows.quantity.sum())).cache()
+    span = to_arrow(con, by_regime.aggregate(lo=by_regime.mi.min(),
+                                             hi=by_regime.mi.max())).to_pylist()[0]
     # the last period is complete: every record kept ended by as_of
     lo, hi = int(span["lo"]), int(span["hi"])
     notes["periods"] = f"{_period(lo, per_year)} to {_period(hi, per_year)}"
-    pairs = to_arrow(con, rows.select("tariff_line", "partner").distinct())
+    pairs = to_arrow(con, by_regime.select("tariff_line", "partner").distinct())
     lines = sorted(set(pairs["tariff_line"].to_pylist()))
     partners = sorted(set(pairs["partner"].to_pylist()))
     acts = list(rules.activations) if activations is None else list(activations)
     timing = timing_table(rules, lines, [*partners, ALL], as_of, acts)
     if per_year == 1:  # annual data: the step's year
         timing = _timing_years(timing)
-    flags = _expression(con, rows, lo, hi, per_year, chosen,
+    flags = _expression(con, by_regime, lo, hi, per_year, chosen,
                         year_start_month, min_quantity_kg, all_partners,
                         register(con, eif_table(rules)), register(con, timing))
     out = to_arrow(con, flags)
@@ -123,13 +129,12 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
 
 # --------------------------------------------------------------------------- the expression
 
-def _expression(con, rows, lo: int, hi: int, per_year: int, chosen: Sequence[str],
+def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequence[str],
                 year_start_month: int, min_kg: float, all_partners: bool, eif, timing):
+    """The scan over ``by_regime``: monthly sums per line, partner, regime and period."""
     import ibis
     from ibis import _
 
-    by_regime = (rows.mutate(regime_key=rows.regime.fill_null(""))
-                 .group_by([*_KEYS, "regime_key", "mi"]).aggregate(q=_.quantity.sum()))
     first = (by_regime.filter(_.q > 0).group_by([*_KEYS, "regime_key"])
              .aggregate(first_mi=_.mi.min()))
     eif_p = eif.mutate(eif_p=(eif.eif_mi if per_year == 12 else (eif.eif_mi / 12).floor())
