@@ -52,6 +52,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bench.common import print_table
 from bench.synthetic import DEFAULT_SEED, declarations, source_label
 
 NAME = "duty"
@@ -431,21 +432,7 @@ def print_report(results: dict[str, Any]) -> None:
     title = (f"tradeguard duty benchmark: {results['rows']:,} declarations, "
              f"{results['data']} -- {results['machine']['cores']} cores")
     header = ["measure", "time", "declarations/s", "ratio", "target", "note"]
-    rows = report(results)
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:  # pragma: no cover - rich is a dependency
-        print(title)
-        for row in [header, *rows]:
-            print(" | ".join(row))
-    else:
-        table = Table(title=title, title_justify="left")
-        for i, col in enumerate(header):
-            table.add_column(col, justify="right" if i in (1, 2, 3) else "left")
-        for row in rows:
-            table.add_row(*row)
-        Console(width=200).print(table)
+    print_table(title, header, report(results), width=200)
     print(f"Data: {results['data']} -- synthetic declarations, not customs records.")
     print("Baseline A is extrapolated from the timed sample to all rows.")
 

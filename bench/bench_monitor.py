@@ -55,6 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bench.bench_duty import BenchmarkError, _fmt_rate, _fmt_s, _machine, _timed
+from bench.common import print_table
 from bench.synthetic import DEFAULT_SEED, import_records, source_label
 
 NAME = "monitor"
@@ -504,21 +505,7 @@ def print_report(results: dict[str, Any]) -> None:
              f"+ {results['data']['real_rows']:,} real monthly) -- "
              f"{results['machine']['cores']} cores")
     header = ["measure", "time", "rows/s", "ratio", "target", "note"]
-    rows = report_rows(results)
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:  # pragma: no cover - rich is a dependency
-        print(title)
-        for row in [header, *rows]:
-            print(" | ".join(row))
-    else:
-        table = Table(title=title, title_justify="left")
-        for i, col in enumerate(header):
-            table.add_column(col, justify="right" if i in (1, 2, 3) else "left")
-        for row in rows:
-            table.add_row(*row)
-        Console(width=220).print(table)
+    print_table(title, header, report_rows(results), width=220)
     p, fo = results["engine_profile"], results["fan_out"]
     print(f"Engine stages: DISTINCT scans {p['distinct_tariff_line']:.2f} + "
           f"{p['distinct_partner']:.2f} + {p['distinct_regime_key']:.2f} s; cumulative() call "

@@ -39,6 +39,7 @@ import numpy as np
 import pyarrow as pa
 
 from bench.bench_duty import BenchmarkError, _fmt_rate, _fmt_s, _machine, _timed
+from bench.common import print_table
 from bench.synthetic import DEFAULT_SEED, quota_requests, source_label
 
 NAME = "quota"
@@ -194,21 +195,7 @@ def print_report(results: dict[str, Any]) -> None:
     title = (f"tradeguard quota allocation (FCFS) benchmark: {results['rows']:,} declarations, "
              f"{results['quotas']} quotas, {results['data']} -- {results['machine']['cores']} cores")
     header = ["measure", "time", "declarations/s", "ratio", "note"]
-    rows = report_rows(results)
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:  # pragma: no cover - rich is a dependency
-        print(title)
-        for row in [header, *rows]:
-            print(" | ".join(row))
-    else:
-        table = Table(title=title, title_justify="left")
-        for i, col in enumerate(header):
-            table.add_column(col, justify="right" if i in (1, 2, 3) else "left")
-        for row in rows:
-            table.add_row(*row)
-        Console(width=220).print(table)
+    print_table(title, header, report_rows(results), width=220)
     o, v = results["outcome"], results["verified"]
     print(f"Checked: {v['rows']:,} allocations equal the loop's, max diff {v['max_abs_diff_t']:.1e} t.")
     print(f"Year: {o['quotas_exhausted']} of {results['quotas']} quotas exhausted "
