@@ -146,3 +146,29 @@ def test_router(tmp_path):
                                               "methods": "fao130", "tariff_line": "0202",
                                               "label": "tariff timing"}).json()
     assert other == got
+
+
+def test_data_without_regimes_skips_the_regime_passes_with_the_same_flags(bundled,
+                                                                         monkeypatch):
+    """Without claimed regimes (UN Comtrade) the scan takes a shorter path; on the same data
+    with the regimes blanked out, it must flag exactly what the full path flags."""
+    import pyarrow as pa
+
+    import tradeguard.surge.detect as detect
+    from tradeguard.surge import scan
+
+    blank = bundled.set_column(bundled.schema.get_field_index("regime"), "regime",
+                               pa.nulls(bundled.num_rows, pa.string()))
+    methods = ["fao130", "zscore"]
+    short = scan(blank, as_of=AS_OF, methods=methods)
+    full_path = detect._expression
+
+    def always_full(*args):
+        return full_path(*args[:-1], True)  # the last argument is has_regimes
+
+    monkeypatch.setattr(detect, "_expression", always_full)
+    full = scan(blank, as_of=AS_OF, methods=methods)
+    keys = ["tariff_line", "partner", "period", "method", "label"]
+    assert short.num_rows > 0
+    assert short.select(keys).to_pylist() == full.select(keys).to_pylist()
+    assert "new under agreement" not in set(short.column("label").to_pylist())

@@ -120,9 +120,11 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
     timing = timing_table(rules, lines, [*partners, ALL], as_of, acts)
     if per_year == 1:  # annual data: the step's year
         timing = _timing_years(timing)
+    has_regimes = bool(to_arrow(con, by_regime.filter(by_regime.regime_key != "").limit(1)
+                                .count().as_table()).column(0)[0].as_py())
     flags = _expression(con, by_regime, lo, hi, per_year, chosen,
                         year_start_month, min_quantity_kg, all_partners,
-                        register(con, eif_table(rules)), register(con, timing))
+                        register(con, eif_table(rules)), register(con, timing), has_regimes)
     out = to_arrow(con, flags)
     return _finish(_present(out, per_year, explain), notes, chosen, frequency, as_of)
 
@@ -130,11 +132,25 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
 # --------------------------------------------------------------------------- the expression
 
 def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequence[str],
-                year_start_month: int, min_kg: float, all_partners: bool, eif, timing):
-    """The scan over ``by_regime``: monthly sums per line, partner, regime and period."""
+                year_start_month: int, min_kg: float, all_partners: bool, eif, timing,
+                has_regimes: bool = True):
+    """The scan over ``by_regime``: monthly sums per line, partner, regime and period.
+
+    Without any claimed regime in the data (e.g. UN Comtrade) nothing can be "new under
+    agreement", and the sums already are the series: the regime passes are skipped.
+    """
     import ibis
     from ibis import _
 
+    lookbacks = sorted({m.METHODS[x].lookback_years for x in chosen})
+    if not has_regimes:
+        empty = {}
+        for years in lookbacks:
+            empty[f"new{years}"] = ibis.literal(0.0, "float64")
+            empty[f"newreg{years}"] = ibis.null("string")
+        series = by_regime.select(*_KEYS, "mi", "q", **empty)
+        return _series_scan(con, series, list(empty), lo, hi, per_year, chosen,
+                            year_start_month, min_kg, all_partners, timing)
     first = (by_regime.filter(_.q > 0).group_by([*_KEYS, "regime_key"])
              .aggregate(first_mi=_.mi.min()))
     eif_p = eif.mutate(eif_p=(eif.eif_mi if per_year == 12 else (eif.eif_mi / 12).floor())
@@ -144,7 +160,7 @@ def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequenc
     br = by_regime.left_join(first, [*_KEYS, "regime_key"]).select(
         *_KEYS, "regime_key", "mi", "q", "first_mi", is_new=_.is_new_regime.fill_null(False))
     cols = {}
-    for years in sorted({m.METHODS[x].lookback_years for x in chosen}):
+    for years in lookbacks:
         new = br.is_new & (br.mi - br.first_mi < years * per_year)
         cols[f"new{years}"] = ibis.ifelse(new, br.q, 0.0)
         cols[f"newreg{years}"] = ibis.ifelse(new, br.regime_key, ibis.null("string"))
@@ -154,6 +170,17 @@ def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequenc
         aggs[name] = br[name].sum() if name.startswith("new") and "reg" not in name \
             else br[name].min()
     series = br.group_by([*_KEYS, "mi"]).aggregate(**aggs)
+    return _series_scan(con, series, list(cols), lo, hi, per_year, chosen, year_start_month,
+                        min_kg, all_partners, timing)
+
+
+def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
+                 chosen: Sequence[str], year_start_month: int, min_kg: float,
+                 all_partners: bool, timing):
+    """The methods over monthly series per line and partner (plus all partners)."""
+    import ibis
+
+    aggs = {"q": None, **dict.fromkeys(cols)}
     if all_partners:
         star_aggs = {k: (series[k].sum() if not k.startswith("newreg") else series[k].min())
                      for k in aggs}
