@@ -9,6 +9,7 @@ import pytest
 
 TOKEN = "test-token-0123456789"
 INGESTED_AT = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+AS_OF = dt.date(2019, 12, 31)  # the bundled data's last month
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +20,19 @@ def bundled_store(tmp_path_factory):
     path = tmp_path_factory.mktemp("api-store") / "store.duckdb"
     ingest(bundled_extract_path(), path, ingested_at=INGESTED_AT)
     return path
+
+
+@pytest.fixture(scope="session")
+def report(bundled_store):
+    """The library's monitor report on the bundled store, as the API should serve it."""
+    from tradeguard.data.store import open_imports
+    from tradeguard.monitor.report import monitor
+
+    imports = open_imports(bundled_store)
+    try:
+        return monitor(imports, as_of=AS_OF)
+    finally:
+        imports.get_backend().disconnect()
 
 
 @pytest.fixture(scope="session")

@@ -19,18 +19,6 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def report(bundled_store):
-    from tradeguard.data.store import open_imports
-    from tradeguard.monitor.report import monitor
-
-    imports = open_imports(bundled_store)
-    try:
-        return monitor(imports, as_of=AS_OF)
-    finally:
-        imports.get_backend().disconnect()
-
-
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 

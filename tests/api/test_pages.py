@@ -15,18 +15,6 @@ import pytest
 AS_OF = dt.date(2019, 12, 31)
 
 
-@pytest.fixture(scope="module")
-def report(bundled_store):
-    from tradeguard.data.store import open_imports
-    from tradeguard.monitor.report import monitor
-
-    imports = open_imports(bundled_store)
-    try:
-        return monitor(imports, as_of=AS_OF)
-    finally:
-        imports.get_backend().disconnect()
-
-
 def _values(html: str) -> list[str]:
     return re.findall(r'data-value="([^"]*)"', html)
 

@@ -13,6 +13,9 @@ import tradeguard as tg
 from tradeguard.errors import PeriodError, RuleNotFoundError
 
 AS_OF = dt.date(2026, 11, 27)
+DECLARATIONS = pa.schema([
+    ("tariff_line", pa.string()), ("origin", pa.string()), ("date", pa.date32()),
+    ("customs_value", pa.float64()), ("quantity", pa.float64())])
 LINES = ["020110000", "020130010", "0202", "020230090", "0201.20"]
 ORIGINS = ["US", "AU", "CA", "NZ", "MX", "BR", "FR", "VN"]
 
@@ -30,9 +33,7 @@ declaration = st.fixed_dictionaries({
 def test_batch_equals_scalar(rows):
     # Hypothesis explores dates around every boundary; pin the 2017 and 2021 windows too.
     rows = [*rows, dict(rows[0], date=dt.date(2021, 4, 16)), dict(rows[0], date=dt.date(2017, 8, 1))]
-    table = pa.Table.from_pylist(rows, schema=pa.schema([
-        ("tariff_line", pa.string()), ("origin", pa.string()), ("date", pa.date32()),
-        ("customs_value", pa.float64()), ("quantity", pa.float64())]))
+    table = pa.Table.from_pylist(rows, schema=DECLARATIONS)
     out = tg.duty_batch(table.append_column("row", pa.array(range(len(rows)))), as_of=AS_OF)
     by_row = {r["row"]: r for r in out.to_pylist()}
     assert len(by_row) == len(rows)
@@ -101,9 +102,7 @@ basket_declaration = st.fixed_dictionaries({
 def test_batch_equals_scalar_on_the_basket(rows):
     """Gate prices, lower-of compounds, quotas (claimed), specific duties, additive safeguards."""
     rows = [*rows, dict(rows[0], tariff_line="110813", date=dt.date(2026, 1, 1))]
-    table = pa.Table.from_pylist(rows, schema=pa.schema([
-        ("tariff_line", pa.string()), ("origin", pa.string()), ("date", pa.date32()),
-        ("customs_value", pa.float64()), ("quantity", pa.float64())]))
+    table = pa.Table.from_pylist(rows, schema=DECLARATIONS)
     out = tg.duty_batch(table.append_column("row", pa.array(range(len(rows)))), as_of=AS_OF,
                         quota_claims=CLAIMS)
     by_row = {r["row"]: r for r in out.to_pylist()}
