@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
 import typing
 from pathlib import Path
 
+import pytest
 import typer.main
 
 from tradeguard.cli import app
@@ -36,3 +38,38 @@ def test_every_rule_kind_is_documented():
     assert len(kinds) == 8
     authoring = (ROOT / "docs" / "rules-authoring.md").read_text(encoding="utf-8")
     assert [k for k in kinds if f"`{k}`" not in authoring] == []
+
+
+# Examples in the docs are run: a fenced block marked ```pycon is a doctest session, and all the
+# blocks of one document share a namespace, the way a reader types them into one interpreter.
+FENCED_PYCON = "```pycon\n"
+
+
+def _doc_sessions() -> list[Path]:
+    return [p for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+            if FENCED_PYCON in p.read_text(encoding="utf-8")]
+
+
+def _pycon_blocks(text: str) -> str:
+    blocks, rest = [], text
+    while FENCED_PYCON in rest:
+        _, _, after = rest.partition(FENCED_PYCON)
+        block, _, rest = after.partition("```")
+        blocks.append(block)
+    return "\n".join(blocks)
+
+
+@pytest.mark.parametrize("doc", _doc_sessions(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_docs_examples_run(doc: Path):
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(_pycon_blocks(doc.read_text(encoding="utf-8")), {}, doc.name,
+                              str(doc), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out: list[str] = []
+    result = runner.run(test, out=out.append)
+    assert result.failed == 0, "".join(out)
+
+
+def test_docs_have_examples_that_run():
+    # The semantics document states its rules with examples; at least one session must exist.
+    assert ROOT / "docs" / "semantics.md" in _doc_sessions()
