@@ -30,6 +30,8 @@ design_app = typer.Typer(no_args_is_help=True, help="Safeguard design lab: compa
 app.add_typer(design_app, name="design")
 fetch_app = typer.Typer(no_args_is_help=True, help="Download data (needs a network and a key).")
 app.add_typer(fetch_app, name="fetch")
+lines_app = typer.Typer(no_args_is_help=True, help="Tariff lines in words: search and describe.")
+app.add_typer(lines_app, name="lines")
 
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
@@ -129,6 +131,31 @@ def rules_show(
         _fail(exc)
     _print_json(doc.model_dump(mode="json", exclude_none=True))
 
+
+
+@lines_app.command("search")
+def lines_search(
+    query: Annotated[str, typer.Argument(help='Words or a code, e.g. "frozen beef" or 0202')],
+    limit: Annotated[int, typer.Option(help="Most lines to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Find tariff lines by product words or by code (HS 2022 descriptions)."""
+    from tradeguard.data.nomenclature import search
+
+    try:
+        hits = search(query, limit)
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json([line.row() for line in hits])
+        return
+    if not hits:
+        out.print(f"no tariff line matches `{escape(query)}`. Try fewer words, or a code.")
+        return
+    table = Table("line", "description", "trade names", title=f"Lines matching “{query}”")
+    for line in hits:
+        table.add_row(line.code, line.description, ", ".join(line.names))
+    out.print(table)
 
 @app.command("duty")
 def duty_cmd(
