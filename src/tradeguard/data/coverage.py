@@ -1,0 +1,248 @@
+"""What import data covers, and so what an answer computed from it may claim.
+
+A batch of import records covers:
+
+* **regimes**: ``all`` (every import entry, whatever it claimed) or ``preference`` (only entries
+  that claimed a preferential rate).  Japan Customs' EPA utilisation statistics (the bundled
+  extract and the EPA workbooks) hold preference claims only; every other source (customs
+  declarations, UN Comtrade, Parquet written from those) is taken to hold all entries.  The
+  reader's ``source`` names the publisher, so the record declares its own scope.
+* **lines**: every line for sources that hold all entries (a line absent had no imports); for
+  the preference-only statistics, the HS chapters (two digits) the batch holds rows for (the
+  bundled extract is filtered to a few headings of chapters 02, 04, 10 and 17; a measure on
+  potato starch, chapter 11, cannot be judged from it).  The headings present are recorded.
+* **partners**: every partner (an origin absent from a batch had no imports); the partners
+  present are recorded.
+* **span and granularity**: monthly and yearly data cover the periods the batch holds any record
+  for (a month missing from the whole batch is unknown, not zero; one stray row dated 2100 covers
+  only its own month), day-level data covers every day from its first to its last record.
+
+A series (lines × partners × regimes) in a period is then ``complete`` (covered from the
+period's first day to the day judged), ``partial`` (covered for some of it) or ``none``.
+Everything here is a few Ibis aggregates over the records plus arithmetic on the resulting
+spans (a few hundred rows), never a loop over records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+DAY = dt.timedelta(days=1)
+ALL, PREFERENCE = "all", "preference"
+COMPLETE, PARTIAL, NONE = "complete", "partial", "none"
+#: Sources (prefixes of the ``source`` column) that hold only preference claims.
+PREFERENCE_ONLY_SOURCES = ("jp-customs-epa-",)
+GRANULARITY_ORDER = ("day", "month", "year")  # finest first
+EVERY_LINE = frozenset({"*"})  # the chapters of a batch that holds every entry: all of them
+
+PIECE_SCHEMA = pa.schema([
+    ("batch_id", pa.string()), ("regimes", pa.string()), ("granularity", pa.string()),
+    ("span_start", pa.date32()), ("span_end", pa.date32()), ("chapters", pa.list_(pa.string()))])
+
+
+def declared_regimes(source: str) -> str:
+    """``preference`` for sources that hold only preference claims, else ``all``."""
+    return PREFERENCE if str(source).startswith(PREFERENCE_ONLY_SOURCES) else ALL
+
+
+def coverage_pieces(imports: Any, as_of: dt.date | None = None) -> pa.Table:
+    """The covered spans of an Ibis table (or Arrow table) of canonical import records.
+
+    One row per batch, regime scope, granularity and covered period (monthly and yearly data:
+    each period with any record in the batch) or first-to-last day (day-level data), with the
+    HS chapters the batch holds.  Only records whose period ended by ``as_of`` count, as in
+    the monitor.
+    """
+    import ibis
+
+    t = imports if isinstance(imports, ibis.Table) else ibis.memtable(imports)
+    # One pass over the records; the rest works on these few distinct periods.
+    periods = (t.group_by(["batch_id", "source", "granularity", "period_start", "period_end",
+                           t.tariff_line.substr(0, 2).name("chapter")])
+               .aggregate(rows=t.count()).to_pyarrow())
+    p = ibis.memtable(periods)
+    # The chapters are the batch's, whatever ``as_of``: rice absent until 2016 is a zero.
+    held = p.group_by("batch_id").aggregate(chapters=p.chapter.collect(distinct=True))
+    if as_of is not None:
+        p = p.filter(p.period_end <= as_of)
+    regimes = ibis.literal(ALL)
+    for prefix in PREFERENCE_ONLY_SOURCES:
+        regimes = p.source.startswith(prefix).ifelse(PREFERENCE, regimes)
+    p = p.mutate(regimes=regimes)
+    keys = ["batch_id", "regimes", "granularity"]
+    periodic = (p.filter(p.granularity != "day")
+                .select(*keys, span_start=p.period_start, span_end=p.period_end).distinct())
+    daily = (p.filter(p.granularity == "day").group_by(keys)
+             .aggregate(span_start=p.period_start.min(), span_end=p.period_end.max()))
+    out = periodic.union(daily).join(held, "batch_id").to_pyarrow()
+    return out.select(PIECE_SCHEMA.names).cast(PIECE_SCHEMA)
+
+
+def batch_summary(table: pa.Table) -> list[dict[str, Any]]:
+    """What one batch (an Arrow table of canonical rows) covers, for the store's record:
+    one row per covered run with its regime scope, granularity, span, chapters, headings and
+    partners."""
+    import ibis
+
+    if table.num_rows == 0:
+        return []
+    t = ibis.memtable(table)
+    listed = t.aggregate(headings=t.tariff_line.substr(0, 4).collect(distinct=True),
+                         partners=t.partner.collect(distinct=True)).to_pyarrow().to_pylist()[0]
+    return [{"regimes": run.regimes, "granularity": run.granularity,
+             "span_start": run.start, "span_end": run.end, "chapters": sorted(run.chapters),
+             "headings": sorted(listed["headings"]), "partners": sorted(listed["partners"])}
+            for run in runs(coverage_pieces(table))]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of days [start, end] that one batch's data covers, for its chapters."""
+
+    regimes: str
+    granularity: str
+    start: dt.date
+    end: dt.date
+    chapters: frozenset[str]
+
+    def holds(self, chapter: str) -> bool:
+        return chapter in self.chapters or "*" in self.chapters
+
+
+def merge_spans(spans: Iterable[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """Union of inclusive day spans; spans that touch (end + 1 day = next start) join."""
+    out: list[tuple[dt.date, dt.date]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1] + DAY:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def runs(pieces: pa.Table) -> list[Run]:
+    """Each batch's pieces merged into runs (per regime scope and granularity)."""
+    grouped: dict[tuple, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for row in pieces.to_pylist():
+        key = (row["batch_id"], row["regimes"], row["granularity"], frozenset(row["chapters"]))
+        grouped[key].append((row["span_start"], row["span_end"]))
+    return [Run(regimes, gran, start, end, held if regimes == PREFERENCE else EVERY_LINE)
+            for (_, regimes, gran, held), spans in sorted(grouped.items(), key=lambda kv: kv[0][:3])
+            for start, end in merge_spans(spans)]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How far the data reaches into one series and period, and why."""
+
+    coverage: str  # complete | partial | none
+    reason: str
+    through: dt.date | None  # the last day covered without a gap from the period's start
+    from_start: bool  # the data covers the period from its first day
+
+
+def qualifies(run_regimes: str, regimes: Sequence[str] | None) -> bool:
+    """Does data of scope ``run_regimes`` hold every import a count over ``regimes`` needs?
+
+    ``regimes`` None means every regime (and unknown ones): only ``all`` data holds them.
+    Preference-only data holds every claim of a listed preference, not MFN entries.
+    """
+    if run_regimes == ALL:
+        return True
+    return regimes is not None and "mfn" not in regimes
+
+
+def chapters(lines: Iterable[str]) -> list[str]:
+    return sorted({str(line)[:2] for line in lines})
+
+
+class Coverage:
+    """The runs of some import data, and judgements of series and periods against them."""
+
+    def __init__(self, covered: Sequence[Run]):
+        self.covered = list(covered)
+
+    @classmethod
+    def of(cls, imports: Any, as_of: dt.date | None = None) -> Coverage:
+        return cls(runs(coverage_pieces(imports, as_of)))
+
+    def spans(self, lines: Iterable[str], regimes: Sequence[str] | None,
+              ) -> dict[str, list[tuple[dt.date, dt.date]]]:
+        """Per chapter of ``lines``, the merged spans of data that qualifies for ``regimes``."""
+        out = {}
+        for ch in chapters(lines):
+            out[ch] = merge_spans((r.start, r.end) for r in self.covered
+                                  if r.holds(ch) and qualifies(r.regimes, regimes))
+        return out
+
+    def last_day(self, lines: Iterable[str], regimes: Sequence[str] | None) -> dt.date | None:
+        """The last day every chapter of the series is covered up to (None: not covered)."""
+        ends = [s[-1][1] if s else None for s in self.spans(lines, regimes).values()]
+        return None if not ends or None in ends else min(ends)  # type: ignore[type-var]
+
+    def covers_whole(self, lines: Iterable[str], regimes: Sequence[str] | None,
+                     start: dt.date, end: dt.date) -> bool:
+        """Is every day of [start, end] covered for every chapter of the series?"""
+        return all(any(a <= start and end <= b for a, b in spans)
+                   for spans in self.spans(lines, regimes).values())
+
+    def granularity_on(self, lines: Iterable[str], regimes: Sequence[str] | None,
+                       day: dt.date) -> str:
+        """The finest granularity of qualifying data that covers ``day`` in every chapter."""
+        for gran in GRANULARITY_ORDER:
+            if all(any(r.start <= day <= r.end for r in self.covered
+                       if r.holds(ch) and r.granularity == gran
+                       and qualifies(r.regimes, regimes)) for ch in chapters(lines)):
+                return gran
+        return "month"
+
+    def judge(self, lines: Sequence[str], regimes: Sequence[str] | None, start: dt.date,
+              end: dt.date) -> Judgement:
+        """Coverage of the series (``lines`` × ``regimes``) over the days [start, end]."""
+        per_chapter = self.spans(lines, regimes)
+        missing = self._missing_reason(per_chapter, regimes)
+        if missing is not None:
+            return Judgement(NONE, missing, None, False)
+        throughs, inside, late = [], False, []
+        for spans in per_chapter.values():
+            within = [(max(a, start), min(b, end)) for a, b in spans if a <= end and b >= start]
+            inside = inside or bool(within)
+            first = next((s for s in within if s[0] == start), None)
+            throughs.append(first[1] if first else None)
+            if first is None and within:
+                late.append(within[0][0])
+        if not inside:
+            last = max(s[-1][1] for s in per_chapter.values())
+            first_day = min(s[0][0] for s in per_chapter.values())
+            where = (f"the data ends on {last}" if last < start
+                     else f"the data starts on {first_day}")
+            return Judgement(NONE, f"no data for {start} to {end}: {where}", None, False)
+        if None in throughs:
+            return Judgement(PARTIAL, f"the data starts on {min(late)}, after the period's "
+                             f"first day {start}: the count is a lower bound", None, False)
+        through = min(t for t in throughs if t is not None)
+        if through >= end:
+            return Judgement(COMPLETE, f"the data covers {start} to {end}", through, True)
+        return Judgement(PARTIAL, f"the data ends on {through}; imports from {through + DAY} to "
+                         f"{end} are not known", through, True)
+
+    def _missing_reason(self, per_chapter: dict[str, list], regimes: Sequence[str] | None,
+                        ) -> str | None:
+        """Why no data at all qualifies for the series, or None if some does."""
+        empty = [ch for ch, spans in per_chapter.items() if not spans]
+        if not empty:
+            return None
+        held = {r.regimes for r in self.covered if any(r.holds(ch) for ch in empty)}
+        if held == {PREFERENCE}:
+            counted = ("all imports" if regimes is None
+                       else "imports under " + ", ".join(regimes))
+            return ("not computable from this data: it holds only imports that claimed a "
+                    f"preference, and this measure counts {counted}")
+        return ("not computable from this data: it holds no imports of HS chapter "
+                + ", ".join(empty))
