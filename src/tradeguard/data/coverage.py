@@ -11,8 +11,9 @@ A batch of import records covers:
   the preference-only statistics, the HS chapters (two digits) the batch holds rows for (the
   bundled extract is filtered to a few headings of chapters 02, 04, 10 and 17; a measure on
   potato starch, chapter 11, cannot be judged from it).  The headings present are recorded.
-* **partners**: every partner (an origin absent from a batch had no imports); the partners
-  present are recorded.
+* **partners**: every partner for published statistics (Japan Customs, UN Comtrade: an origin
+  absent had no imports); for other sources (declarations ...), the partners the batch names:
+  a file of US declarations says nothing about Australia.
 * **span and granularity**: monthly and yearly data cover the periods the batch holds any record
   for (a month missing from the whole batch is unknown, not zero; one stray row dated 2100 covers
   only its own month), day-level data covers every day from its first to its last record.
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,12 +39,15 @@ ALL, PREFERENCE = "all", "preference"
 COMPLETE, PARTIAL, NONE = "complete", "partial", "none"
 #: Sources (prefixes of the ``source`` column) that hold only preference claims.
 PREFERENCE_ONLY_SOURCES = ("jp-customs-epa-",)
+#: Sources that are national statistics: every partner is in them (absent = no imports).
+EVERY_PARTNER_SOURCES = ("jp-customs-", "un-comtrade:")
 GRANULARITY_ORDER = ("day", "month", "year")  # finest first
 EVERY_LINE = frozenset({"*"})  # the chapters of a batch that holds every entry: all of them
 
 PIECE_SCHEMA = pa.schema([
     ("batch_id", pa.string()), ("regimes", pa.string()), ("granularity", pa.string()),
-    ("span_start", pa.date32()), ("span_end", pa.date32()), ("chapters", pa.list_(pa.string()))])
+    ("span_start", pa.date32()), ("span_end", pa.date32()), ("chapters", pa.list_(pa.string())),
+    ("partners", pa.list_(pa.string()))])
 
 
 def declared_regimes(source: str) -> str:
@@ -64,11 +68,18 @@ def coverage_pieces(imports: Any, as_of: dt.date | None = None) -> pa.Table:
     t = imports if isinstance(imports, ibis.Table) else ibis.memtable(imports)
     # One pass over the records; the rest works on these few distinct periods.
     periods = (t.group_by(["batch_id", "source", "granularity", "period_start", "period_end",
-                           t.tariff_line.substr(0, 2).name("chapter")])
+                           "partner", t.tariff_line.substr(0, 2).name("chapter")])
                .aggregate(rows=t.count()).to_pyarrow())
     p = ibis.memtable(periods)
     # The chapters are the batch's, whatever ``as_of``: rice absent until 2016 is a zero.
-    held = p.group_by("batch_id").aggregate(chapters=p.chapter.collect(distinct=True))
+    every = ibis.literal(False)
+    for prefix in EVERY_PARTNER_SOURCES:
+        every = every | p.source.startswith(prefix)
+    held = p.group_by("batch_id").aggregate(
+        chapters=p.chapter.collect(distinct=True),
+        # null: every partner (statistics); else the partners the batch names
+        partners=every.ifelse(ibis.null("string"), p.partner).collect(distinct=True),
+        every_partner=every.max())
     if as_of is not None:
         p = p.filter(p.period_end <= as_of)
     regimes = ibis.literal(ALL)
@@ -80,7 +91,9 @@ def coverage_pieces(imports: Any, as_of: dt.date | None = None) -> pa.Table:
                 .select(*keys, span_start=p.period_start, span_end=p.period_end).distinct())
     daily = (p.filter(p.granularity == "day").group_by(keys)
              .aggregate(span_start=p.period_start.min(), span_end=p.period_end.max()))
-    out = periodic.union(daily).join(held, "batch_id").to_pyarrow()
+    out = periodic.union(daily).join(held, "batch_id")
+    out = out.mutate(partners=out.every_partner.ifelse(ibis.null("array<string>"),
+                                                        out.partners)).to_pyarrow()
     return out.select(PIECE_SCHEMA.names).cast(PIECE_SCHEMA)
 
 
@@ -110,9 +123,14 @@ class Run:
     start: dt.date
     end: dt.date
     chapters: frozenset[str]
+    partners: frozenset[str] | None = None  # None: every partner
 
     def holds(self, chapter: str) -> bool:
         return chapter in self.chapters or "*" in self.chapters
+
+    def names_any(self, in_scope: Callable[[str], bool] | None) -> bool:
+        """Does the run hold any partner of the series (None: every partner counts)?"""
+        return self.partners is None or in_scope is None or any(map(in_scope, self.partners))
 
 
 def merge_spans(spans: Iterable[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
@@ -130,10 +148,14 @@ def runs(pieces: pa.Table) -> list[Run]:
     """Each batch's pieces merged into runs (per regime scope and granularity)."""
     grouped: dict[tuple, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for row in pieces.to_pylist():
-        key = (row["batch_id"], row["regimes"], row["granularity"], frozenset(row["chapters"]))
+        partners = None if row["partners"] is None else frozenset(row["partners"])
+        key = (row["batch_id"], row["regimes"], row["granularity"], frozenset(row["chapters"]),
+               partners)
         grouped[key].append((row["span_start"], row["span_end"]))
-    return [Run(regimes, gran, start, end, held if regimes == PREFERENCE else EVERY_LINE)
-            for (_, regimes, gran, held), spans in sorted(grouped.items(), key=lambda kv: kv[0][:3])
+    return [Run(regimes, gran, start, end, held if regimes == PREFERENCE else EVERY_LINE,
+                partners)
+            for (_, regimes, gran, held, partners), spans in sorted(
+                grouped.items(), key=lambda kv: kv[0][:3])
             for start, end in merge_spans(spans)]
 
 
@@ -147,6 +169,25 @@ class Judgement:
     from_start: bool  # the data covers the period from its first day
 
 
+@dataclass(frozen=True)
+class SeriesScope:
+    """What a count takes in: line prefixes, regimes (None: every regime, and unknown ones)
+    and a test of partners (None: every partner)."""
+
+    lines: tuple[str, ...]
+    regimes: tuple[str, ...] | None = None
+    in_scope: Callable[[str], bool] | None = None
+
+    @property
+    def chapters(self) -> list[str]:
+        return sorted({str(line)[:2] for line in self.lines})
+
+    def takes(self, run: Run, chapter: str) -> bool:
+        """Does ``run`` hold every import of this series in ``chapter`` on its days?"""
+        return (run.holds(chapter) and qualifies(run.regimes, self.regimes)
+                and run.names_any(self.in_scope))
+
+
 def qualifies(run_regimes: str, regimes: Sequence[str] | None) -> bool:
     """Does data of scope ``run_regimes`` hold every import a count over ``regimes`` needs?
 
@@ -156,10 +197,6 @@ def qualifies(run_regimes: str, regimes: Sequence[str] | None) -> bool:
     if run_regimes == ALL:
         return True
     return regimes is not None and "mfn" not in regimes
-
-
-def chapters(lines: Iterable[str]) -> list[str]:
-    return sorted({str(line)[:2] for line in lines})
 
 
 class Coverage:
@@ -172,41 +209,34 @@ class Coverage:
     def of(cls, imports: Any, as_of: dt.date | None = None) -> Coverage:
         return cls(runs(coverage_pieces(imports, as_of)))
 
-    def spans(self, lines: Iterable[str], regimes: Sequence[str] | None,
-              ) -> dict[str, list[tuple[dt.date, dt.date]]]:
-        """Per chapter of ``lines``, the merged spans of data that qualifies for ``regimes``."""
-        out = {}
-        for ch in chapters(lines):
-            out[ch] = merge_spans((r.start, r.end) for r in self.covered
-                                  if r.holds(ch) and qualifies(r.regimes, regimes))
-        return out
+    def spans(self, series: SeriesScope) -> dict[str, list[tuple[dt.date, dt.date]]]:
+        """Per chapter of the series' lines, the merged spans of data that holds it."""
+        return {ch: merge_spans((r.start, r.end) for r in self.covered if series.takes(r, ch))
+                for ch in series.chapters}
 
-    def last_day(self, lines: Iterable[str], regimes: Sequence[str] | None) -> dt.date | None:
+    def last_day(self, series: SeriesScope) -> dt.date | None:
         """The last day every chapter of the series is covered up to (None: not covered)."""
-        ends = [s[-1][1] if s else None for s in self.spans(lines, regimes).values()]
+        ends = [s[-1][1] if s else None for s in self.spans(series).values()]
         return None if not ends or None in ends else min(ends)  # type: ignore[type-var]
 
-    def covers_whole(self, lines: Iterable[str], regimes: Sequence[str] | None,
-                     start: dt.date, end: dt.date) -> bool:
+    def covers_whole(self, series: SeriesScope, start: dt.date, end: dt.date) -> bool:
         """Is every day of [start, end] covered for every chapter of the series?"""
         return all(any(a <= start and end <= b for a, b in spans)
-                   for spans in self.spans(lines, regimes).values())
+                   for spans in self.spans(series).values())
 
-    def granularity_on(self, lines: Iterable[str], regimes: Sequence[str] | None,
-                       day: dt.date) -> str:
-        """The finest granularity of qualifying data that covers ``day`` in every chapter."""
+    def granularity_on(self, series: SeriesScope, day: dt.date) -> str:
+        """The finest granularity of data holding the series that covers ``day``."""
         for gran in GRANULARITY_ORDER:
             if all(any(r.start <= day <= r.end for r in self.covered
-                       if r.holds(ch) and r.granularity == gran
-                       and qualifies(r.regimes, regimes)) for ch in chapters(lines)):
+                       if r.granularity == gran and series.takes(r, ch))
+                   for ch in series.chapters):
                 return gran
         return "month"
 
-    def judge(self, lines: Sequence[str], regimes: Sequence[str] | None, start: dt.date,
-              end: dt.date) -> Judgement:
-        """Coverage of the series (``lines`` × ``regimes``) over the days [start, end]."""
-        per_chapter = self.spans(lines, regimes)
-        missing = self._missing_reason(per_chapter, regimes)
+    def judge(self, series: SeriesScope, start: dt.date, end: dt.date) -> Judgement:
+        """Coverage of the series over the days [start, end], with the reason."""
+        per_chapter = self.spans(series)
+        missing = self._missing_reason(per_chapter, series)
         if missing is not None:
             return Judgement(NONE, missing, None, False)
         throughs, inside, late = [], False, []
@@ -232,17 +262,19 @@ class Coverage:
         return Judgement(PARTIAL, f"the data ends on {through}; imports from {through + DAY} to "
                          f"{end} are not known", through, True)
 
-    def _missing_reason(self, per_chapter: dict[str, list], regimes: Sequence[str] | None,
-                        ) -> str | None:
-        """Why no data at all qualifies for the series, or None if some does."""
+    def _missing_reason(self, per_chapter: dict[str, list], series: SeriesScope) -> str | None:
+        """Why no data at all holds the series, or None if some does."""
         empty = [ch for ch, spans in per_chapter.items() if not spans]
         if not empty:
             return None
-        held = {r.regimes for r in self.covered if any(r.holds(ch) for ch in empty)}
-        if held == {PREFERENCE}:
-            counted = ("all imports" if regimes is None
-                       else "imports under " + ", ".join(regimes))
+        holding = [r for r in self.covered if any(r.holds(ch) for ch in empty)]
+        if holding and all(not qualifies(r.regimes, series.regimes) for r in holding):
+            counted = ("all imports" if series.regimes is None
+                       else "imports under " + ", ".join(series.regimes))
             return ("not computable from this data: it holds only imports that claimed a "
                     f"preference, and this measure counts {counted}")
+        if holding:
+            return ("not computable from this data: it names none of the partners this "
+                    "measure counts")
         return ("not computable from this data: it holds no imports of HS chapter "
                 + ", ".join(empty))

@@ -50,7 +50,7 @@ def judge_period(ctx: Context, measure: s.VolumeSafeguard, conditions: list[s.Co
                  start: dt.date, end: dt.date) -> Judgement:
     """The weakest coverage of the conditions' series over [start, min(as_of, end)]."""
     window_end = min(ctx.as_of, end)
-    found = [ctx.coverage.judge(*counted_scope(measure, c), start, window_end)
+    found = [ctx.coverage.judge(counted_scope(ctx.rules, measure, c), start, window_end)
              for c in conditions]
     if not found:
         return Judgement(NONE, "no condition of the measure is in force", None, False)
@@ -177,7 +177,8 @@ def _activation(ctx: Context, measure_id: str, conditions: list[s.Condition],
 def _granularity(ctx: Context, measure: s.VolumeSafeguard, conditions: list[s.Condition],
                  day: dt.date) -> str:
     """The finest data that covers the crossing day for every condition's series."""
-    kinds = {ctx.coverage.granularity_on(*counted_scope(measure, c), day) for c in conditions}
+    kinds = {ctx.coverage.granularity_on(counted_scope(ctx.rules, measure, c), day)
+             for c in conditions}
     return "day" if kinds == {"day"} else "month"
 
 

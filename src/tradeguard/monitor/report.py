@@ -9,7 +9,7 @@ safeguard duty, forecasts open periods and lists threshold alerts.  Its
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
@@ -27,24 +27,32 @@ from tradeguard.monitor.status import (  # re-exported: the report's parts
     ConditionState,
     PeriodStatus,
 )
-from tradeguard.monitor.triggers import Series, TriggerBook, period_start
+from tradeguard.monitor.triggers import Series, TriggerBook, counted_scope, period_start
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 
-__all__ = ["Alert", "Checkpoint", "ConditionState", "MonitorReport", "PeriodStatus", "monitor"]
+__all__ = ["Alert", "Checkpoint", "ConditionState", "MonitorReport", "PeriodStatus",
+           "data_as_of", "monitor", "monitor_latest"]
 
 DEFAULT_THRESHOLDS = (0.8, 0.9, 1.0)
 
 
 @dataclass
 class MonitorReport:
-    as_of: dt.date
+    as_of: dt.date  # the latest knowledge date of the report
     periods: list[PeriodStatus]
     thresholds: tuple[float, ...]
+    # Per measure, when it was evaluated as of another day (``monitor_latest``: each
+    # measure as of the last day the data covers what it counts).
+    as_of_by_measure: dict[str, dt.date] = field(default_factory=dict)
+
+    def as_of_for(self, measure_id: str) -> dt.date:
+        return self.as_of_by_measure.get(measure_id, self.as_of)
 
     def status(self) -> list[dict[str, Any]]:
-        """One row per measure and open period."""
-        return [p.row() for p in self.periods if p.open]
+        """One row per measure and open period, with the day it is known as of."""
+        return [{**p.row(), "as_of": self.as_of_for(p.measure_id).isoformat()}
+                for p in self.periods if p.open]
 
     @property
     def activations(self) -> list[s.Activation]:
@@ -119,6 +127,62 @@ def monitor(imports: Any = None, *, as_of: dt.date, store: Any = None,
         _mark_in_force(rules, mid, own, as_of)
         periods += own
     return MonitorReport(as_of=as_of, periods=periods, thresholds=tuple(thresholds))
+
+
+def data_as_of(imports: Any = None, *, store: Any = None, rules: RuleSet | None = None,
+               measures: list[str] | None = None) -> dict[str, dt.date | None]:
+    """Per measure, the last day the data covers what it counts (at most the measure's last
+    day); None where the data does not hold it.  The default ``as_of`` of the CLI, the API and
+    the desk: one stray row of another line, or of a regime the measure does not count, does
+    not move it."""
+    from tradeguard.rules.loader import shipped_rules
+
+    rules = rules or shipped_rules()
+    covered = Coverage.of(_imports_table(imports, store))
+    out: dict[str, dt.date | None] = {}
+    for mid in sorted(measures or rules.safeguards):
+        measure = rules.safeguards[mid]
+        days = [covered.last_day(counted_scope(rules, measure, c)) for c in measure.conditions]
+        known = [d for d in days if d is not None]
+        last = min(known) if known else None
+        if last is not None and measure.valid_to is not None:
+            last = min(last, measure.valid_to)
+        out[mid] = last if last is None or last >= measure.valid_from else None
+    return out
+
+
+def monitor_latest(imports: Any = None, *, store: Any = None, rules: RuleSet | None = None,
+                   measures: list[str] | None = None,
+                   thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS, draws: int = DEFAULT_DRAWS,
+                   seed: int = DEFAULT_SEED) -> MonitorReport:
+    """Each measure as of the last day the data covers what it counts (``data_as_of``).
+
+    Measures the data does not hold are shown as of the latest of those days (or, if it
+    holds none, of its last record), each saying why it cannot be computed.
+    """
+    from tradeguard.errors import PeriodError, problem
+    from tradeguard.rules.loader import shipped_rules
+
+    rules = rules or shipped_rules()
+    table = _imports_table(imports, store)
+    days = data_as_of(table, rules=rules, measures=measures)
+    known = [d for d in days.values() if d is not None]
+    fallback = max(known) if known else table.period_end.max().to_pyarrow().as_py()
+    if fallback is None:
+        raise PeriodError(problem("the data holds no import records", where="monitor_latest",
+                                  fix="ingest import data first (e.g. `tradeguard ingest "
+                                      "--bundled`), or give an as_of"))
+    groups: dict[dt.date, list[str]] = {}
+    for mid, day in days.items():
+        groups.setdefault(day or fallback, []).append(mid)
+    periods: list[PeriodStatus] = []
+    for day, mids in sorted(groups.items()):
+        periods += monitor(table, as_of=day, rules=rules, measures=mids, thresholds=thresholds,
+                           draws=draws, seed=seed).periods
+    periods.sort(key=lambda p: (p.measure_id, p.fy))
+    by_measure = {mid: day or fallback for mid, day in days.items()}
+    return MonitorReport(as_of=fallback, periods=periods, thresholds=tuple(thresholds),
+                         as_of_by_measure=by_measure)
 
 
 def _mark_in_force(rules: RuleSet, measure_id: str, periods: list[PeriodStatus],

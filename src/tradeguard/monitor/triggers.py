@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from tradeguard.data.coverage import Coverage
+from tradeguard.data.coverage import Coverage, SeriesScope
 from tradeguard.errors import PeriodError, problem
 from tradeguard.monitor.calendar import add_months, fiscal_year_end, fiscal_year_start, month_end
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on
+from tradeguard.rules.scope import coverage as partner_days
 
 #: Weakest first: an output is as sure as the least sure value behind it.
 STATUS_ORDER = ("unconfirmed", "derived", "secondary", "confirmed")
@@ -84,12 +85,17 @@ class TriggerLevel:
         return weakest(self.statuses)
 
 
-def counted_scope(measure: s.VolumeSafeguard, condition: s.Condition,
-                  ) -> tuple[list[str], tuple[str, ...] | None]:
-    """The lines and regimes a condition counts (None: every regime)."""
+def counted_scope(rules: RuleSet, measure: s.VolumeSafeguard,
+                  condition: s.Condition) -> SeriesScope:
+    """The lines, regimes and partners a condition counts, for judging coverage."""
     regimes = condition.counting.regimes
-    return (list(condition.counting.lines or measure.lines),
-            None if regimes == "all" else tuple(regimes))
+    partners = condition.counting.partners
+
+    def in_scope(partner: str) -> bool:
+        return bool(partner_days(partners, partner, rules.groups))
+
+    return SeriesScope(tuple(condition.counting.lines or measure.lines),
+                       None if regimes == "all" else tuple(regimes), in_scope)
 
 
 def period_start(measure: s.VolumeSafeguard, fy: int) -> dt.date:
@@ -147,8 +153,7 @@ class TriggerBook:
         """
         if self.coverage is None:
             return False
-        lines, regimes = counted_scope(measure, condition)
-        return self.coverage.covers_whole(lines, regimes,
+        return self.coverage.covers_whole(counted_scope(self.rules, measure, condition),
                                           fiscal_year_start(fy, measure.year_start_month),
                                           fiscal_year_end(fy, measure.year_start_month))
 
@@ -221,7 +226,9 @@ class TriggerBook:
         for back in range(1, years + 1):
             if not self.covered(measure, condition, fy - back):
                 raise PeriodError(problem(
-                    f"no import data for FY{fy - back}, the reference year", where=where,
+                    f"the data does not cover FY{fy - back}, the reference year, "
+                    "for these imports",
+                    where=where,
                     fix="ingest the earlier years' import data"))
             bases.append(self.series.at(measure_id, condition.id, "base", fy - back,
                                         same_point_last_year(checkpoint, back)))
