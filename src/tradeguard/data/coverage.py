@@ -106,11 +106,12 @@ def batch_summary(table: pa.Table) -> list[dict[str, Any]]:
     if table.num_rows == 0:
         return []
     t = ibis.memtable(table)
-    listed = t.aggregate(headings=t.tariff_line.substr(0, 4).collect(distinct=True),
-                         partners=t.partner.collect(distinct=True)).to_pyarrow().to_pylist()[0]
+    listed = t.aggregate(headings=t.tariff_line.substr(0, 4).collect(distinct=True)
+                         ).to_pyarrow().to_pylist()[0]
     return [{"regimes": run.regimes, "granularity": run.granularity,
              "span_start": run.start, "span_end": run.end, "chapters": sorted(run.chapters),
-             "headings": sorted(listed["headings"]), "partners": sorted(listed["partners"])}
+             "headings": sorted(listed["headings"]),
+             "partners": None if run.partners is None else sorted(run.partners)}
             for run in runs(coverage_pieces(table))]
 
 
