@@ -42,11 +42,10 @@ PREFERENCE_ONLY_SOURCES = ("jp-customs-epa-",)
 #: Sources that are national statistics: every partner is in them (absent = no imports).
 EVERY_PARTNER_SOURCES = ("jp-customs-", "un-comtrade:")
 GRANULARITY_ORDER = ("day", "month", "year")  # finest first
-EVERY_LINE = frozenset({"*"})  # the chapters of a batch that holds every entry: all of them
 
 PIECE_SCHEMA = pa.schema([
     ("batch_id", pa.string()), ("regimes", pa.string()), ("granularity", pa.string()),
-    ("span_start", pa.date32()), ("span_end", pa.date32()), ("chapters", pa.list_(pa.string())),
+    ("chapter", pa.string()), ("span_start", pa.date32()), ("span_end", pa.date32()),
     ("partners", pa.list_(pa.string()))])
 
 
@@ -55,46 +54,61 @@ def declared_regimes(source: str) -> str:
     return PREFERENCE if str(source).startswith(PREFERENCE_ONLY_SOURCES) else ALL
 
 
+def _starts_with_any(column: Any, prefixes: Sequence[str]) -> Any:
+    import ibis
+
+    out = ibis.literal(False)
+    for prefix in prefixes:
+        out = out | column.startswith(prefix)
+    return out
+
+
 def coverage_pieces(imports: Any, as_of: dt.date | None = None) -> pa.Table:
     """The covered spans of an Ibis table (or Arrow table) of canonical import records.
 
-    One row per batch, regime scope, granularity and covered period (monthly and yearly data:
-    each period with any record in the batch) or first-to-last day (day-level data), with the
-    HS chapters the batch holds.  Only records whose period ended by ``as_of`` count, as in
-    the monitor.
+    One row per batch, regime scope, granularity, chapter (``*``: every line) and covered
+    period: monthly and yearly data cover each period the batch holds any record for, within
+    the chapter's first and last record in the batch; day-level data covers its first to its
+    last day.  ``partners`` lists the partners a batch names (null: every partner).  Only
+    records whose period ended by ``as_of`` count, as in the monitor.
     """
     import ibis
 
     t = imports if isinstance(imports, ibis.Table) else ibis.memtable(imports)
-    # One pass over the records; the rest works on these few distinct periods.
-    periods = (t.group_by(["batch_id", "source", "granularity", "period_start", "period_end",
-                           "partner", t.tariff_line.substr(0, 2).name("chapter")])
-               .aggregate(rows=t.count()).to_pyarrow())
-    p = ibis.memtable(periods)
-    # The chapters are the batch's, whatever ``as_of``: rice absent until 2016 is a zero.
-    every = ibis.literal(False)
-    for prefix in EVERY_PARTNER_SOURCES:
-        every = every | p.source.startswith(prefix)
-    held = p.group_by("batch_id").aggregate(
-        chapters=p.chapter.collect(distinct=True),
-        # null: every partner (statistics); else the partners the batch names
-        partners=every.ifelse(ibis.null("string"), p.partner).collect(distinct=True),
-        every_partner=every.max())
+    # One pass over the records; the rest works on these distinct periods.
+    p = ibis.memtable(t.group_by([
+        "batch_id", "source", "granularity", "period_start", "period_end", "partner",
+        t.tariff_line.substr(0, 2).name("chapter")]).aggregate(rows=t.count()).to_pyarrow())
+    preference = _starts_with_any(p.source, PREFERENCE_ONLY_SOURCES)
+    p = p.mutate(regimes=preference.ifelse(PREFERENCE, ALL),
+                 chapter=preference.ifelse(p.chapter, "*"),
+                 every=_starts_with_any(p.source, EVERY_PARTNER_SOURCES))
+    # Whatever ``as_of``: partners and chapter bounds are the batch's (no rice before 2016
+    # in the extract is a zero, not a gap); a chapter is covered from its first record to
+    # its last, so a stray row of another chapter in 2100 does not extend it.
+    named = p.group_by("batch_id").aggregate(
+        partners=p.every.ifelse(ibis.null("string"), p.partner).collect(distinct=True),
+        every_partner=p.every.max())
+    bounds = p.group_by(["batch_id", "chapter"]).aggregate(first=p.period_start.min(),
+                                                           last=p.period_end.max())
     if as_of is not None:
         p = p.filter(p.period_end <= as_of)
-    regimes = ibis.literal(ALL)
-    for prefix in PREFERENCE_ONLY_SOURCES:
-        regimes = p.source.startswith(prefix).ifelse(PREFERENCE, regimes)
-    p = p.mutate(regimes=regimes)
     keys = ["batch_id", "regimes", "granularity"]
-    periodic = (p.filter(p.granularity != "day")
-                .select(*keys, span_start=p.period_start, span_end=p.period_end).distinct())
-    daily = (p.filter(p.granularity == "day").group_by(keys)
+    months = (p.filter(p.granularity != "day")
+              .select(*keys, span_start=p.period_start, span_end=p.period_end).distinct())
+    periodic = months.join(bounds, [months.batch_id == bounds.batch_id,
+                                    months.span_start >= bounds.first,
+                                    months.span_end <= bounds.last]).select(
+        *keys, "chapter", "span_start", "span_end")
+    daily = (p.filter(p.granularity == "day").group_by([*keys, "chapter"])
              .aggregate(span_start=p.period_start.min(), span_end=p.period_end.max()))
-    out = periodic.union(daily).join(held, "batch_id")
-    out = out.mutate(partners=out.every_partner.ifelse(ibis.null("array<string>"),
-                                                        out.partners)).to_pyarrow()
-    return out.select(PIECE_SCHEMA.names).cast(PIECE_SCHEMA)
+    parts = []
+    for part in (periodic, daily):
+        out = part.join(named, "batch_id")
+        out = out.mutate(partners=out.every_partner.ifelse(ibis.null("array<string>"),
+                                                            out.partners)).to_pyarrow()
+        parts.append(out.select(PIECE_SCHEMA.names).cast(PIECE_SCHEMA))
+    return pa.concat_tables(parts)
 
 
 def batch_summary(table: pa.Table) -> list[dict[str, Any]]:
@@ -146,17 +160,15 @@ def merge_spans(spans: Iterable[tuple[dt.date, dt.date]]) -> list[tuple[dt.date,
 
 
 def runs(pieces: pa.Table) -> list[Run]:
-    """Each batch's pieces merged into runs (per regime scope and granularity)."""
+    """Each batch's pieces merged into runs (per regime scope, granularity and chapter)."""
     grouped: dict[tuple, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for row in pieces.to_pylist():
         partners = None if row["partners"] is None else frozenset(row["partners"])
-        key = (row["batch_id"], row["regimes"], row["granularity"], frozenset(row["chapters"]),
-               partners)
+        key = (row["batch_id"], row["regimes"], row["granularity"], row["chapter"], partners)
         grouped[key].append((row["span_start"], row["span_end"]))
-    return [Run(regimes, gran, start, end, held if regimes == PREFERENCE else EVERY_LINE,
-                partners)
-            for (_, regimes, gran, held, partners), spans in sorted(
-                grouped.items(), key=lambda kv: kv[0][:3])
+    return [Run(regimes, gran, start, end, frozenset({chapter}), partners)
+            for (_, regimes, gran, chapter, partners), spans in sorted(
+                grouped.items(), key=lambda kv: kv[0][:4])
             for start, end in merge_spans(spans)]
 
 
