@@ -90,3 +90,60 @@ def test_alerts_with_custom_thresholds(store):
                for r in rows)
     bad = runner.invoke(app, ["alerts", "--store", str(store), "--thresholds", "high"])
     assert bad.exit_code == 1 and "is not a list of numbers" in bad.stderr
+
+
+DECLARATIONS = """date,tariff_line,partner,quantity,quantity_unit,value,currency,regime
+2020-04-01,020230090,US,1000,t,1000000000,JPY,usjta
+2021-03-09,020230090,US,241500,t,241500000000,JPY,usjta
+"""
+
+
+def _status(store, *args: str) -> dict[str, dict]:
+    result = runner.invoke(app, ["status", "--store", str(store), "--json", *args])
+    assert result.exit_code == 0, result.output
+    return {r["measure_id"]: r for r in json.loads(result.stdout)}
+
+
+@pytest.fixture(scope="module")
+def declaration_store(tmp_path_factory):
+    """Constructed US beef declarations (the real FY2020 total, on two days) in a store."""
+    folder = tmp_path_factory.mktemp("declarations")
+    (folder / "us-beef.csv").write_text(DECLARATIONS, encoding="utf-8")
+    path = folder / "store.duckdb"
+    result = runner.invoke(app, ["ingest", str(folder / "us-beef.csv"), "--store", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_status_never_shows_a_measure_triggered_from_data_that_does_not_hold_its_count(store):
+    row = _status(store, "--as-of", "2015-03-31")["wto.beef_chilled_emergency"]
+    assert (row["coverage"], row["cumulative_t"], row["triggered"]) == ("none", None, False)
+    assert row["activation_start"] is None
+    text = runner.invoke(app, ["status", "--store", str(store), "--as-of", "2015-03-31"]).stdout
+    assert "not computable" in text and "it holds only imports that claimed a preference" in text
+
+
+def test_status_in_force_across_the_fiscal_year_change(declaration_store):
+    row = _status(declaration_store, "--as-of", "2021-04-10")["usjta.beef_safeguard"]
+    assert row["period"] == "FY2021"
+    assert (row["safeguard_in_force"], row["safeguard_rate_in_force"]) == (True, "38.5%")
+    assert (row["coverage"], row["cumulative_t"]) == ("none", None)
+
+
+def test_status_default_as_of_is_per_measure_the_last_day_its_data_covers(store,
+                                                                          declaration_store):
+    rows = _status(declaration_store)
+    assert rows["usjta.beef_safeguard"]["as_of"] == "2021-03-09"
+    assert rows["usjta.beef_safeguard"]["cumulative_t"] == 242_500.0
+    bundled = _status(store)
+    assert {r["as_of"] for r in bundled.values()} == {"2019-12-31"}
+
+
+def test_alerts_and_timeline_without_a_count_for_unjudgeable_measures(store):
+    rows = json.loads(runner.invoke(app, ["alerts", "--store", str(store), "--json"]).stdout)
+    assert not [r for r in rows if r["measure_id"].startswith("wto.")]
+    result = runner.invoke(app, ["timeline", "wto.beef_chilled_emergency", "--period", "FY2014",
+                                 "--as-of", "2015-03-31", "--store", str(store), "--json",
+                                 "--out", str(store.parent / "wto.svg")])
+    data = json.loads(result.stdout)
+    assert (data["coverage"], data["conditions"], data["crossing_date"]) == ("none", [], None)

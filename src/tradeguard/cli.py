@@ -249,21 +249,16 @@ def ingest_cmd(
 def _monitor(store: Path | None, as_of: str | None,
              thresholds: tuple[float, ...] | None = None) -> Any:
     from tradeguard.data.store import open_imports
-    from tradeguard.monitor.report import monitor
+    from tradeguard.monitor.report import DEFAULT_THRESHOLDS, monitor, monitor_latest
 
+    levels = thresholds or DEFAULT_THRESHOLDS
     try:
         imports = open_imports(store)
         if as_of is None:
-            # Default: as of the data's last day, so the answer depends on the data, not the clock.
-            last = imports.period_end.max().to_pyarrow().as_py()
-            if last is None:
-                raise typer.BadParameter("the store is empty; run `tradeguard ingest` first")
-            known = last
-        else:
-            known = _date(as_of, "--as-of")
-        if thresholds is None:
-            return monitor(imports, as_of=known)
-        return monitor(imports, as_of=known, thresholds=thresholds)
+            # Default: each measure as of the last day the data covers what it counts, so the
+            # answer depends on the data (never the clock, nor one stray row).
+            return monitor_latest(imports, thresholds=levels)
+        return monitor(imports, as_of=_date(as_of, "--as-of"), thresholds=levels)
     except TradeguardError as exc:
         _fail(exc)
 
@@ -271,33 +266,47 @@ def _monitor(store: Path | None, as_of: str | None,
 @app.command("status")
 def status_cmd(
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Knowledge date (default: the data's last day)")] = None,
+        "--as-of", help="Knowledge date (default: per measure, the last day the data covers "
+                        "what it counts)")] = None,
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Every safeguard's open period: imports against the trigger, crossing, forecast."""
+    """Every safeguard's open period: imports against the trigger, crossing, what is in force."""
     report = _monitor(store, as_of)
     rows = report.status()
     if as_json:
         _print_json(rows)
         return
-    table = Table("measure", "period", "data to", "imports (t)", "trigger (t)", "share",
-                  "state", "forecast", title=f"Safeguards as of {report.as_of}")
+    table = Table("measure", "period", "as of", "data to", "coverage", "imports (t)",
+                  "trigger (t)", "share", "state", "in force", "forecast",
+                  title=f"Safeguards as of {report.as_of}")
     for row in rows:
-        state = ("[bold red]triggered[/] " + (row["activation_start"] or "")
-                 if row["triggered"] else "open")
-        trigger = ("-" if row["trigger_t"] is None
-                   else f"{row['trigger_t']:,.0f} [{row['trigger_status']}]")
-        share = "-" if row["share"] is None else f"{row['share']:.1%}"
-        forecast = ("-" if row["forecast_probability"] is None
-                    else f"P={row['forecast_probability']:.0%}, "
-                         f"{row['forecast_projected_t']:,.0f} t")
-        table.add_row(row["measure_id"], row["period"], row["data_through"] or "-",
-                      f"{row['cumulative_t']:,.0f}", escape(trigger), share, state, forecast)
+        table.add_row(row["measure_id"], row["period"], row["as_of"], row["data_through"] or "-",
+                      row["coverage"], *_status_cells(row))
     out.print(table)
     for row in rows:
-        for note in row["notes"]:
+        for note in [row["coverage_reason"], *row["notes"]]:
             out.print(f"[dim]{row['measure_id']}:[/] {escape(note)}", highlight=False)
+
+
+def _status_cells(row: dict[str, Any]) -> list[str]:
+    """imports, trigger, share, state, in force, forecast: 'no data' where not computable."""
+    if row["cumulative_t"] is None:
+        imports, state = "no data", "not computable"
+    else:
+        imports = f"{row['cumulative_t']:,.0f}"
+        state = ("[bold red]triggered[/] " + (row["activation_start"] or "")
+                 if row["triggered"] else "open")
+    trigger = ("-" if row["trigger_t"] is None
+               else escape(f"{row['trigger_t']:,.0f} [{row['trigger_status']}]"))
+    if row["cumulative_t"] is not None and row["trigger_t"] is None:
+        trigger = "unknown"
+    share = "-" if row["share"] is None else f"{row['share']:.1%}"
+    in_force = row["safeguard_rate_in_force"] if row["safeguard_in_force"] else "-"
+    forecast = ("-" if row["forecast_probability"] is None
+                else f"P={row['forecast_probability']:.0%}, "
+                     f"{row['forecast_projected_t']:,.0f} t")
+    return [imports, trigger, share, state, in_force or "-", forecast]
 
 
 @app.command("timeline")
@@ -328,11 +337,14 @@ def timeline_cmd(
     if as_json:
         _print_json({**data, "chart": str(target)})
         return
+    out.print(f"coverage: {data['coverage']} ({escape(data['coverage_reason'])})",
+              highlight=False)
     for cond in data["conditions"]:
         table = Table("date", "cumulative (t)", "trigger (t)",
                       title=f"{measure_id} FY{text} · {cond['condition_id']}")
         for p in cond["points"]:
-            table.add_row(p["date"], f"{p['cumulative_t']:,.1f}", f"{p['trigger_t']:,.1f}")
+            trigger = "unknown" if p["trigger_t"] is None else f"{p['trigger_t']:,.1f}"
+            table.add_row(p["date"], f"{p['cumulative_t']:,.1f}", trigger)
         out.print(table)
     out.print(f"chart written to {target}")
 

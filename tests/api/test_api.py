@@ -166,6 +166,39 @@ def test_errors_are_problem_details(client, url, status, slug):
     assert body["title"] and body["detail"]
 
 
+def test_quotas_of_the_tpp_as_signed_are_listed_only_with_include_signed(client):
+    default = {q["rule_id"] for q in client.get("/api/quotas").json()}
+    assert not {r for r in default if r.startswith("tpp.")}
+    signed = {q["rule_id"]: q for q in client.get("/api/quotas?include_signed=true").json()}
+    assert {r for r in signed if r.startswith("tpp.")} == {"tpp.rice_us_quota",
+                                                           "tpp.rice_au_quota"}
+    assert {signed[r]["status"] for r in signed if r.startswith("tpp.")} == {"not_in_force"}
+
+
+def test_past_the_end_of_the_data_the_desk_says_no_data_not_zero(client):
+    rows = {r["measure_id"]: r for r in client.get("/?as_of=2021-03-31&format=json").json()[
+        "rows"]}
+    usjta = rows["usjta.beef_safeguard"]
+    assert (usjta["state"], usjta["coverage"], usjta["cumulative_t"]) == ("no data", "none",
+                                                                           None)
+    assert usjta["trigger_t"] is None and usjta["share"] is None
+    html = client.get("/?as_of=2021-03-31").text
+    card = html.split('data-measure="usjta.beef_safeguard"')[1].split("</li>")[0]
+    assert "no data" in card and ">0<" not in card
+
+
+def test_status_rows_carry_coverage_and_what_is_in_force(client):
+    rows = {r["measure_id"]: r for r in client.get("/api/status?as_of=2017-09-01").json()["rows"]}
+    frozen = rows["wto.beef_frozen_emergency"]
+    assert (frozen["coverage"], frozen["cumulative_t"], frozen["state"]) == ("none", None,
+                                                                             "no data")
+    assert (frozen["safeguard_in_force"], frozen["safeguard_rate_in_force"]) == (True, "50%")
+    chilled = rows["jaepa.beef_chilled_safeguard"]  # monthly data: August is the last month
+    assert (chilled["coverage"], chilled["data_through"]) == ("partial", "2017-08-31")
+    assert chilled["coverage_reason"] == ("the data ends on 2017-08-31; imports from "
+                                          "2017-09-01 to 2017-09-01 are not known")
+
+
 def test_empty_store_says_no_data(tmp_path):
     from tradeguard.api.app import create_app
 
@@ -308,4 +341,6 @@ def test_openapi_is_generated_with_examples_and_problems(client):
 def test_status_is_cached(app, client):
     client.get("/api/status")
     desk = app.state.desk
-    assert desk.cached(AS_OF) is not None
+    # Without as_of the report is the data's default (each measure as of its data), cached
+    # under that name; its latest day is the data's last covered day.
+    assert desk.cached(None).as_of == AS_OF

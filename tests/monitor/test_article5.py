@@ -31,7 +31,11 @@ def test_us_sugar_articles_notification():
     assert cond.trigger_t == 1_251.6          # 125% of the rounded average 1,001.3 t
     assert cond.cumulative_t == pytest.approx(2_304)
     assert period.triggered
-    assert period.activation.end == D(2025, 9, 30)   # to the end of the product's year
+    # Known on 31 January only as a crossing: the duty starts on 1 April 2025 and counts as
+    # announced the day before, so the activation is pending, not in the ledger.
+    assert period.activation is None and report.activations == []
+    assert period.pending_activation.start == D(2025, 4, 1)
+    assert period.pending_activation.end == D(2025, 9, 30)   # to the end of the product's year
     assert any("125% of 1,001.3 t" in n for n in cond.notes)
 
 

@@ -101,7 +101,9 @@ def _usjta_fy2023(us_fy2022: float, us_fy2023: float, au_fy2023: float):
     rows = spread(D(2022, 4, 1), 365, us_fy2022, BEEF, "US", "usjta")
     rows += spread(D(2023, 4, 1), 275, us_fy2023, BEEF, "US", "usjta")
     rows += spread(D(2023, 4, 1), 275, au_fy2023, BEEF, "AU", "cptpp")
-    report = monitor(daily(rows), as_of=D(2023, 12, 31), measures=["usjta.beef_safeguard"])
+    # As of 31 January 2024: a December crossing's activation is announced (the day before it
+    # starts, in January) by then; as of 31 December it would only be pending.
+    report = monitor(daily(rows), as_of=D(2024, 1, 31), measures=["usjta.beef_safeguard"])
     return _period(report, "usjta.beef_safeguard", 2023)
 
 

@@ -331,10 +331,14 @@ def api_router() -> APIRouter:
     @r.get("/quotas", response_model=list[m.QuotaOut], tags=["quotas"],
            summary="Every tariff-rate quota: balance, status, exhaustion forecast",
            responses=_problems_doc(404, 422))
-    async def quotas(request: Request, as_of: AsOf = None) -> Any:
+    async def quotas(request: Request, as_of: AsOf = None,
+                     include_signed: Annotated[bool, Query(
+                         description="Also list quotas of agreements signed but never in force "
+                                     "(the TPP-12), as studied, with status not_in_force.")] = False,
+                     ) -> Any:
         d = desk(request)
         known = await run_in_threadpool(d.resolve_as_of, as_of)
-        return _json(d.quotas(known))
+        return _json(d.quotas(known, include_signed))
 
     @r.get("/quotas/{quota_id}/history", response_model=m.QuotaHistory, tags=["quotas"],
            summary="A quota's balance history in the period containing as_of",
@@ -449,9 +453,9 @@ def _csv_declarations(body: bytes) -> list[m.Declaration]:
 
 async def _report(d: Desk, as_of: dt.date | None,
                   thresholds: tuple[float, ...] | None = None) -> Any:
-    known = as_of or await run_in_threadpool(d.resolve_as_of, None)
-    found = d.cached(known, thresholds)
-    return found if found is not None else await run_in_threadpool(d.report, known, thresholds)
+    # Without as_of: each measure as of the last day the data covers it (Desk.report(None)).
+    found = d.cached(as_of, thresholds)
+    return found if found is not None else await run_in_threadpool(d.report, as_of, thresholds)
 
 
 def _duty_model() -> Any:

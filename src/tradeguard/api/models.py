@@ -64,22 +64,28 @@ class RuleDetail(BaseModel):
 class Condition(BaseModel):
     condition_id: str
     cumulative_t: float
-    trigger_t: float
+    trigger_t: float | None = Field(description="Null where the data cannot set the trigger "
+                                                "(see trigger_reason).")
     share: float | None
     exceeded: bool
-    trigger_status: str
+    trigger_status: str | None
     notes: list[str]
+    trigger_reason: str | None = None
 
 
 _ROW = {"measure_id": "cptpp.beef_safeguard", "period": "FY2019",
         "period_start": "2019-04-01", "period_end": "2020-03-31", "data_through": "2019-12-31",
+        "as_of": "2019-12-31", "coverage": "complete",
+        "coverage_reason": "the data covers 2019-04-01 to 2019-12-31", "trigger_reason": None,
         "cumulative_t": 290148.676, "trigger_t": 601800.0, "trigger_status": "secondary",
         "share": 0.482135, "triggered": False, "crossing_date": None, "activation_start": None,
-        "activation_end": None, "safeguard_rate": "38.5%", "safeguard_rate_status": "secondary",
+        "activation_end": None, "activation_announced_on": None, "safeguard_rate": "38.5%",
+        "safeguard_rate_status": "secondary", "safeguard_in_force": False,
+        "safeguard_rate_in_force": None,
         "forecast_probability": 0.0, "forecast_projected_t": 367652.8,
         "conditions": [{"condition_id": "aggregate", "cumulative_t": 290148.676,
                         "trigger_t": 601800.0, "share": 0.482135, "exceeded": False,
-                        "trigger_status": "secondary", "notes": []}],
+                        "trigger_status": "secondary", "notes": [], "trigger_reason": None}],
         "notes": [], "title": "CPTPP beef safeguard", "lines": ["0201", "0202"],
         "products": ["beef"], "forecast_low_t": 360000.0, "forecast_high_t": 375000.0,
         "projected_crossing": None, "days_to_projected_crossing": None, "state": "open"}
@@ -91,17 +97,29 @@ class StatusRow(BaseModel):
     period: str
     period_start: str
     period_end: str
-    data_through: str | None
-    cumulative_t: float
+    data_through: str | None = Field(description="The last day the data covers, from the "
+                                                 "period's first day.")
+    as_of: str = Field(description="The knowledge date of this row (by default, per measure, "
+                                   "the last day the data covers what it counts).")
+    coverage: Literal["complete", "partial", "none"] = Field(
+        description="How far the data holds what the measure counts in this period: none means "
+                    "not computable from this data (no count, never triggered).")
+    coverage_reason: str
+    cumulative_t: float | None = Field(description="Null where not computable, never 0.")
     trigger_t: float | None
     trigger_status: str | None
+    trigger_reason: str | None = Field(description="Why the trigger is unknown, if it is.")
     share: float | None
     triggered: bool
     crossing_date: str | None
     activation_start: str | None
     activation_end: str | None
+    activation_announced_on: str | None
     safeguard_rate: str | None
     safeguard_rate_status: str | None
+    safeguard_in_force: bool = Field(description="A safeguard of this measure (official or "
+                                                 "computed, known by as_of) runs on as_of.")
+    safeguard_rate_in_force: str | None
     forecast_probability: float | None
     forecast_projected_t: float | None
     conditions: list[Condition]
@@ -114,8 +132,9 @@ class StatusRow(BaseModel):
     projected_crossing: str | None = Field(
         description="End of the first month by which the crossing probability reaches 50%.")
     days_to_projected_crossing: int | None
-    state: Literal["open", "watch", "triggered"] = Field(
-        description="triggered; watch at 80% of the trigger or more; else open.")
+    state: Literal["open", "watch", "triggered", "no data"] = Field(
+        description="no data where not computable; triggered; watch at 80% of the trigger or "
+                    "more; else open.")
 
 
 class StatusFilters(BaseModel):
@@ -137,7 +156,7 @@ class Status(BaseModel):
 class Point(BaseModel):
     date: str
     cumulative_t: float
-    trigger_t: float
+    trigger_t: float | None
     decisive: bool
 
 
@@ -149,6 +168,7 @@ class TimelineCondition(BaseModel):
 class TimelineActivation(BaseModel):
     start: str
     end: str
+    announced_on: str | None = None
     duty: str
 
 
@@ -161,7 +181,8 @@ class TimelineForecast(BaseModel):
 
 
 _TIMELINE = {"measure_id": "cptpp.beef_safeguard", "period": "FY2019",
-             "period_start": "2019-04-01", "period_end": "2020-03-31", "crossing_date": None,
+             "period_start": "2019-04-01", "period_end": "2020-03-31", "coverage": "complete",
+             "coverage_reason": "the data covers 2019-04-01 to 2019-12-31", "crossing_date": None,
              "activation": None, "conditions": [{"condition_id": "aggregate", "points": [
                  {"date": "2019-04-30", "cumulative_t": 33210.5, "trigger_t": 601800.0,
                   "decisive": True}]}],
@@ -176,6 +197,8 @@ class Timeline(BaseModel):
     period: str
     period_start: str
     period_end: str
+    coverage: Literal["complete", "partial", "none"]
+    coverage_reason: str
     crossing_date: str | None
     activation: TimelineActivation | None
     conditions: list[TimelineCondition]
@@ -213,7 +236,8 @@ class ForecastOut(BaseModel):
 class QuotaOut(BaseModel):
     model_config = _examples({
         "rule_id": "cptpp.butter_quota", "order_id": "cptpp-tpp-butter",
-        "title": "CPTPP butter quota", "agreement": "cptpp", "lines": ["0405"],
+        "title": "CPTPP butter quota", "agreement": "cptpp", "agreement_status": "in_force",
+        "lines": ["0405"],
         "products": ["dairy"], "allocation": "tender", "as_of": "2019-12-31",
         "period": "FY2019", "period_start": "2019-04-01", "period_end": "2020-03-31",
         "volume_t": 3294.0, "volume_status": "derived", "allocated_t": 0, "returned_t": 0,
@@ -223,6 +247,8 @@ class QuotaOut(BaseModel):
     order_id: str
     title: str
     agreement: str
+    agreement_status: Literal["in_force", "signed", "terminated"] = Field(
+        description="Quotas of agreements never in force are listed only with include_signed.")
     lines: list[str]
     products: list[str]
     allocation: str
@@ -236,7 +262,7 @@ class QuotaOut(BaseModel):
     returned_t: float | None
     balance_t: float | None
     used_share: float | None
-    status: Literal["not_open", "open", "critical", "exhausted", "not_defined"]
+    status: Literal["not_open", "open", "critical", "exhausted", "not_defined", "not_in_force"]
     exhaustion_forecast: str | None
     exhausted_on: str | None
     note: str | None

@@ -253,17 +253,13 @@ class Desk:
             return self._last_day
 
     def resolve_as_of(self, as_of: dt.date | None) -> dt.date:
-        """``as_of`` as given, else the data's last day (as ``tradeguard status`` does)."""
+        """``as_of`` as given, else the latest day the data covers what a measure counts
+        (the default report's ``as_of``, as ``tradeguard status`` does)."""
         if as_of is not None:
             return as_of
-        last = self.last_day()
-        if last is None:
-            raise NoDataError(problem("the store holds no import data", where=str(self.store_path),
-                                      fix="upload a file on the Data page (or run "
-                                          "`tradeguard ingest --bundled`), or give as_of"))
-        return last
+        return self.report(None).as_of
 
-    def cached(self, as_of: dt.date, thresholds: tuple[float, ...] | None = None,
+    def cached(self, as_of: dt.date | None, thresholds: tuple[float, ...] | None = None,
                ) -> MonitorReport | None:
         """The cached report, or None (no store access beyond a stat)."""
         with self.lock:
@@ -276,14 +272,18 @@ class Desk:
             return dataclasses.replace(report, thresholds=tuple(thresholds))
         return report
 
-    def report(self, as_of: dt.date, thresholds: tuple[float, ...] | None = None,
+    def report(self, as_of: dt.date | None, thresholds: tuple[float, ...] | None = None,
                ) -> MonitorReport:
-        """``monitor(imports, as_of=...)`` on the store, cached per batch set and as_of."""
+        """``monitor(imports, as_of=...)`` on the store, cached per batch set and as_of.
+
+        Without ``as_of``, each measure as of the last day the data covers what it counts
+        (``monitor_latest``), never the clock nor the latest row of any line.
+        """
         found = self.cached(as_of, thresholds)
         if found is not None:
             return found
         from tradeguard.data.store import open_imports
-        from tradeguard.monitor.report import monitor
+        from tradeguard.monitor.report import monitor, monitor_latest
 
         with self.lock:
             self._refresh()
@@ -297,7 +297,8 @@ class Desk:
                                                   "`tradeguard ingest --bundled`)"))
                 imports = open_imports(self.store_path)
                 try:
-                    report = monitor(imports, as_of=as_of, rules=self.rules)
+                    report = (monitor_latest(imports, rules=self.rules) if as_of is None
+                              else monitor(imports, as_of=as_of, rules=self.rules))
                 finally:
                     imports.get_backend().disconnect()
                 self._reports[key] = report
@@ -339,7 +340,7 @@ class Desk:
                 continue
             if product is not None and product not in products:
                 continue
-            day = min(max(report.as_of, period.period_start), period.period_end)
+            day = min(max(report.as_of_for(mid), period.period_start), period.period_end)
             if partner is not None and not self.measure_partners_match(mid, partner, day):
                 continue
             fc = period.forecast
@@ -350,10 +351,9 @@ class Desk:
                 "forecast_low_t": round(fc.low_t, 1) if fc else None,
                 "forecast_high_t": round(fc.high_t, 1) if fc else None,
                 "projected_crossing": crossing.isoformat() if crossing else None,
-                "days_to_projected_crossing": ((crossing - report.as_of).days
+                "days_to_projected_crossing": ((crossing - report.as_of_for(mid)).days
                                                if crossing else None),
-                "state": ("triggered" if row["triggered"] else
-                          "watch" if (row["share"] or 0) >= 0.8 else "open"),
+                "state": _state_of(row),
             }))
         rows.sort(key=_SORTS[sort])
         return {"as_of": report.as_of.isoformat(), "filters": {
@@ -396,12 +396,14 @@ class Desk:
         before = sorted((p for p in periods if p.fy < chosen), key=lambda p: p.fy)[-earlier:]
         activations = [{"period": f"FY{p.fy}", "crossing_date": _iso(p.crossing_date),
                         "start": _iso(p.activation.start), "end": _iso(p.activation.end),
+                        "announced_on": _iso(p.activation.announced_on),
                         "duty": p.safeguard_rate, "status": p.activation.status}
                        for p in periods if p.activation is not None]
         return finite({
-            "as_of": report.as_of.isoformat(), "measure_id": measure_id,
+            "as_of": report.as_of_for(measure_id).isoformat(), "measure_id": measure_id,
             "period": f"FY{chosen}", "periods": [f"FY{p.fy}" for p in periods],
-            "status": current.row(), "timeline": current.timeline(),
+            "status": {**current.row(), "as_of": report.as_of_for(measure_id).isoformat()},
+            "timeline": current.timeline(),
             "earlier": [p.timeline() for p in before],
             "activations": activations, "rule": self.rule(measure_id),
         })
@@ -434,12 +436,18 @@ class Desk:
         # No persisted ledger yet (docs/api.md): every quota is shown from an empty ledger.
         return QuotaLedger(self.rules)
 
-    def quotas(self, as_of: dt.date) -> list[dict[str, Any]]:
+    def quotas(self, as_of: dt.date, include_signed: bool = False) -> list[dict[str, Any]]:
+        """Every quota of an agreement in force; with ``include_signed`` also those of
+        agreements signed but never in force (the TPP-12), labelled as studied, never open."""
         ledger = self._ledger()
         out = []
         for rid, quota in sorted(self.rules.quotas.items()):
+            agreement = self.rules.agreements[quota.agreement]
+            if agreement.in_force_from(include_signed) is None:
+                continue
             item: dict[str, Any] = {"rule_id": rid, "order_id": quota.order_id,
                                     "title": quota.title, "agreement": quota.agreement,
+                                    "agreement_status": agreement.status,
                                     "lines": list(quota.lines),
                                     "products": products_for(list(quota.lines)),
                                     "allocation": quota.allocation, "as_of": as_of.isoformat()}
@@ -451,6 +459,8 @@ class Desk:
                 item["exhaustion_forecast"] = _iso(fc)
                 item["exhausted_on"] = _iso(exhausted)
                 item["note"] = None
+                if agreement.status != "in_force":
+                    item.update(_studied(agreement, item))
             except TradeguardError as exc:
                 item.update({"period": None, "period_start": None, "period_end": None,
                              "volume_t": None, "volume_status": None, "allocated_t": None,
@@ -480,6 +490,23 @@ class Desk:
                             ingested_at=ingested_at)
             self._stamp = None  # re-read the batch set on the next request
         return finite(report.as_dict())
+
+
+def _studied(agreement: Any, item: dict[str, Any]) -> dict[str, Any]:
+    """A quota of an agreement that never entered into force: its figures as studied (from
+    the study date), with the status ``not_in_force``, never ``open``."""
+    return {"status": "not_in_force", "exhaustion_forecast": None, "exhausted_on": None,
+            "note": f"{agreement.short_name} was {agreement.status}, never in force: volumes "
+                    f"as studied from {agreement.study_entry_into_force}"}
+
+
+def _state_of(row: dict[str, Any]) -> str:
+    """A status card's state; ``no data`` where the count cannot be computed, never open."""
+    if row["cumulative_t"] is None:
+        return "no data"
+    if row["triggered"]:
+        return "triggered"
+    return "watch" if (row["share"] or 0) >= 0.8 else "open"
 
 
 def _state(state: Any) -> dict[str, Any]:

@@ -20,6 +20,12 @@ ingested_at     TIMESTAMP  UTC time supplied by the caller (the engine never rea
 reader_version  VARCHAR    ``tradeguard.data.readers/N``
 ==============  =========  ============================================================
 
+``batch_coverage`` records what each batch covers (``tradeguard.data.coverage``), one row per
+covered run: ``regimes`` (``all`` entries, or only ``preference`` claims), ``granularity``,
+``span_start``/``span_end``, and JSON lists ``chapters`` (``["*"]``: every line), ``headings``
+and ``partners`` (``null``: every partner).  Stores made before it get the table on their next
+ingest; the monitor judges coverage from the records themselves, by the same rules.
+
 Guarantees of :func:`ingest`: the file is read and validated completely before the store is
 opened for writing; the rows and the batch record go in one transaction (all or nothing, also if
 the process is killed: DuckDB replays only committed transactions from its write-ahead log); the
@@ -61,6 +67,10 @@ CREATE TABLE IF NOT EXISTS batches (
     row_count BIGINT NOT NULL, quantity_kg DOUBLE NOT NULL, value_jpy DOUBLE NOT NULL,
     value_usd DOUBLE NOT NULL, totals VARCHAR NOT NULL, period_min DATE, period_max DATE,
     notes VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, reader_version VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS batch_coverage (
+    batch_id VARCHAR NOT NULL, regimes VARCHAR NOT NULL, granularity VARCHAR NOT NULL,
+    span_start DATE NOT NULL, span_end DATE NOT NULL, chapters VARCHAR NOT NULL,
+    headings VARCHAR NOT NULL, partners VARCHAR NOT NULL);
 INSERT INTO store_meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 """
 
@@ -153,8 +163,11 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
                      stamp)
     if dry_run:
         return report
+    from tradeguard.data.coverage import batch_summary
+
+    covered = batch_summary(table)  # before the store opens: a failure writes nothing
     tick("write", 0, table.num_rows)
-    stored = _write_batch(store, table, report, READER_VERSION)
+    stored = _write_batch(store, table, report, READER_VERSION, covered)
     tick("write", table.num_rows, table.num_rows)
     return report if stored else _report_from_batch(_existing_batch(store, batch_id), store)
 
@@ -167,6 +180,11 @@ def open_imports(store_path: str | Path | None = None) -> ir.Table:
     same process.
     """
     return _open_read_only(store_path).table("imports")
+
+
+def open_coverage(store_path: str | Path | None = None) -> ir.Table:
+    """The ``batch_coverage`` table (what each batch covers) as an Ibis table (read-only)."""
+    return _open_read_only(store_path).table("batch_coverage")
 
 
 def open_batches(store_path: str | Path | None = None) -> ir.Table:
@@ -228,7 +246,8 @@ def _existing_batch(store: Path, batch_id: str) -> dict | None:
         con.close()
 
 
-def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: str) -> bool:
+def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: str,
+                 covered: list[dict] | None = None) -> bool:
     """Insert rows and batch record in one transaction; False if another writer stored it first."""
     import duckdb
 
@@ -254,6 +273,11 @@ def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: st
             report.period_min, report.period_max, json.dumps(report.notes, sort_keys=True),
             report.ingested_at, version,
         ])
+        for run in covered or []:
+            con.execute("INSERT INTO batch_coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+                report.batch_id, run["regimes"], run["granularity"], run["span_start"],
+                run["span_end"], json.dumps(run["chapters"]), json.dumps(run["headings"]),
+                json.dumps(run["partners"])])
         if _before_commit is not None:
             _before_commit()
         con.execute("COMMIT")

@@ -91,6 +91,17 @@ def safeguard_duty(rules: RuleSet, measure: s.VolumeSafeguard, day: dt.date,
     return duty, entry.status, notes
 
 
+def announcement_day(start: dt.date) -> dt.date:
+    """The day a computed activation counts as announced: the day before it starts.
+
+    The rules give the start, not the announcement; a safeguard is made public before it
+    applies, at the latest the day before (USJTA, MAFF 17 Mar 2021: data to 10 March,
+    announced 17 March, in force 18 March).  An earlier real announcement only makes the
+    monitor more cautious than the record, never less.
+    """
+    return start - DAY
+
+
 def activation(rules: RuleSet, measure_id: str, crossing: dt.date, granularity: str,
                as_of: dt.date, status: str, source: str) -> tuple[s.Activation | None, list[str]]:
     """The computed activation for a crossing, in the ledger shape the duty engine reads."""
@@ -114,6 +125,7 @@ def activation(rules: RuleSet, measure_id: str, crossing: dt.date, granularity: 
     act = s.Activation(
         measure_id=measure_id, start=start, end=end, lines=measure.lines,
         partners=measure.hits, regimes=measure.hits_regimes, duty=expr, origin="computed",
+        announced_on=announcement_day(start),
         status=min((status, duty_status), key=("unconfirmed", "derived", "secondary",
                                                "confirmed").index),
         cite=f"computed by tradeguard from {source}; crossing on {crossing}",

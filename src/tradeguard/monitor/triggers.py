@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from tradeguard.data.coverage import Coverage, SeriesScope
 from tradeguard.errors import PeriodError, problem
 from tradeguard.monitor.calendar import add_months, fiscal_year_end, fiscal_year_start, month_end
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on
+from tradeguard.rules.scope import coverage as partner_days
 
 #: Weakest first: an output is as sure as the least sure value behind it.
 STATUS_ORDER = ("unconfirmed", "derived", "secondary", "confirmed")
@@ -83,6 +85,19 @@ class TriggerLevel:
         return weakest(self.statuses)
 
 
+def counted_scope(rules: RuleSet, measure: s.VolumeSafeguard,
+                  condition: s.Condition) -> SeriesScope:
+    """The lines, regimes and partners a condition counts, for judging coverage."""
+    regimes = condition.counting.regimes
+    partners = condition.counting.partners
+
+    def in_scope(partner: str) -> bool:
+        return bool(partner_days(partners, partner, rules.groups))
+
+    return SeriesScope(tuple(condition.counting.lines or measure.lines),
+                       None if regimes == "all" else tuple(regimes), in_scope)
+
+
 def period_start(measure: s.VolumeSafeguard, fy: int) -> dt.date:
     """First day of a counting year: 1 April, or the measure's start in a partial Year 1."""
     return max(fiscal_year_start(fy, measure.year_start_month), measure.valid_from)
@@ -126,18 +141,21 @@ class TriggerBook:
     """Computes trigger levels for every condition, using the counted history."""
 
     def __init__(self, rules: RuleSet, series: Series, as_of: dt.date,
-                 data_start: dt.date | None):
+                 coverage: Coverage | None):
         self.rules, self.series, self.as_of = rules, series, as_of
-        self.data_start = data_start
+        self.coverage = coverage
 
-    def covered(self, measure: s.VolumeSafeguard, fy: int) -> bool:
-        """Does the data reach back to the start of fiscal year ``fy``?
+    def covered(self, measure: s.VolumeSafeguard, condition: s.Condition, fy: int) -> bool:
+        """Does data that holds the condition's counted imports cover all of fiscal year ``fy``?
 
-        A series with no rows in a year it covers is a real zero; a year the data
-        does not reach is unknown, and no trigger may rest on it.
+        A series with no rows in a year it covers is a real zero; a year the data does not
+        cover (or covers only for other regimes) is unknown, and no trigger may rest on it.
         """
-        return (self.data_start is not None
-                and self.data_start <= fiscal_year_start(fy, measure.year_start_month))
+        if self.coverage is None:
+            return False
+        return self.coverage.covers_whole(counted_scope(self.rules, measure, condition),
+                                          fiscal_year_start(fy, measure.year_start_month),
+                                          fiscal_year_end(fy, measure.year_start_month))
 
     def level(self, measure_id: str, condition: s.Condition, fy: int,
               checkpoint: dt.date) -> TriggerLevel:
@@ -206,9 +224,11 @@ class TriggerBook:
         years = 1 if trig.basis == "percent_of_prior_period" else int(trig.average_years or 3)
         bases = []
         for back in range(1, years + 1):
-            if not self.covered(measure, fy - back):
+            if not self.covered(measure, condition, fy - back):
                 raise PeriodError(problem(
-                    f"no import data for FY{fy - back}, the reference year", where=where,
+                    f"the data does not cover FY{fy - back}, the reference year, "
+                    "for these imports",
+                    where=where,
                     fix="ingest the earlier years' import data"))
             bases.append(self.series.at(measure_id, condition.id, "base", fy - back,
                                         same_point_last_year(checkpoint, back)))
@@ -217,7 +237,7 @@ class TriggerBook:
         level = TriggerLevel(percent / 100 * base, [found[1].status])
         floor = trig.floor
         if floor is not None and period_start(measure, fy) >= floor.valid_from:
-            have = [y for y in floor.fiscal_years if self.covered(measure, y)]
+            have = [y for y in floor.fiscal_years if self.covered(measure, condition, y)]
             if len(have) == len(floor.fiscal_years):
                 half = sum(self.series.at(measure_id, condition.id, "base", y,
                                           same_point_last_year(checkpoint, fy - y))
@@ -235,7 +255,7 @@ class TriggerBook:
         measure = self.rules.safeguards[measure_id]
         params = condition.trigger.article5
         assert params is not None  # the schema requires it for this basis
-        history = [y for y in range(fy - 3, fy) if self.covered(measure, y)]
+        history = [y for y in range(fy - 3, fy) if self.covered(measure, condition, y)]
         if len(history) < 3:
             raise PeriodError(problem("fewer than three preceding years of imports",
                                       where=where, fix="ingest three earlier years"))
@@ -261,7 +281,7 @@ class TriggerBook:
         for adj in condition.trigger.adjustments:
             if adj.valid_from <= start <= adj.valid_to:
                 prior_end = fiscal_year_end(fy - 1, measure.year_start_month)
-                if not self.covered(measure, fy - 1):
+                if not self.covered(measure, condition, fy - 1):
                     level.notes.append(f"prior-year clause not checked: no FY{fy - 1} data")
                     continue
                 prior = self.series.at(measure_id, condition.id, "base", fy - 1, prior_end)

@@ -17,7 +17,8 @@ def timeline_svg(timeline: dict[str, Any]) -> str:
                            dt.date.fromisoformat(timeline["period_end"])))
     for cond in timeline["conditions"]:
         points = [(dt.date.fromisoformat(p["date"]), p["cumulative_t"]) for p in cond["points"]]
-        trigger = [(dt.date.fromisoformat(p["date"]), p["trigger_t"]) for p in cond["points"]]
+        trigger = [(dt.date.fromisoformat(p["date"]), p["trigger_t"]) for p in cond["points"]
+                   if p["trigger_t"] is not None]  # an unknown trigger is not drawn as 0
         name = cond["condition_id"]
         chart.lines.append(Line(f"{name}: imports", points))
         chart.lines.append(Line(f"{name}: trigger", trigger, dashed=True, step=True))
@@ -63,7 +64,8 @@ def periods_svg(current: dict[str, Any], earlier: list[dict[str, Any]]) -> str:
                                     color=greys[i % len(greys)]))
     for cond in current["conditions"]:
         points = [(dt.date.fromisoformat(p["date"]), p["cumulative_t"]) for p in cond["points"]]
-        trigger = [(dt.date.fromisoformat(p["date"]), p["trigger_t"]) for p in cond["points"]]
+        trigger = [(dt.date.fromisoformat(p["date"]), p["trigger_t"]) for p in cond["points"]
+                   if p["trigger_t"] is not None]  # an unknown trigger is not drawn as 0
         name = current["period"] + (f" {cond['condition_id']}"
                                     if len(current["conditions"]) > 1 else "")
         chart.lines.append(Line(f"{name} imports", points, color="#1f5f8b"))

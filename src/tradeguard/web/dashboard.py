@@ -188,11 +188,13 @@ def dashboard_router() -> APIRouter:
         return await _page(request, "rule.html", build)
 
     @r.get("/quotas")
-    async def quotas(request: Request, as_of: str | None = None) -> Response:
+    async def quotas(request: Request, as_of: str | None = None,
+                     include_signed: bool = False) -> Response:
         async def build() -> tuple[dict, dict]:
             d = desk(request)
             known = await run_in_threadpool(d.resolve_as_of, _date(as_of, "as_of"))
-            return {"as_of": known.isoformat(), "quotas": d.quotas(known),
+            return {"as_of": known.isoformat(), "quotas": d.quotas(known, include_signed),
+                    "include_signed": include_signed,
                     "ledger": "empty (no persisted quota ledger yet)"}, {}
 
         return await _page(request, "quotas.html", build)
