@@ -170,7 +170,7 @@ def test_batch_reads_iso_string_dates_and_names_a_bad_one():
             "customs_value": [1000.0, 1000.0], "quantity": [1.0, 1.0]}
     out = tg.duty_batch(pa.table({**base, "date": ["2021-03-20", "2021-03-17"]}), as_of=AS_OF)
     assert out.column("duty_amount").to_pylist() == [pytest.approx(385.0), pytest.approx(258.0)]
-    with pytest.raises(InputError, match="not an ISO date.*2021-13-01"):
+    with pytest.raises(InputError, match=r"not an ISO date.*2021-13-01"):
         tg.duty_batch(pa.table({**base, "date": ["2021-03-20", "2021-13-01"]}), as_of=AS_OF)
 
 
