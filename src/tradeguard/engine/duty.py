@@ -370,23 +370,6 @@ def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date, as_of: 
     return None
 
 
-def _price_safeguard(rules: RuleSet, offer: _Offer, line: str, date: dt.date, as_of: dt.date,
-                     customs_value: float | None, quantity: float | None, quantity_unit: str,
-                     notes: list[str], warnings: list[DutyWarning],
-                     ) -> tuple[float | None, TraceEntry | None]:
-    """WTO AoA Art. 5.1(b): the additional duty on this shipment below the trigger price."""
-    tp = _trigger_price(rules, offer.regime, line, date, as_of, warnings)
-    if tp is None:
-        return None, None
-    if customs_value is None or not quantity:
-        notes.append(f"{offer.regime}: a price safeguard may apply below "
-                     f"{tp[0]} JPY/kg; give customs_value and quantity to check it")
-        return None, None
-    kilograms = convert_quantity(quantity, quantity_unit, "kg")
-    per_kg = additional_duty(tp[0], customs_value / kilograms)
-    return (per_kg * kilograms if per_kg > 0 else None), tp[1]
-
-
 @dataclass
 class _Shipment:
     line: str
@@ -397,6 +380,21 @@ class _Shipment:
     quantity: float | None
     quantity_unit: str
     currency: str
+
+
+def _price_safeguard(rules: RuleSet, regime: str, ship: _Shipment, notes: list[str],
+                     warnings: list[DutyWarning]) -> tuple[float | None, TraceEntry | None]:
+    """WTO AoA Art. 5.1(b): the additional duty on this shipment below the trigger price."""
+    tp = _trigger_price(rules, regime, ship.line, ship.date, ship.as_of, warnings)
+    if tp is None:
+        return None, None
+    if ship.customs_value is None or not ship.quantity:
+        notes.append(f"{regime}: a price safeguard may apply below "
+                     f"{tp[0]} JPY/kg; give customs_value and quantity to check it")
+        return None, None
+    kilograms = convert_quantity(ship.quantity, ship.quantity_unit, "kg")
+    per_kg = additional_duty(tp[0], ship.customs_value / kilograms)
+    return (per_kg * kilograms if per_kg > 0 else None), tp[1]
 
 
 def _priced(rules: RuleSet, offer: _Offer, ship: _Shipment, ledger: Sequence[s.Activation],
@@ -416,9 +414,7 @@ def _priced(rules: RuleSet, offer: _Offer, ship: _Shipment, ledger: Sequence[s.A
     amount = _amount(expr, ship.customs_value, ship.quantity, ship.quantity_unit, ship.currency)
     price_sg = None
     if not offer.in_quota and act is None:  # Art. 5.1: volume or price, not both
-        price_sg, tp_trace = _price_safeguard(rules, offer, ship.line, ship.date, ship.as_of,
-                                              ship.customs_value, ship.quantity,
-                                              ship.quantity_unit, notes, warnings)
+        price_sg, tp_trace = _price_safeguard(rules, offer.regime, ship, notes, warnings)
         trace.extend([tp_trace] if tp_trace else [])
         if price_sg is not None and amount is not None:
             amount += price_sg
@@ -481,4 +477,4 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     return DutyResult(tariff_line=line, origin=code, date=date, as_of=as_of,
                       customs_value=customs_value, quantity=quantity,
                       quantity_unit=quantity_unit, options=options, chosen=chosen, reason=reason,
-                      notes=notes, warnings=warnings)
+                      notes=notes, warnings=list(dict.fromkeys(warnings)))
