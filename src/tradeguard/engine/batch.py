@@ -33,6 +33,7 @@ from tradeguard.rules.lookup import normalise_line
 
 REQUIRED = ("tariff_line", "origin", "date", "customs_value", "quantity")
 ROW = "__tradeguard_row"  # the input row number, to return rows in input order
+CHOSEN = "__tradeguard_chosen"  # the chosen regime's index, while the rows are reordered
 _PRECEDENCE_SLOTS = 64  # room for the tie-break order inside the integer choice key
 
 
@@ -78,9 +79,9 @@ def _dates(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return dates
 
 
-def _as_table(declarations: Any) -> tuple[ibis.Table, int | None]:
-    """The declarations as an Ibis table with a row number; and their count when the input
-    has an order (Arrow, Polars, pandas) that the output must keep."""
+def _as_table(declarations: Any) -> tuple[ibis.Table, pa.Table | None]:
+    """The declarations as an Ibis table with a row number; and, when the input has an
+    order that the output must keep (Arrow, Polars, pandas), the input as Arrow."""
     if isinstance(declarations, ibis.Table):  # a backend table has no order to keep
         return declarations.mutate(**{ROW: ibis.row_number()}), None
     table = _as_arrow(declarations)
@@ -95,19 +96,30 @@ def _as_table(declarations: Any) -> tuple[ibis.Table, int | None]:
                                  fix="rename that column"))
     table = table.set_column(table.schema.get_field_index("date"), "date",
                              _dates(table.column("date")))
-    table = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    numbered = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
     # A memtable registers the Arrow data with the backend without copying it.
-    return ibis.memtable(table), table.num_rows
+    return ibis.memtable(numbered), table
 
 
-def _in_input_order(table: pa.Table, rows: int) -> pa.Table:
-    """Put the output rows back in input order with one take (the row numbers are a
-    permutation of 0..rows-1), and drop the row number."""
-    if table.num_rows != rows:
-        raise RuntimeError(f"the batch engine lost declarations ({table.num_rows} of {rows})")
+def _with_answers(inputs: pa.Table, answers: pa.Table, regimes: list[str]) -> pa.Table:
+    """The input table with the answer columns beside it, row for row.
+
+    The backend returns the answers in its own order with the input row numbers (a
+    permutation of 0..n-1); one take puts them back in input order.  Only the answer
+    columns travel through the backend and the take, the chosen regime as a small
+    integer code: the input columns stay as given.
+    """
+    rows = inputs.num_rows
+    if answers.num_rows != rows:
+        raise RuntimeError(f"the batch engine lost declarations ({answers.num_rows} of {rows})")
     position = np.empty(rows, dtype=np.int64)
-    position[table.column(ROW).to_numpy()] = np.arange(rows, dtype=np.int64)
-    return table.take(pa.array(position)).drop_columns([ROW])
+    position[answers.column(ROW).to_numpy()] = np.arange(rows, dtype=np.int64)
+    ordered = answers.drop_columns([ROW]).combine_chunks().take(pa.array(position))
+    chosen = pc.take(pa.array(regimes, pa.string()), ordered.column(CHOSEN))
+    inputs = inputs.append_column("chosen_regime", chosen)
+    for name in ordered.column_names[1:]:
+        inputs = inputs.append_column(name, ordered.column(name))
+    return inputs
 
 
 def _check_keys(keys: pa.Table, rules: RuleSet) -> None:
@@ -231,7 +243,7 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     if backend is None:
         backend = (declarations._find_backend() if isinstance(declarations, ibis.Table)
                    else ibis.duckdb.connect())
-    decl, rows = _as_table(declarations)
+    decl, inputs = _as_table(declarations)
     keys = (decl.group_by(["tariff_line", "origin"])
             .aggregate(lo=_.date.min(), hi=_.date.max()).to_pyarrow())
     _check_keys(keys, rules)
@@ -255,21 +267,26 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     keys_by_regime = {r: keyed[f"_key_{r}"] for r in regimes}
     best = (ibis.least(*keys_by_regime.values()) if len(regimes) > 1
             else keys_by_regime[regimes[0]])
-    result = keyed.select(
-        *[keyed[c].name(c) for c in decl.columns],
-        chosen_regime=ibis.cases(*[(keys_by_regime[r] == best, r) for r in regimes]),
-        duty_amount=ibis.cases(*[(keys_by_regime[r] == best, keyed[f"duty_{r}"])
-                                 for r in regimes]),
-        safeguard=ibis.cases(*[(keys_by_regime[r] == best,
-                                keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
-                               for r in regimes], else_=False),
+    chosen = {r: keys_by_regime[r] == best for r in regimes}
+    answers = {
+        "chosen_regime": ibis.cases(*[(chosen[r], r) for r in regimes]),
+        "duty_amount": ibis.cases(*[(keys_by_regime[r] == best, keyed[f"duty_{r}"])
+                                    for r in regimes]),
+        "safeguard": ibis.cases(*[(keys_by_regime[r] == best,
+                                   keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
+                                  for r in regimes], else_=False),
         **{f"duty_{r}": keyed[f"duty_{r}"] for r in regimes},
-    )
-    if output == "ibis":
-        return result.order_by(ROW).drop(ROW)
-    table = result.to_pyarrow()
-    table = (_in_input_order(table, rows) if rows is not None
-             else table.sort_by(ROW).drop_columns([ROW]))
+    }
+    if output == "ibis" or inputs is None:
+        result = (keyed.select(*[keyed[c].name(c) for c in decl.columns], **answers)
+                  .order_by(ROW).drop(ROW))
+        if output == "ibis":
+            return result
+        table = result.to_pyarrow()
+    else:
+        code = ibis.cases(*[(chosen[r], ibis.literal(i, "int8")) for i, r in enumerate(regimes)])
+        answers = {CHOSEN: code, **{k: v for k, v in answers.items() if k != "chosen_regime"}}
+        table = _with_answers(inputs, keyed.select(keyed[ROW], **answers).to_pyarrow(), regimes)
     if output == "polars":
         import polars as pl
 
