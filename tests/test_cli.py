@@ -40,6 +40,25 @@ def test_duty_table_output_names_the_choice():
     assert "27.2%" in result.stdout
 
 
+def test_duty_before_the_announcement_leaves_the_safeguard_out_and_says_why():
+    result = runner.invoke(app, ["duty", "--line", "0202.30", "--origin", "US", "--date",
+                                 "2021-03-18", "--as-of", "2021-03-01", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["chosen"]["ad_valorem_percent"], data["chosen"]["safeguard"]) == (25.8, False)
+    assert [w["code"] for w in data["warnings"]] == ["safeguard_announced_after_as_of"]
+    assert "announced on 2021-03-17, after as_of 2021-03-01" in data["warnings"][0]["message"]
+
+
+def test_duty_table_warns_that_the_eu_agreement_is_not_encoded():
+    result = runner.invoke(app, ["duty", "--line", "0202.30", "--origin", "FR", "--date",
+                                 "2021-03-20"])
+    assert result.exit_code == 0, result.output
+    assert "Chosen: mfn" in result.stdout
+    assert "warning [agreement_not_encoded]: the Japan-EU EPA" in result.stdout
+    assert "applies to FR from 2019-02-01" in result.stdout
+
+
 def test_rules_validate_reports_all_three_mistakes_and_exits_non_zero():
     result = runner.invoke(app, ["rules", "validate", "--path", str(BAD_RULES)])
     assert result.exit_code == 1

@@ -194,6 +194,9 @@ def _print_duty(result: Any) -> None:
     out.print(table)
     out.print(f"Chosen: [bold]{result.chosen.regime if result.chosen else 'none'}[/] "
               f"({result.reason})")
+    for warning in result.warnings:
+        text = escape(f"[{warning.code}]: {warning.message}")
+        out.print(f"[bold yellow]warning[/] {text}", highlight=False, soft_wrap=True)
     for option in result.options:
         for entry in option.trace:
             text = (f"{entry.rule_id} {entry.key} = {entry.value} from {entry.valid_from} "

@@ -37,6 +37,19 @@ def test_duty_get_equals_the_library(client):
     assert body["chosen"]["trace"]
 
 
+def test_duty_get_carries_the_warnings_at_the_top_level(client):
+    r = client.get("/api/duty", params={"line": "0202.30", "origin": "US", "date": "2021-03-18",
+                                        "as_of": "2021-03-01"})
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["chosen"]["ad_valorem_percent"], body["chosen"]["safeguard"]) == (25.8, False)
+    assert [w["code"] for w in body["warnings"]] == ["safeguard_announced_after_as_of"]
+    france = client.get("/api/duty", params={"line": "0202.30", "origin": "FR",
+                                             "date": "2021-03-20"}).json()
+    assert [w["code"] for w in france["warnings"]] == ["agreement_not_encoded"]
+    assert "Japan-EU EPA" in france["warnings"][0]["message"]
+
+
 def test_status_is_the_library_status(client, report):
     body = client.get("/api/status").json()  # default as_of: the data's last day
     assert body["as_of"] == "2019-12-31"

@@ -66,6 +66,19 @@ def test_duty_twin_equals_duty(client):
     assert "38.5%" in html and 'data-value="385000.0"' in html
 
 
+def test_duty_page_shows_where_the_answer_does_not_reach(client):
+    q = {"line": "0202.30", "origin": "FR", "date": "2021-03-20"}
+    twin = client.get("/duty", params={**q, "format": "json"}).json()
+    assert [w["code"] for w in twin["result"]["warnings"]] == ["agreement_not_encoded"]
+    html = client.get("/duty", params=q).text
+    section = html.split('id="warnings"')[1].split("</div>")[0]
+    assert 'data-code="agreement_not_encoded"' in section
+    assert "applies to FR from 2019-02-01" in section
+    plain = client.get("/duty", params={"line": "0202", "origin": "BR",
+                                        "date": "2021-03-20"}).text
+    assert 'id="warnings"' not in plain
+
+
 def test_quotas_and_data_twins(client):
     twin = client.get("/quotas?format=json").json()
     assert twin["quotas"] == client.get("/api/quotas").json()

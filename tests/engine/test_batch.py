@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tradeguard as tg
-from tradeguard.errors import PeriodError, RuleNotFoundError
+from tradeguard.errors import InputError, PeriodError, RuleNotFoundError
 
 AS_OF = dt.date(2026, 11, 27)
 DECLARATIONS = pa.schema([
@@ -28,18 +28,26 @@ declaration = st.fixed_dictionaries({
 })
 
 
+# Knowledge times around the announcements (28 Jul 2017, 17 Mar 2021, the 2026 potato-starch
+# SSG) and the USJTA's signature (7 Oct 2019, from which its schedule is known).
+KNOWLEDGE_TIMES = [dt.date(2017, 7, 27), dt.date(2017, 7, 28), dt.date(2019, 10, 6),
+                   dt.date(2021, 3, 16), dt.date(2021, 3, 17), dt.date(2025, 12, 31),
+                   dt.date(2026, 1, 1), AS_OF]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(declaration, min_size=1, max_size=40))
-def test_batch_equals_scalar(rows):
+@given(st.lists(declaration, min_size=1, max_size=40), st.sampled_from(KNOWLEDGE_TIMES))
+def test_batch_equals_scalar(rows, as_of):
     # Hypothesis explores dates around every boundary; pin the 2017 and 2021 windows too.
-    rows = [*rows, dict(rows[0], date=dt.date(2021, 4, 16)), dict(rows[0], date=dt.date(2017, 8, 1))]
+    rows = [*rows, dict(rows[0], date=dt.date(2021, 4, 16)), dict(rows[0], date=dt.date(2017, 8, 1)),
+            dict(rows[0], tariff_line="0202", origin="US", date=dt.date(2021, 3, 18))]
     table = pa.Table.from_pylist(rows, schema=DECLARATIONS)
-    out = tg.duty_batch(table.append_column("row", pa.array(range(len(rows)))), as_of=AS_OF)
+    out = tg.duty_batch(table.append_column("row", pa.array(range(len(rows)))), as_of=as_of)
     by_row = {r["row"]: r for r in out.to_pylist()}
     assert len(by_row) == len(rows)
     for i, row in enumerate(rows):
         scalar = tg.duty(row["tariff_line"], row["origin"], row["date"], row["customs_value"],
-                         row["quantity"], as_of=AS_OF)
+                         row["quantity"], as_of=as_of)
         batch = by_row[i]
         assert batch["chosen_regime"] == scalar.chosen.regime
         assert batch["duty_amount"] == pytest.approx(scalar.chosen.duty_amount, rel=1e-12, abs=1e-9)
@@ -114,3 +122,66 @@ def test_batch_equals_scalar_on_the_basket(rows):
         assert batch["duty_amount"] == pytest.approx(scalar.chosen.duty_amount, rel=1e-12,
                                                      abs=1e-9)
         assert batch["safeguard"] == scalar.chosen.safeguard
+
+
+def test_batch_hides_a_safeguard_announced_after_as_of_like_the_scalar_engine():
+    table = pa.Table.from_pylist([{"tariff_line": "0202.30", "origin": "US",
+                                   "date": dt.date(2021, 3, 18), "customs_value": 1000.0,
+                                   "quantity": 10.0}], schema=DECLARATIONS)
+    before = tg.duty_batch(table, as_of=dt.date(2021, 3, 1)).to_pylist()[0]
+    after = tg.duty_batch(table, as_of=dt.date(2021, 3, 17)).to_pylist()[0]
+    assert (before["duty_amount"], before["safeguard"]) == (pytest.approx(258.0), False)
+    assert (after["duty_amount"], after["safeguard"]) == (pytest.approx(385.0), True)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(declaration, min_size=2, max_size=60), st.randoms(use_true_random=False))
+def test_shuffled_input_gives_the_same_rows_shuffled_the_same_way(rows, rng):
+    rows = [dict(r, id=i) for i, r in enumerate(rows)]
+    shuffled = rows[:]
+    rng.shuffle(shuffled)
+    schema = DECLARATIONS.append(pa.field("id", pa.int64()))
+    out = tg.duty_batch(pa.Table.from_pylist(rows, schema=schema), as_of=AS_OF).to_pylist()
+    out_shuffled = tg.duty_batch(pa.Table.from_pylist(shuffled, schema=schema),
+                                 as_of=AS_OF).to_pylist()
+    assert [r["id"] for r in out] == [r["id"] for r in rows]
+    assert [r["id"] for r in out_shuffled] == [r["id"] for r in shuffled]
+    by_id = {r["id"]: r for r in out}
+    assert out_shuffled == [by_id[r["id"]] for r in shuffled]
+
+
+def test_duty_amount_copied_back_onto_a_pandas_frame_lands_on_its_own_shipment():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "shipment": ["a", "b", "c", "d"],
+        "tariff_line": ["0202", "0201", "0202", "0202.30"],
+        "origin": ["US", "CA", "AU", "BR"],
+        "date": pd.to_datetime(["2021-03-20", "2019-06-01", "2017-09-01", "2021-03-20"]),
+        "customs_value": [1000.0, 1000.0, 1000.0, 1000.0], "quantity": [1.0, 1.0, 1.0, 1.0]})
+    out = tg.duty_batch(frame, as_of=AS_OF)
+    frame["duty_amount"] = out.column("duty_amount").to_numpy()
+    assert out.column("shipment").to_pylist() == ["a", "b", "c", "d"]
+    assert frame["duty_amount"].round(6).tolist() == [385.0, 266.0, 272.0, 385.0]
+
+
+def test_batch_reads_iso_string_dates_and_names_a_bad_one():
+    base = {"tariff_line": ["0202", "0202"], "origin": ["US", "US"],
+            "customs_value": [1000.0, 1000.0], "quantity": [1.0, 1.0]}
+    out = tg.duty_batch(pa.table({**base, "date": ["2021-03-20", "2021-03-17"]}), as_of=AS_OF)
+    assert out.column("duty_amount").to_pylist() == [pytest.approx(385.0), pytest.approx(258.0)]
+    with pytest.raises(InputError, match=r"not an ISO date.*2021-13-01"):
+        tg.duty_batch(pa.table({**base, "date": ["2021-03-20", "2021-13-01"]}), as_of=AS_OF)
+
+
+def test_batch_rejects_timestamps_with_a_time_of_day_and_missing_dates():
+    import pandas as pd
+
+    frame = pd.DataFrame({"tariff_line": ["0202"], "origin": ["US"],
+                          "date": pd.to_datetime(["2021-03-20 13:45"]),
+                          "customs_value": [1.0], "quantity": [1.0]})
+    with pytest.raises(InputError, match="time of day"):
+        tg.duty_batch(frame, as_of=AS_OF)
+    frame["date"] = pd.to_datetime([None])
+    with pytest.raises(InputError, match="1 declaration\\(s\\) have no date"):
+        tg.duty_batch(frame, as_of=AS_OF)

@@ -8,6 +8,7 @@ import pytest
 
 import tradeguard as tg
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, TradeguardError
+from tradeguard.rules.loader import shipped_rules
 
 AS_OF = dt.date(2026, 11, 27)
 D = dt.date
@@ -65,6 +66,106 @@ def test_as_of_hides_activations_announced_later():
     after = tg.duty("0202", "US", D(2021, 3, 20), activations=[act], as_of=D(2021, 3, 17))
     assert before.chosen.ad_valorem_percent == 25.8
     assert after.chosen.ad_valorem_percent == 38.5
+
+
+@pytest.mark.parametrize(("as_of", "percent", "safeguard", "codes"), [
+    (D(2021, 3, 1), 25.8, False, ["safeguard_announced_after_as_of"]),
+    (D(2021, 3, 16), 25.8, False, ["safeguard_announced_after_as_of"]),
+    (D(2021, 3, 17), 38.5, True, []),
+])
+def test_the_official_2021_safeguard_is_known_from_its_announcement(as_of, percent, safeguard,
+                                                                     codes):
+    result = tg.duty("0202.30", "US", D(2021, 3, 18), as_of=as_of)
+    assert (result.chosen.ad_valorem_percent, result.chosen.safeguard) == (percent, safeguard)
+    assert [w.code for w in result.warnings] == codes
+
+
+def test_the_2017_emergency_tariff_is_hidden_before_aso_announced_it():
+    before = tg.duty("0202", "US", D(2017, 9, 1), as_of=D(2017, 7, 1))
+    assert (before.chosen.regime, before.chosen.ad_valorem_percent) == ("mfn", 38.5)
+    assert before.warnings[0].message == (
+        "safeguard wto.beef_frozen_emergency 2017-08-01–2018-03-31 (50% on mfn) announced on "
+        "2017-07-28, after as_of 2017-07-01: not applied")
+    after = tg.duty("0202", "US", D(2017, 9, 1), as_of=D(2017, 7, 28))
+    assert after.chosen.ad_valorem_percent == 50 and after.warnings == []
+
+
+def test_the_activation_trace_names_its_announcement():
+    result = tg.duty("0202", "US", D(2021, 3, 20), as_of=AS_OF)
+    entry = result.chosen.trace[-1]
+    assert entry.rule_id == "usjta.beef_safeguard"
+    assert "announced on 2021-03-17 [confirmed]: MAFF press release 17 Mar 2021" in entry.note
+
+
+def test_a_schedule_is_unknown_before_its_agreement_was_signed():
+    # The USJTA was signed on 7 Oct 2019: a day earlier its schedule was not known.
+    before = tg.duty("0202", "US", D(2021, 3, 17), as_of=D(2019, 10, 6))
+    assert [o.regime for o in before.options] == ["mfn"]
+    assert [w.code for w in before.warnings] == ["value_published_after_as_of"]
+    assert "published on 2019-10-07, after as_of 2019-10-06" in before.warnings[0].message
+    signed = tg.duty("0202", "US", D(2021, 3, 17), as_of=D(2019, 10, 7))
+    assert signed.chosen.regime == "usjta" and signed.warnings == []
+
+
+def test_a_value_published_after_as_of_gives_way_to_the_one_known_before():
+    import dataclasses
+
+    rules = shipped_rules()
+    tariff = rules.tariffs["usjta.beef_tariff"]
+    rates = list(tariff.schedules[0].rates)
+    rates[2] = rates[2].model_copy(update={"published_on": D(2021, 4, 10)})  # 25.0% from FY2021
+    schedule = tariff.schedules[0].model_copy(update={"rates": rates})
+    changed = dataclasses.replace(
+        rules, tariffs={**rules.tariffs, "usjta.beef_tariff": tariff.model_copy(
+            update={"schedules": [schedule]})}, _by_line={})
+    early = tg.duty("0202", "US", D(2021, 4, 20), as_of=D(2021, 4, 9), rules=changed)
+    assert early.chosen.ad_valorem_percent == 25.8
+    assert early.warnings[0].code == "value_published_after_as_of"
+    assert "the value from 2021-04-01 was published on 2021-04-10" in early.warnings[0].message
+    known = tg.duty("0202", "US", D(2021, 4, 20), as_of=D(2021, 4, 10), rules=changed)
+    assert known.chosen.ad_valorem_percent == 25.0 and known.warnings == []
+
+
+@pytest.mark.parametrize(("origin", "day", "expected"), [
+    ("FR", D(2021, 3, 20), ["Japan-EU EPA"]),
+    ("FR", D(2019, 1, 31), []),
+    ("BR", D(2021, 3, 20), []),
+    ("US", D(2021, 3, 20), []),
+    ("AU", D(2023, 6, 1), ["RCEP"]),
+    ("GB", D(2020, 6, 1), ["Japan-EU EPA"]),
+    ("GB", D(2021, 6, 1), ["Japan-UK CEPA"]),
+    ("TH", D(2023, 6, 1), ["Japan-Thailand EPA", "AJCEP", "RCEP"]),
+])
+def test_an_agreement_whose_schedule_is_not_encoded_is_named(origin, day, expected):
+    result = tg.duty("0202", origin, day, as_of=day)
+    named = [w.message.split(" (")[0].removeprefix("the ") for w in result.warnings
+             if w.code == "agreement_not_encoded"]
+    assert sorted(named) == sorted(expected)
+
+
+def test_the_coverage_warning_says_what_is_shown():
+    result = tg.duty("0202.30", "FR", D(2021, 3, 20), as_of=D(2021, 3, 20))
+    assert result.warnings[0].message == (
+        "the Japan-EU EPA (Agreement between the European Union and Japan for an Economic "
+        "Partnership) applies to FR from 2019-02-01; its schedule for line 020230 is not "
+        "encoded; MFN shown")
+    vietnam = tg.duty("0201", "VN", D(2023, 6, 1), as_of=D(2023, 6, 1))
+    assert vietnam.warnings[0].message.endswith("options shown: cptpp, mfn")
+
+
+def test_the_official_ledger_must_carry_announcement_dates(tmp_path):
+    import shutil
+
+    from tradeguard.errors import RuleValidationError
+    from tradeguard.rules.loader import LIBRARY, load_rules
+
+    root = tmp_path / "library"
+    shutil.copytree(LIBRARY, root)
+    ledger = root / "activations.yaml"
+    ledger.write_text(ledger.read_text(encoding="utf-8").replace(
+        "    announced_on: 2021-03-17\n", ""), encoding="utf-8")
+    with pytest.raises(RuleValidationError, match=r"need `announced_on`.*usjta\.beef_safeguard"):
+        load_rules(root)
 
 
 def test_an_empty_ledger_removes_the_safeguards():

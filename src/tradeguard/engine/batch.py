@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import ibis
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis import _
 
 from tradeguard.engine import expressions as ex
@@ -30,24 +32,94 @@ from tradeguard.rules.loader import RuleSet, shipped_rules
 from tradeguard.rules.lookup import normalise_line
 
 REQUIRED = ("tariff_line", "origin", "date", "customs_value", "quantity")
+ROW = "__tradeguard_row"  # the input row number, to return rows in input order
+CHOSEN = "__tradeguard_chosen"  # the chosen regime's index, while the rows are reordered
 _PRECEDENCE_SLOTS = 64  # room for the tie-break order inside the integer choice key
 
 
-def _as_table(declarations: Any, backend: Any) -> ibis.Table:
-    if isinstance(declarations, ibis.Table):
+def _as_arrow(declarations: Any) -> pa.Table:
+    if isinstance(declarations, pa.Table):
         return declarations
-    if not isinstance(declarations, pa.Table):
-        if hasattr(declarations, "to_arrow"):  # polars
-            declarations = declarations.to_arrow()
-        else:  # pandas
-            declarations = pa.Table.from_pandas(declarations, preserve_index=False)
-    missing = [c for c in REQUIRED if c not in declarations.column_names]
+    if hasattr(declarations, "to_arrow"):  # polars
+        return declarations.to_arrow()
+    return pa.Table.from_pandas(declarations, preserve_index=False)  # pandas
+
+
+def _bad_dates(what: str, fix: str) -> InputError:
+    return InputError(problem(what, where="column date", fix=fix))
+
+
+def _dates(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The date column as calendar dates: dates as they are, ISO strings parsed, and
+    timestamps (pandas ``datetime64``) taken when they carry no time of day."""
+    kind = column.type
+    if pa.types.is_date32(kind) or pa.types.is_date64(kind):
+        dates = column.cast(pa.date32())
+    elif pa.types.is_timestamp(kind):
+        if kind.tz is not None:
+            raise _bad_dates(f"the dates carry a time zone ({kind.tz})",
+                             "pass the import dates as calendar dates in Japan")
+        dates = column.cast(pa.date32())
+        if pc.any(pc.not_equal(dates.cast(kind), column)).as_py():
+            raise _bad_dates("some dates carry a time of day",
+                             "pass calendar dates, e.g. frame['date'].dt.normalize()")
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        try:
+            dates = column.cast(pa.date32())
+        except pa.ArrowInvalid as exc:
+            raise _bad_dates(f"a date is not an ISO date: {exc}".replace(
+                " as a scalar of type date32[day]", ""), "write dates as YYYY-MM-DD") from None
+    else:
+        raise _bad_dates(f"the dates are of type {kind}",
+                         "pass dates, pandas datetime64 or ISO strings (YYYY-MM-DD)")
+    missing = dates.null_count
+    if missing:
+        raise _bad_dates(f"{missing} declaration(s) have no date",
+                         "fill in or drop the declarations without a date")
+    return dates
+
+
+def _as_table(declarations: Any) -> tuple[ibis.Table, pa.Table | None]:
+    """The declarations as an Ibis table with a row number; and, when the input has an
+    order that the output must keep (Arrow, Polars, pandas), the input as Arrow."""
+    if isinstance(declarations, ibis.Table):  # a backend table has no order to keep
+        return declarations.mutate(**{ROW: ibis.row_number()}), None
+    table = _as_arrow(declarations)
+    missing = [c for c in REQUIRED if c not in table.column_names]
     if missing:
         raise InputError(problem(f"the declarations lack column(s) {', '.join(missing)}",
                                  why=f"the batch engine needs {', '.join(REQUIRED)}",
                                  fix="rename or add the columns"))
+    if ROW in table.column_names:
+        raise InputError(problem(f"the declarations have a column named {ROW}",
+                                 why="the batch engine numbers the rows in that column",
+                                 fix="rename that column"))
+    table = table.set_column(table.schema.get_field_index("date"), "date",
+                             _dates(table.column("date")))
+    numbered = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
     # A memtable registers the Arrow data with the backend without copying it.
-    return ibis.memtable(declarations)
+    return ibis.memtable(numbered), table
+
+
+def _with_answers(inputs: pa.Table, answers: pa.Table, regimes: list[str]) -> pa.Table:
+    """The input table with the answer columns beside it, row for row.
+
+    The backend returns the answers in its own order with the input row numbers (a
+    permutation of 0..n-1); one take puts them back in input order.  Only the answer
+    columns travel through the backend and the take, the chosen regime as a small
+    integer code: the input columns stay as given.
+    """
+    rows = inputs.num_rows
+    if answers.num_rows != rows:
+        raise RuntimeError(f"the batch engine lost declarations ({answers.num_rows} of {rows})")
+    position = np.empty(rows, dtype=np.int64)
+    position[answers.column(ROW).to_numpy()] = np.arange(rows, dtype=np.int64)
+    ordered = answers.drop_columns([ROW]).combine_chunks().take(pa.array(position))
+    chosen = pc.take(pa.array(regimes, pa.string()), ordered.column(CHOSEN))
+    inputs = inputs.append_column("chosen_regime", chosen)
+    for name in ordered.column_names[1:]:
+        inputs = inputs.append_column(name, ordered.column(name))
+    return inputs
 
 
 def _check_keys(keys: pa.Table, rules: RuleSet) -> None:
@@ -154,9 +226,14 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     """Duty for every declaration: the chosen option and each regime's duty.
 
     ``declarations`` may be an Arrow table, a Polars or pandas frame, or an Ibis
-    table (whose backend is then used).  Returns an Arrow table, or a Polars
-    frame with ``output="polars"``, or the lazy Ibis expression with
-    ``output="ibis"``.  Ties go to the preference, as in :func:`tradeguard.duty`.
+    table (whose backend is then used).  Its ``date`` column may hold dates, pandas
+    ``datetime64`` values without a time of day, or ISO strings.  Returns an Arrow
+    table, or a Polars frame with ``output="polars"``, or the lazy Ibis expression
+    with ``output="ibis"``; the output has one row per declaration, in the input's
+    order (an Ibis table's rows are numbered as the backend reads them), with every
+    input column (so any id column) followed by the answer columns.  ``as_of`` is
+    knowledge time, as in :func:`tradeguard.duty`: values published and activations
+    announced after it are not used.  Ties go to the preference, as in :func:`tradeguard.duty`.
     In-quota options of first-come-first-served quotas (and of the licence or tender
     quotas named in ``quota_claims``) are offered as if the quota were open: the batch
     engine takes no quota ledger yet, like :func:`tradeguard.duty` without one.
@@ -166,7 +243,7 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     if backend is None:
         backend = (declarations._find_backend() if isinstance(declarations, ibis.Table)
                    else ibis.duckdb.connect())
-    decl = _as_table(declarations, backend)
+    decl, inputs = _as_table(declarations)
     keys = (decl.group_by(["tariff_line", "origin"])
             .aggregate(lo=_.date.min(), hi=_.date.max()).to_pyarrow())
     _check_keys(keys, rules)
@@ -190,19 +267,26 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     keys_by_regime = {r: keyed[f"_key_{r}"] for r in regimes}
     best = (ibis.least(*keys_by_regime.values()) if len(regimes) > 1
             else keys_by_regime[regimes[0]])
-    result = keyed.select(
-        *[keyed[c].name(c) for c in decl.columns],
-        chosen_regime=ibis.cases(*[(keys_by_regime[r] == best, r) for r in regimes]),
-        duty_amount=ibis.cases(*[(keys_by_regime[r] == best, keyed[f"duty_{r}"])
-                                 for r in regimes]),
-        safeguard=ibis.cases(*[(keys_by_regime[r] == best,
-                                keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
-                               for r in regimes], else_=False),
+    chosen = {r: keys_by_regime[r] == best for r in regimes}
+    answers = {
+        "chosen_regime": ibis.cases(*[(chosen[r], r) for r in regimes]),
+        "duty_amount": ibis.cases(*[(keys_by_regime[r] == best, keyed[f"duty_{r}"])
+                                    for r in regimes]),
+        "safeguard": ibis.cases(*[(keys_by_regime[r] == best,
+                                   keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
+                                  for r in regimes], else_=False),
         **{f"duty_{r}": keyed[f"duty_{r}"] for r in regimes},
-    )
-    if output == "ibis":
-        return result
-    table = result.to_pyarrow()
+    }
+    if output == "ibis" or inputs is None:
+        result = (keyed.select(*[keyed[c].name(c) for c in decl.columns], **answers)
+                  .order_by(ROW).drop(ROW))
+        if output == "ibis":
+            return result
+        table = result.to_pyarrow()
+    else:
+        code = ibis.cases(*[(chosen[r], ibis.literal(i, "int8")) for i, r in enumerate(regimes)])
+        answers = {CHOSEN: code, **{k: v for k, v in answers.items() if k != "chosen_regime"}}
+        table = _with_answers(inputs, keyed.select(keyed[ROW], **answers).to_pyarrow(), regimes)
     if output == "polars":
         import polars as pl
 

@@ -22,8 +22,8 @@ from tradeguard.engine.units import convert_quantity
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet, shipped_rules
-from tradeguard.rules.lookup import covers, normalise_line, value_on
-from tradeguard.rules.scope import covered_on
+from tradeguard.rules.lookup import covers, known_since, normalise_line, value_on
+from tradeguard.rules.scope import covered_on, partnership_since
 
 MFN = "mfn"
 #: Duties equal to this many yen are a tie; ties go to the preference, then by name.
@@ -43,6 +43,16 @@ class TraceEntry(BaseModel):
     status: s.Status
     citation: str
     note: str | None = None
+
+
+class DutyWarning(BaseModel):
+    """Where the answer does not reach: what was left out, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="agreement_not_encoded, safeguard_announced_after_as_of "
+                                  "or value_published_after_as_of")
+    message: str
 
 
 class DutyOption(BaseModel):
@@ -75,6 +85,9 @@ class DutyResult(BaseModel):
     chosen: DutyOption | None
     reason: str
     notes: list[str] = Field(default_factory=list)
+    warnings: list[DutyWarning] = Field(
+        default_factory=list, description="Where the answer does not reach: agreements whose "
+        "schedule is not encoded, safeguards or values announced after `as_of`.")
 
     @property
     def in_quota(self) -> bool | None:
@@ -121,12 +134,33 @@ def _agreement_in_force(rules: RuleSet, agreement_id: str, day: dt.date,
     return start is not None and start <= day
 
 
-def _option(rules: RuleSet, rule_id: str, tariff: s.Tariff, line: str, origin: str,
-            day: dt.date, as_of: dt.date) -> tuple[ex.DutyExpression, TraceEntry] | None:
+def _signed_on(rules: RuleSet, agreement_id: str) -> dt.date | None:
+    """Policy (docs/semantics.md): a value without `published_on` is known from the
+    signature of the agreement that holds it."""
+    return rules.agreements[agreement_id].signed_on
+
+
+def _known_value(values: Sequence[Any], day: dt.date, as_of: dt.date,
+                 known_from: dt.date | None, where: str,
+                 warnings: list[DutyWarning]) -> tuple[int, Any] | None:
+    """``value_on`` as known on ``as_of``; warns when a later-published value is in force."""
+    started = [v for v in values if v.valid_from <= day]
+    since = known_since(started[-1], known_from) if started else None
+    if since is not None and since > as_of:
+        warnings.append(DutyWarning(code="value_published_after_as_of", message=(
+            f"{where}: the value from {started[-1].valid_from} was published on {since}, "
+            f"after as_of {as_of}: not used")))
+    return value_on(values, day, as_of, known_from)
+
+
+def _option(rules: RuleSet, rule_id: str, tariff: s.Tariff, line: str, day: dt.date,
+            as_of: dt.date, warnings: list[DutyWarning],
+            ) -> tuple[ex.DutyExpression, TraceEntry] | None:
     for i, schedule in enumerate(tariff.schedules):
         if not covers(schedule.lines, line):
             continue
-        found = value_on(schedule.rates, day, as_of)
+        found = _known_value(schedule.rates, day, as_of, _signed_on(rules, tariff.agreement),
+                             rule_id, warnings)
         if found is None:
             return None
         j, rate = found
@@ -137,25 +171,76 @@ def _option(rules: RuleSet, rule_id: str, tariff: s.Tariff, line: str, origin: s
     return None
 
 
+def _announced(act: s.Activation, as_of: dt.date) -> bool:
+    """An activation in a ledger without `announced_on` is vouched for by its caller."""
+    return act.announced_on is None or act.announced_on <= as_of
+
+
 def _activation_in_force(rules: RuleSet, ledger: Iterable[s.Activation], regime: str,
                          line: str, origin: str, day: dt.date,
                          as_of: dt.date) -> s.Activation | None:
     for act in ledger:
         if (act.start <= day <= act.end and regime in act.regimes and covers(act.lines, line)
-                and (act.announced_on is None or act.announced_on <= as_of)
+                and _announced(act, as_of)
                 and covered_on(act.partners, origin, day, rules.groups)):
             return act
     return None
 
 
+def _unannounced_warning(rules: RuleSet, ledger: Iterable[s.Activation], regime: str,
+                         line: str, origin: str, day: dt.date,
+                         as_of: dt.date) -> DutyWarning | None:
+    """The safeguard that would apply on ``day`` had it been announced by ``as_of``."""
+    for act in ledger:
+        if (act.start <= day <= act.end and regime in act.regimes and covers(act.lines, line)
+                and not _announced(act, as_of)
+                and covered_on(act.partners, origin, day, rules.groups)):
+            return DutyWarning(code="safeguard_announced_after_as_of", message=(
+                f"safeguard {act.measure_id} {act.start}–{act.end} ({ex.format_duty(act.duty)} "
+                f"on {regime}) announced on {act.announced_on}, after as_of {as_of}: "
+                "not applied"))
+    return None
+
+
+def _encoded(rules: RuleSet, agreement_id: str | None, line: str) -> bool:
+    """Whether the library encodes any of the agreement's schedule for ``line``."""
+    if agreement_id is None:
+        return False
+    return (any(t.agreement == agreement_id for _, t in rules.tariffs_for(line))
+            or any(q.agreement == agreement_id and covers(q.lines, line)
+                   for q in rules.quotas.values()))
+
+
+def coverage_warnings(rules: RuleSet, line: str, origin: str, day: dt.date,
+                      regimes: Iterable[str]) -> list[DutyWarning]:
+    """A warning per economic partnership that applies to ``origin`` on ``day`` but whose
+    schedule for ``line`` is not encoded: its rate cannot be among the options."""
+    shown = sorted(set(regimes))
+    tail = "MFN shown" if shown == [MFN] else f"options shown: {', '.join(shown)}"
+    out = []
+    for _key, epa in sorted(rules.epas.items()):
+        since = partnership_since(epa, origin, day, rules.groups)
+        if since is None or _encoded(rules, epa.encoded_as, line):
+            continue
+        out.append(DutyWarning(code="agreement_not_encoded", message=(
+            f"the {epa.short_name} ({epa.title}) applies to {origin} from {since}; its "
+            f"schedule for line {line} is not encoded; {tail}")))
+    return out
+
+
 def _activation_trace(rules: RuleSet, act: s.Activation) -> TraceEntry:
     official = rules.documents.get("activations")
-    citation = (official.sources[act.cite].text()
-                if isinstance(official, s.Activations) and act.cite in official.sources
-                else act.cite)
+    sources = official.sources if isinstance(official, s.Activations) else {}
+    citation = sources[act.cite].text() if act.cite in sources else act.cite
+    note = act.note
+    if act.announced_on is not None:
+        cite = act.announced_cite or act.cite
+        said = sources[cite].text() if cite in sources else cite
+        note = "; ".join(filter(None, [note, f"announced on {act.announced_on} "
+                                             f"[{act.announced_status or act.status}]: {said}"]))
     return TraceEntry(rule_id=act.measure_id, key=f"activation {act.start}..{act.end}",
                       value=ex.format_duty(act.duty), valid_from=act.start, valid_to=act.end,
-                      status=act.status, citation=citation, note=act.note)
+                      status=act.status, citation=citation, note=note)
 
 
 def _amount(expr: ex.DutyExpression, customs_value: float | None, quantity: float | None,
@@ -203,13 +288,13 @@ class _Offer:
 
 
 def _tariff_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.date,
-                   include_signed: bool) -> list[_Offer]:
+                   include_signed: bool, warnings: list[DutyWarning]) -> list[_Offer]:
     offers = []
     for rid, tariff in rules.tariffs_for(line):
         if not (covered_on(tariff.partners, code, day, rules.groups)
                 and _agreement_in_force(rules, tariff.agreement, day, include_signed)):
             continue
-        found = _option(rules, rid, tariff, line, code, day, as_of)
+        found = _option(rules, rid, tariff, line, day, as_of, warnings)
         if found is None:
             if tariff.regime == MFN:
                 first = min(r.valid_from for sch in tariff.schedules for r in sch.rates)
@@ -224,7 +309,7 @@ def _tariff_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt
 
 def _quota_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.date,
                   include_signed: bool, quotas: Any, claims: Sequence[str],
-                  notes: list[str]) -> list[_Offer]:
+                  notes: list[str], warnings: list[DutyWarning]) -> list[_Offer]:
     """In-quota options of the tariff-rate quotas that cover the shipment."""
     offers = []
     for rid, quota in sorted(rules.quotas.items()):
@@ -237,7 +322,8 @@ def _quota_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.
             notes.append(f"quota {quota.order_id} ({quota.allocation}) covers this shipment; "
                          "claim it with quota_claims if the importer holds an allocation")
             continue
-        found = value_on(quota.in_quota_duty, day, as_of)
+        found = _known_value(quota.in_quota_duty, day, as_of,
+                             _signed_on(rules, quota.agreement), rid, warnings)
         if found is None:
             continue
         j, rate = found
@@ -262,8 +348,8 @@ def _quota_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.
     return offers
 
 
-def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date,
-                   as_of: dt.date) -> tuple[float, TraceEntry] | None:
+def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date, as_of: dt.date,
+                   warnings: list[DutyWarning]) -> tuple[float, TraceEntry] | None:
     """The Art. 5.1(b) trigger price (JPY/kg) for the line on ``day``, if one applies."""
     for rid, rule in sorted(rules.price_safeguards.items()):
         if (regime not in rule.regimes or day < rule.valid_from
@@ -271,7 +357,8 @@ def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date,
             continue
         for i, tp in enumerate(rule.trigger_prices):
             if covers(tp.lines, line):
-                found = value_on(tp.prices, day, as_of)
+                found = _known_value(tp.prices, day, as_of, _signed_on(rules, rule.agreement),
+                                     rid, warnings)
                 if found is None:
                     return None
                 j, price = found
@@ -281,6 +368,66 @@ def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date,
                     valid_to=price.valid_to, status=price.status,
                     citation=_source_text(rule, price.cite), note=price.note)
     return None
+
+
+@dataclass
+class _Shipment:
+    line: str
+    origin: str
+    date: dt.date
+    as_of: dt.date
+    customs_value: float | None
+    quantity: float | None
+    quantity_unit: str
+    currency: str
+
+
+def _price_safeguard(rules: RuleSet, regime: str, ship: _Shipment, notes: list[str],
+                     warnings: list[DutyWarning]) -> tuple[float | None, TraceEntry | None]:
+    """WTO AoA Art. 5.1(b): the additional duty on this shipment below the trigger price."""
+    tp = _trigger_price(rules, regime, ship.line, ship.date, ship.as_of, warnings)
+    if tp is None:
+        return None, None
+    if ship.customs_value is None or not ship.quantity:
+        notes.append(f"{regime}: a price safeguard may apply below "
+                     f"{tp[0]} JPY/kg; give customs_value and quantity to check it")
+        return None, None
+    kilograms = convert_quantity(ship.quantity, ship.quantity_unit, "kg")
+    per_kg = additional_duty(tp[0], ship.customs_value / kilograms)
+    return (per_kg * kilograms if per_kg > 0 else None), tp[1]
+
+
+def _priced(rules: RuleSet, offer: _Offer, ship: _Shipment, ledger: Sequence[s.Activation],
+            notes: list[str], warnings: list[DutyWarning]) -> tuple[DutyOption, ex.DutyExpression]:
+    """One option with its safeguards layered on (docs/semantics.md), priced."""
+    expr, trace = offer.expr, list(offer.trace)
+    act = None
+    if not offer.in_quota:  # in-quota goods never pay a safeguard duty (WTO AoA Art. 5.2)
+        act = _activation_in_force(rules, ledger, offer.regime, ship.line, ship.origin,
+                                   ship.date, ship.as_of)
+        unannounced = None if act is not None else _unannounced_warning(
+            rules, ledger, offer.regime, ship.line, ship.origin, ship.date, ship.as_of)
+        warnings.extend([unannounced] if unannounced else [])
+    if act is not None:
+        expr = ex.add_duty(expr, act.duty) if act.remedy == "add" else act.duty
+        trace.append(_activation_trace(rules, act))
+    amount = _amount(expr, ship.customs_value, ship.quantity, ship.quantity_unit, ship.currency)
+    price_sg = None
+    if not offer.in_quota and act is None:  # Art. 5.1: volume or price, not both
+        price_sg, tp_trace = _price_safeguard(rules, offer.regime, ship, notes, warnings)
+        trace.extend([tp_trace] if tp_trace else [])
+        if price_sg is not None and amount is not None:
+            amount += price_sg
+    text = ex.format_duty(expr)
+    if price_sg is not None:
+        text += f" + price safeguard {price_sg:,.2f} {ship.currency}"
+    return DutyOption(
+        regime=offer.regime, agreement=offer.agreement, duty=text,
+        ad_valorem_percent=None if price_sg else ex.ad_valorem_percent(expr),
+        specific=None if price_sg else ex.specific_part(expr),
+        safeguard=act is not None or price_sg is not None, in_quota=offer.in_quota,
+        quota=offer.quota, price_safeguard_amount=price_sg, currency=ship.currency,
+        duty_amount=amount, trace=trace), expr
 
 
 def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | None = None,
@@ -295,8 +442,11 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     ones).  ``quotas`` is a :class:`~tradeguard.monitor.quotas.QuotaLedger`; without
     one, in-quota options are offered and the result notes that the balance was not
     checked.  ``quota_claims`` names the licence or tender quotas (by order id) under
-    which the importer holds an allocation; first-come-first-served quotas need none.  ``as_of`` is knowledge time: values and activations published after it
-    are ignored.  Amounts are in ``currency`` (the customs value's currency) and
+    which the importer holds an allocation; first-come-first-served quotas need none.
+    ``as_of`` is knowledge time: values published and activations announced after it
+    are not used, and ``warnings`` says so.  ``warnings`` also names every economic
+    partnership that applies to the origin but whose schedule for the line is not
+    encoded.  Amounts are in ``currency`` (the customs value's currency) and
     quantities in ``quantity_unit``.  ``include_signed`` also applies agreements that
     were signed but never entered into force (the TPP), from their study date.
     """
@@ -311,51 +461,20 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
             why=f"the rules cover lines starting {', '.join(known)}",
             fix="check the code, or add a tariff rule for it"))
     notes: list[str] = []
-    offers = (_tariff_offers(rules, line, code, date, as_of, include_signed)
+    warnings: list[DutyWarning] = []
+    offers = (_tariff_offers(rules, line, code, date, as_of, include_signed, warnings)
               + _quota_offers(rules, line, code, date, as_of, include_signed, quotas,
-                              quota_claims, notes))
+                              quota_claims, notes, warnings))
     if not any(o.regime == MFN for o in offers):
         raise PeriodError(problem(f"no MFN rate for line {line} on {date}",
                                   why="no tariff rule is in force for every origin on that day",
                                   fix="ask about a later date or add the MFN rule"))
-
-    options: list[DutyOption] = []
-    exprs: list[ex.DutyExpression] = []
-    for offer in offers:
-        expr, trace = offer.expr, list(offer.trace)
-        # In-quota goods never pay a safeguard duty (WTO AoA Art. 5.2).
-        act = None if offer.in_quota else _activation_in_force(
-            rules, ledger, offer.regime, line, code, date, as_of)
-        if act is not None:
-            expr = ex.add_duty(expr, act.duty) if act.remedy == "add" else act.duty
-            trace.append(_activation_trace(rules, act))
-        amount = _amount(expr, customs_value, quantity, quantity_unit, currency)
-        price_sg = None
-        if not offer.in_quota and act is None:  # Art. 5.1: volume or price, not both
-            tp = _trigger_price(rules, offer.regime, line, date, as_of)
-            if tp is not None and customs_value is not None and quantity:
-                kilograms = convert_quantity(quantity, quantity_unit, "kg")
-                per_kg = additional_duty(tp[0], customs_value / kilograms)
-                trace.append(tp[1])
-                if per_kg > 0:
-                    price_sg = per_kg * kilograms
-                    amount = None if amount is None else amount + price_sg
-            elif tp is not None:
-                notes.append(f"{offer.regime}: a price safeguard may apply below "
-                             f"{tp[0]} JPY/kg; give customs_value and quantity to check it")
-        text = ex.format_duty(expr)
-        if price_sg is not None:
-            text += f" + price safeguard {price_sg:,.2f} {currency}"
-        options.append(DutyOption(
-            regime=offer.regime, agreement=offer.agreement, duty=text,
-            ad_valorem_percent=None if price_sg else ex.ad_valorem_percent(expr),
-            specific=None if price_sg else ex.specific_part(expr),
-            safeguard=act is not None or price_sg is not None, in_quota=offer.in_quota,
-            quota=offer.quota, price_safeguard_amount=price_sg, currency=currency,
-            duty_amount=amount, trace=trace))
-        exprs.append(expr)
-    chosen, reason = _choose(options, exprs)
+    ship = _Shipment(line, code, date, as_of, customs_value, quantity, quantity_unit, currency)
+    priced = [_priced(rules, offer, ship, ledger, notes, warnings) for offer in offers]
+    options = [option for option, _ in priced]
+    chosen, reason = _choose(options, [expr for _, expr in priced])
+    warnings += coverage_warnings(rules, line, code, date, (o.regime for o in options))
     return DutyResult(tariff_line=line, origin=code, date=date, as_of=as_of,
                       customs_value=customs_value, quantity=quantity,
                       quantity_unit=quantity_unit, options=options, chosen=chosen, reason=reason,
-                      notes=notes)
+                      notes=notes, warnings=list(dict.fromkeys(warnings)))

@@ -55,8 +55,9 @@ class Catalogue:
         return self._index[key]
 
 
-def _rate_pieces(rates: Sequence[s.DatedDuty], as_of: dt.date) -> list[Piece]:
-    known = [r for r in rates if known_on(r, as_of)]
+def _rate_pieces(rates: Sequence[s.DatedDuty], as_of: dt.date,
+                 known_from: dt.date | None) -> list[Piece]:
+    known = [r for r in rates if known_on(r, as_of, known_from)]
     pieces = []
     for i, rate in enumerate(known):
         end = known[i + 1].valid_from if i + 1 < len(known) else END
@@ -114,7 +115,8 @@ def _trigger_prices(rules: RuleSet, regime: str, line: str,
         for tp in rule.trigger_prices:
             if covers(tp.lines, line):
                 rule_end = END if rule.valid_to is None else rule.valid_to + DAY
-                known = [v for v in tp.prices if known_on(v, as_of)]
+                signed = rules.agreements[rule.agreement].signed_on
+                known = [v for v in tp.prices if known_on(v, as_of, signed)]
                 out = []
                 for i, v in enumerate(known):
                     end = known[i + 1].valid_from if i + 1 < len(known) else END
@@ -149,23 +151,26 @@ def regime_pieces(rules: RuleSet, ledger: Sequence[s.Activation], line: str, par
                   quota_claims: Sequence[str] = ()) -> dict[str, list[Piece]]:
     """Every regime's duty pieces for one (line, partner)."""
     norm = normalise_line(line)
-    offers: list[tuple[str, bool, list[Interval], Sequence[s.DatedDuty], str]] = []
+    # (regime, in quota, where it applies, its dated duties, the day they became known)
+    offers: list[tuple[str, bool, list[Interval], Sequence[s.DatedDuty], dt.date | None]] = []
     for _rid, tariff in sorted(rules.tariffs.items()):
         schedule = next((sch for sch in tariff.schedules if covers(sch.lines, norm)), None)
         start = rules.agreements[tariff.agreement].in_force_from(include_signed)
         if schedule is not None and start is not None:
             allowed = intersect([(start, END)], coverage(tariff.partners, partner, rules.groups))
-            offers.append((tariff.regime, tariff.in_quota, allowed, schedule.rates, "tariff"))
+            offers.append((tariff.regime, tariff.in_quota, allowed, schedule.rates,
+                           rules.agreements[tariff.agreement].signed_on))
     for _rid, quota in sorted(rules.quotas.items()):
         start = rules.agreements[quota.agreement].in_force_from(include_signed)
         if covers(quota.lines, norm) and start is not None and quota.offered(quota_claims):
             until = END if quota.valid_to is None else quota.valid_to + DAY
             allowed = intersect([(max(start, quota.valid_from), until)],
                                 coverage(quota.partners, partner, rules.groups))
-            offers.append((quota.regime, True, allowed, quota.in_quota_duty, "quota"))
+            offers.append((quota.regime, True, allowed, quota.in_quota_duty,
+                           rules.agreements[quota.agreement].signed_on))
     out: dict[str, list[Piece]] = {}
-    for regime, in_quota, allowed, rates, _ in offers:
-        pieces = _clip(_rate_pieces(rates, as_of), allowed)
+    for regime, in_quota, allowed, rates, known_from in offers:
+        pieces = _clip(_rate_pieces(rates, as_of, known_from), allowed)
         if not in_quota:  # in-quota goods never pay a safeguard duty (AoA Art. 5.2)
             pieces = _overlay(pieces, _activation_windows(rules, ledger, regime, norm,
                                                           partner, as_of))

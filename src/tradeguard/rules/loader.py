@@ -36,7 +36,8 @@ _FIXES = {
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "union_tag_invalid": "set `kind` to agreement, partner_groups, tariff, volume_safeguard, "
-                         "tariff_quota, price_safeguard, safeguard_template or activations",
+                         "tariff_quota, price_safeguard, safeguard_template, activations or "
+                         "economic_partnerships",
 }
 
 
@@ -55,6 +56,7 @@ class RuleSet:
     activations: tuple[s.Activation, ...]
     files: dict[str, Path] = field(repr=False)
     documents: dict[str, BaseModel] = field(repr=False)
+    epas: dict[str, s.EconomicPartnership] = field(default_factory=dict, repr=False)
     _by_line: dict[str, list[tuple[str, s.Tariff]]] = field(
         default_factory=dict, repr=False, compare=False)
 
@@ -102,7 +104,7 @@ def _pydantic_problems(rel: str, exc: ValidationError) -> list[str]:
         # The first element of a discriminated union's path is the `kind` tag itself.
         if loc and loc[0] in {"agreement", "partner_groups", "tariff", "volume_safeguard",
                               "tariff_quota", "price_safeguard", "safeguard_template",
-                              "activations"}:
+                              "activations", "economic_partnerships"}:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         out.append(problem(msg, where=f"{rel}, key `{_key_path(loc)}`",
@@ -182,12 +184,13 @@ def _check_citations(rel: str, raw: Any) -> list[str]:
     sources = sources if isinstance(sources, dict) else {}
     out = []
     for path, mapping in _walk_raw(raw):
-        cite = mapping.get("cite")
-        if isinstance(cite, str) and cite not in sources:
-            out.append(problem(f"cites `{cite}`, which is not in `sources`",
-                               where=f"{rel}, key `{path + '.' if path else ''}cite`",
-                               fix=f"add `{cite}` under `sources` or cite one of: "
-                                   f"{', '.join(sorted(sources)) or '(none)'}"))
+        for key in ("cite", "announced_cite"):
+            cite = mapping.get(key)
+            if isinstance(cite, str) and cite not in sources:
+                out.append(problem(f"cites `{cite}`, which is not in `sources`",
+                                   where=f"{rel}, key `{path + '.' if path else ''}{key}`",
+                                   fix=f"add `{cite}` under `sources` or cite one of: "
+                                       f"{', '.join(sorted(sources)) or '(none)'}"))
     return out
 
 
@@ -251,6 +254,12 @@ def _check_references(ruleset_docs: dict[str, BaseModel], files: dict[str, Path]
                 out.append(problem(f"`{doc.base}#{doc.base_condition}` names no safeguard "
                                    "condition", where=f"{rel}, key `base`",
                                    fix="name a volume_safeguard rule id and one of its conditions"))
+        if isinstance(doc, s.EconomicPartnerships):
+            for key, epa in doc.agreements.items():
+                if epa.encoded_as is not None and epa.encoded_as not in agreements:
+                    out.append(problem(f"`encoded_as: {epa.encoded_as}` is not an agreement of "
+                                       "the library", where=f"{rel}, key `agreements.{key}`",
+                                       fix=f"use one of: {', '.join(sorted(agreements))}"))
         if isinstance(doc, s.Activations):
             for i, act in enumerate(doc.activations):
                 if not isinstance(ruleset_docs.get(act.measure_id), s.VolumeSafeguard):
@@ -324,5 +333,6 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
     return RuleSet(root=root, agreements=agreements, groups=groups, tariffs=of(s.Tariff),
                    safeguards=of(s.VolumeSafeguard), quotas=of(s.TariffQuota),
                    price_safeguards=of(s.PriceSafeguard), templates=of(s.SafeguardTemplate),
-                   activations=activations,
-                   files=files, documents=docs)
+                   activations=activations, files=files, documents=docs,
+                   epas={k: e for d in of(s.EconomicPartnerships).values()
+                         for k, e in d.agreements.items()})

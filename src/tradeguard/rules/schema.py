@@ -504,11 +504,18 @@ class Activation(Strict):
     remedy: Literal["replace", "add"] = "replace"
     origin: Literal["official", "computed"] = "official"
     announced_on: dt.date | None = Field(
-        None, description="Knowledge time: an evaluation with an earlier `as_of` ignores it.")
+        None, description="Knowledge time: the date of the announcement; an evaluation with "
+                          "an earlier `as_of` does not apply the activation.  Required in the "
+                          "official ledger; in a ledger a caller passes, None means the caller "
+                          "vouches that it is known at every `as_of` asked (the monitor's "
+                          "computed activations are computed as of the same `as_of`).")
+    announced_status: Status | None = Field(
+        None, description="How sure the announcement date is (default: `status`).")
+    announced_cite: str | None = Field(
+        None, description="Key into `sources` for the announcement (default: `cite`).")
     status: Status
     cite: str
     note: str | None = None
-
 
     @field_validator("duty", mode="before")
     @classmethod
@@ -523,13 +530,62 @@ class Activation(Strict):
 
 
 class Activations(Strict):
+    """The official ledger: every activation carries the date it was announced."""
+
     kind: Literal["activations"]
     sources: dict[str, Source]
     activations: list[Activation]
 
+    @model_validator(mode="after")
+    def _announced(self) -> Activations:
+        missing = [f"{a.measure_id} {a.start}" for a in self.activations if a.announced_on is None]
+        if missing:
+            raise ValueError(f"official activations need `announced_on` (the date of the cited "
+                             f"announcement): {', '.join(missing)}")
+        return self
+
+
+# --- agreement coverage ---------------------------------------------------------------------
+
+
+class EconomicPartnership(Strict):
+    """One of Japan's economic partnership agreements, with whom and from when it applies.
+
+    ``members`` lists each partner with the day the agreement entered into force between it
+    and Japan (and, where it stopped applying, its last day); a plurilateral agreement whose
+    membership the library already holds names that group in ``parties`` instead.
+    ``encoded_as`` is the rule library's agreement id whose tariff rules encode this
+    agreement's schedule for some lines (none: no line of its schedule is encoded).
+    """
+
+    title: str
+    short_name: str
+    signed_on: dt.date | None = None
+    entry_into_force: dt.date = Field(description="First entry into force for Japan.")
+    members: list[Membership] = Field(default_factory=list)
+    parties: PartnerScope | None = None
+    encoded_as: str | None = None
+    status: Status
+    cite: str
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_membership(self) -> EconomicPartnership:
+        if bool(self.members) == (self.parties is not None):
+            raise ValueError("give either `members` (dated partners) or `parties` (a group)")
+        return self
+
+
+class EconomicPartnerships(Strict):
+    """Every economic partnership agreement Japan has in force, encoded or not."""
+
+    kind: Literal["economic_partnerships"]
+    sources: dict[str, Source]
+    agreements: dict[str, EconomicPartnership]
+
 
 RuleFile = Annotated[
     Agreement | PartnerGroups | Tariff | VolumeSafeguard | TariffQuota | PriceSafeguard
-    | SafeguardTemplate | Activations,
+    | SafeguardTemplate | Activations | EconomicPartnerships,
     Field(discriminator="kind"),
 ]

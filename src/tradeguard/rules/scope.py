@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from tradeguard.rules.schema import Membership, PartnerScope
+from tradeguard.rules.schema import EconomicPartnership, Membership, PartnerScope
 
 #: Open ends of an interval; far enough from every rule date.
 BEGINNING = dt.date(1900, 1, 1)
@@ -78,3 +78,15 @@ def coverage(scope: PartnerScope, partner: str,
                          for i in _member_intervals(ref, partner, groups))
     excluded = merge(i for ref in scope.exclude for i in _member_intervals(ref, partner, groups))
     return subtract(included, excluded)
+
+
+def partnership_since(epa: EconomicPartnership, partner: str, day: dt.date,
+                      groups: Mapping[str, list[Membership]]) -> dt.date | None:
+    """The day from which ``epa`` applies to ``partner`` without a break up to ``day``;
+    None when it does not apply on ``day``."""
+    if epa.parties is not None:
+        spans = coverage(epa.parties, partner, groups)
+    else:
+        spans = merge(_member_intervals("group:epa", partner, {"epa": epa.members}))
+    start = max(epa.entry_into_force, BEGINNING)
+    return next((max(s, start) for s, e in spans if s <= day < e and start <= day), None)

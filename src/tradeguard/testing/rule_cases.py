@@ -8,7 +8,8 @@ meant to be read by a trade lawyer.  A file is a list of cases; each case has a
     A shipment: ``tariff_line``, ``origin``, ``date`` and optionally
     ``customs_value`` (JPY), ``quantity`` (kg) and ``as_of``.  Expect any of
     ``chosen`` (regime), ``ad_valorem_percent``, ``duty_amount``, ``safeguard``,
-    ``options`` (the regimes offered) or ``error`` (the error kind).
+    ``options`` (the regimes offered), ``warnings`` (the warning codes, in order;
+    ``[]`` for none) or ``error`` (the error kind).
 ``value``
     A dated value: ``path`` into the rule (dots; a list item by its ``id`` or
     index) and the ``date`` on which to read it.  Expect the number, the duty
@@ -97,6 +98,7 @@ class RuleCase(pytest.Item):
             "duty_amount": chosen.duty_amount if chosen else None,
             "safeguard": chosen.safeguard if chosen else None,
             "options": sorted(o.regime for o in result.options),
+            "warnings": [w.code for w in result.warnings],
         }
         for key, want in expect.items():
             if key not in actual:
