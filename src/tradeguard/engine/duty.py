@@ -12,11 +12,14 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeguard.engine import expressions as ex
+from tradeguard.engine import money
+from tradeguard.engine.payable import NotPayable, Payable, payable
 from tradeguard.engine.price_trigger import additional_duty
 from tradeguard.engine.units import convert_quantity
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
@@ -56,9 +59,11 @@ class DutyOption(BaseModel):
     safeguard: bool
     in_quota: bool = False
     quota: dict[str, Any] | None = Field(None, description="The quota's id, status and balance.")
-    price_safeguard_amount: float | None = Field(
+    price_safeguard_amount: Decimal | None = Field(
         None, description="WTO AoA Art. 5.5 additional duty on this shipment, if any.")
-    duty_amount: float | None = Field(None, description="In the customs value's currency.")
+    duty_amount: Decimal | None = Field(
+        None, description="In the customs value's currency, before the law's rounding, to "
+                          "1/10,000 (see `payable` for the amount payable).")
     currency: str = "JPY"
     trace: list[TraceEntry]
 
@@ -68,13 +73,16 @@ class DutyResult(BaseModel):
     origin: str
     date: dt.date
     as_of: dt.date
-    customs_value: float | None
-    quantity: float | None
+    customs_value: Decimal | None
+    quantity: Decimal | None
     quantity_unit: str
     options: list[DutyOption]
     chosen: DutyOption | None
     reason: str
     notes: list[str] = Field(default_factory=list)
+    payable: Payable | None = Field(
+        None, description="The chosen option's amount payable after the law's rounding.")
+    payable_reason: str | None = Field(None, description="Why `payable` is null.")
 
     @property
     def in_quota(self) -> bool | None:
@@ -113,6 +121,12 @@ def _check_inputs(tariff_line: str, origin: str, date: Any, customs_value: float
             raise InputError(problem(f"`{name}` is {amount}", why="it must be zero or more",
                                      fix=f"pass a non-negative {name}"))
     return line, code
+
+
+def _exact_inputs(customs_value: Any, quantity: Any) -> tuple[Decimal | None, Decimal | None]:
+    """The inputs as the decimals their writer meant (a float by its shortest repr)."""
+    return (None if customs_value is None else money.to_decimal(customs_value, "customs_value"),
+            None if quantity is None else money.to_decimal(quantity, "quantity"))
 
 
 def _agreement_in_force(rules: RuleSet, agreement_id: str, day: dt.date,
@@ -168,13 +182,14 @@ def _amount(expr: ex.DutyExpression, customs_value: float | None, quantity: floa
                        quantity_unit=quantity_unit, currency=currency)
 
 
-def choice_key(regime: str, amount: float) -> tuple[int, int, str]:
+def choice_key(regime: str, amount: float | Decimal) -> tuple[int, int, str]:
     """Order options: lower duty first; on a tie a preference before MFN, then by name.
 
     Amounts are compared rounded half away from zero to TIE_DECIMALS, the way the
     batch engine's integer key rounds them, so both paths break ties alike.
     """
-    return (math.floor(amount * 10**TIE_DECIMALS + 0.5), 1 if regime == MFN else 0, regime)
+    return (math.floor(float(amount) * 10**TIE_DECIMALS + 0.5), 1 if regime == MFN else 0,
+            regime)
 
 
 def _choose(options: Sequence[DutyOption],
@@ -283,8 +298,8 @@ def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date,
     return None
 
 
-def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | None = None,
-         quantity: float | None = None, activations: Sequence[s.Activation] | None = None, *,
+def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | Decimal | None = None,
+         quantity: float | Decimal | None = None, activations: Sequence[s.Activation] | None = None, *,
          as_of: dt.date, quotas: Any = None, quota_claims: Sequence[str] = (),
          quantity_unit: str = "kg", currency: str = "JPY", include_signed: bool = False,
          rules: RuleSet | None = None) -> DutyResult:
@@ -302,6 +317,9 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     """
     rules = rules or shipped_rules()
     line, code = _check_inputs(tariff_line, origin, date, customs_value, quantity)
+    exact_value, exact_quantity = _exact_inputs(customs_value, quantity)
+    customs_value = None if customs_value is None else float(customs_value)
+    quantity = None if quantity is None else float(quantity)
     ledger = official_activations(rules) if activations is None else list(activations)
     if not rules.tariffs_for(line):
         known = sorted({p for t in rules.tariffs.values() for sch in t.schedules
@@ -351,11 +369,34 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
             ad_valorem_percent=None if price_sg else ex.ad_valorem_percent(expr),
             specific=None if price_sg else ex.specific_part(expr),
             safeguard=act is not None or price_sg is not None, in_quota=offer.in_quota,
-            quota=offer.quota, price_safeguard_amount=price_sg, currency=currency,
-            duty_amount=amount, trace=trace))
+            quota=offer.quota, price_safeguard_amount=_exact(price_sg), currency=currency,
+            duty_amount=_exact(amount), trace=trace))
         exprs.append(expr)
     chosen, reason = _choose(options, exprs)
+    owed, owed_reason = _payable(chosen, options, exprs, line, date, as_of, exact_value,
+                                 exact_quantity, quantity_unit, currency, rules)
     return DutyResult(tariff_line=line, origin=code, date=date, as_of=as_of,
-                      customs_value=customs_value, quantity=quantity,
+                      customs_value=exact_value, quantity=exact_quantity,
                       quantity_unit=quantity_unit, options=options, chosen=chosen, reason=reason,
-                      notes=notes)
+                      notes=notes, payable=owed, payable_reason=owed_reason)
+
+
+def _exact(amount: float | None) -> Decimal | None:
+    return None if amount is None else money.from_float_amount(amount)
+
+
+def _payable(chosen: DutyOption | None, options: Sequence[DutyOption],
+             exprs: Sequence[ex.DutyExpression], line: str, day: dt.date, as_of: dt.date,
+             value: Decimal | None, quantity: Decimal | None, quantity_unit: str,
+             currency: str, rules: RuleSet) -> tuple[Payable | None, str | None]:
+    """The chosen option's amount payable, or None and the reason (never a zero)."""
+    if chosen is None:
+        return None, "no option was chosen, so there is no amount payable"
+    expr = exprs[list(options).index(chosen)]
+    try:
+        return payable(expr, line=line, day=day, as_of=as_of, customs_value=value,
+                       quantity=quantity, quantity_unit=quantity_unit, currency=currency,
+                       rules=rules, exact_amount=chosen.duty_amount,
+                       extra=chosen.price_safeguard_amount), None
+    except NotPayable as exc:
+        return None, str(exc)
