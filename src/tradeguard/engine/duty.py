@@ -125,8 +125,8 @@ def _check_inputs(tariff_line: str, origin: str, date: Any, customs_value: float
 
 def _exact_inputs(customs_value: Any, quantity: Any) -> tuple[Decimal | None, Decimal | None]:
     """The inputs as the decimals their writer meant (a float by its shortest repr)."""
-    return (None if customs_value is None else money.to_decimal(customs_value, "customs_value"),
-            None if quantity is None else money.to_decimal(quantity, "quantity"))
+    return tuple(None if v is None else money.tidy(money.to_decimal(v, name))  # type: ignore
+                 for name, v in (("customs_value", customs_value), ("quantity", quantity)))
 
 
 def _agreement_in_force(rules: RuleSet, agreement_id: str, day: dt.date,
