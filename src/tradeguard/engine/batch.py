@@ -3,18 +3,18 @@
 Input columns: ``tariff_line`` (string), ``origin`` (ISO alpha-2), ``date``,
 ``customs_value`` (JPY, float64) and ``quantity`` (kg, float64).  The output
 keeps them and adds ``chosen_regime``, ``duty_amount`` (JPY, before the law's
-rounding, an exact decimal to 1/10,000 yen), ``safeguard``, and one ``duty_<regime>``
-decimal column per regime (null where the regime does not apply).  The rules are compiled per distinct (line, partner) into date
-segments (:mod:`tradeguard.engine.segments`); everything per declaration runs
-in the backend as one equality join plus column arithmetic, so the same code
-runs on DuckDB (default) or any Ibis backend such as PySpark.
+rounding, an exact decimal to 1/10,000 yen), ``safeguard``, and one decimal
+``duty_<regime>`` column per regime (null where the regime does not apply).
+The rules are compiled per distinct (line, partner) into date segments
+(:mod:`tradeguard.engine.segments`); everything per declaration runs in the
+backend as one equality join plus column arithmetic, so the same code runs on
+DuckDB (default) or any Ibis backend such as PySpark.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 import ibis
@@ -33,9 +33,8 @@ from tradeguard.rules.lookup import normalise_line
 
 REQUIRED = ("tariff_line", "origin", "date", "customs_value", "quantity")
 _PRECEDENCE_SLOTS = 64  # room for the tie-break order inside the integer choice key
-# Amounts leave as exact decimals: whole 1/10,000 yen (int64) times 0.0001.
-_UNITS_TYPE = dt_.Decimal(38, 4)
-_UNIT_TYPE = dt_.Decimal(38, 4)
+# Amounts leave as exact decimals of 1/10,000 yen (wide enough for any customs value).
+_AMOUNT_TYPE = dt_.Decimal(38, TIE_DECIMALS)
 
 
 def _as_table(declarations: Any, backend: Any) -> ibis.Table:
@@ -147,15 +146,14 @@ def _duty_column(t: ibis.Table, regime: str, complex_exprs: list[ex.DutyExpressi
     return ibis.ifelse(t[f"{regime}_on"], linear, ibis.null("float64")).cast("float64")
 
 
-def _amount_units(duty: ibis.Value) -> ibis.Value:
-    """A float64 duty in 1/10,000 yen, rounded half up: the choice key's integer."""
-    return (duty * 10**TIE_DECIMALS).round().cast("int64")
+def _exact_amount(duty: ibis.Value) -> ibis.Value:
+    """A float64 duty as an exact decimal of 1/10,000 yen.
 
-
-def _exact_amount(units: ibis.Value) -> ibis.Value:
-    """Integer 1/10,000 yen as an exact decimal, as :func:`money.from_float_amount`."""
-    scale = ibis.literal(Decimal(1).scaleb(-TIE_DECIMALS), type=_UNIT_TYPE)
-    return units.cast(_UNITS_TYPE) * scale
+    The cast scales by 10^4 and rounds half away from zero (DuckDB), the operation of the
+    integer choice key and of :func:`money.from_float_amount`, so the decimal equals the
+    scalar path's; one cast per column keeps the engine's speed.
+    """
+    return duty.cast(_AMOUNT_TYPE)
 
 
 def _price_safeguard_applied(t: ibis.Table, regime: str) -> ibis.Value:
@@ -200,20 +198,21 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
                                                         quantity) for r in regimes})
     # Integer choice key: duty rounded to TIE_DECIMALS, then the tie-break order
     # (preferences by name, MFN last), exactly as duty.choice_key orders options.
-    units = priced.mutate(**{f"_units_{r}": _amount_units(priced[f"duty_{r}"]) for r in regimes})
-    keyed = units.mutate(**{f"_key_{r}": units[f"_units_{r}"] * _PRECEDENCE_SLOTS + i
-                            for i, r in enumerate(regimes)})
+    keyed = priced.mutate(**{
+        f"_key_{r}": (priced[f"duty_{r}"] * 10**TIE_DECIMALS).round().cast("int64")
+        * _PRECEDENCE_SLOTS + i for i, r in enumerate(regimes)})
     keys_by_regime = {r: keyed[f"_key_{r}"] for r in regimes}
     best = (ibis.least(*keys_by_regime.values()) if len(regimes) > 1
             else keys_by_regime[regimes[0]])
     result = keyed.select(
         *[keyed[c].name(c) for c in decl.columns],
         chosen_regime=ibis.cases(*[(keys_by_regime[r] == best, r) for r in regimes]),
-        duty_amount=_exact_amount(best // _PRECEDENCE_SLOTS),
+        duty_amount=_exact_amount(ibis.cases(*[(keys_by_regime[r] == best, keyed[f"duty_{r}"])
+                                               for r in regimes])),
         safeguard=ibis.cases(*[(keys_by_regime[r] == best,
                                 keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
                                for r in regimes], else_=False),
-        **{f"duty_{r}": _exact_amount(keyed[f"_units_{r}"]) for r in regimes},
+        **{f"duty_{r}": _exact_amount(keyed[f"duty_{r}"]) for r in regimes},
     )
     if output == "ibis":
         return result
