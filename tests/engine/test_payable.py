@@ -176,3 +176,9 @@ def test_specific_payable_duty_never_exceeds_the_exact_duty(kg, rate):
     assert owed.duty_quantity <= kg
     assert owed.customs_duty <= exact
     assert exact - owed.customs_duty < 100 + Decimal(rate) * (kg - owed.duty_quantity)
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), float("nan"), "abc"])
+def test_a_customs_value_that_is_not_a_finite_number_is_a_clear_error(value):
+    with pytest.raises(tg.TradeguardError, match="customs_value"):
+        tg.duty(BEEF, "US", D(2021, 3, 20), customs_value=value, as_of=AS_OF)

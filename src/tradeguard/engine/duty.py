@@ -316,8 +316,8 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | De
     were signed but never entered into force (the TPP), from their study date.
     """
     rules = rules or shipped_rules()
+    exact_value, exact_quantity = _exact_inputs(customs_value, quantity)  # NaN: InputError
     line, code = _check_inputs(tariff_line, origin, date, customs_value, quantity)
-    exact_value, exact_quantity = _exact_inputs(customs_value, quantity)
     customs_value = None if customs_value is None else float(customs_value)
     quantity = None if quantity is None else float(quantity)
     ledger = official_activations(rules) if activations is None else list(activations)
