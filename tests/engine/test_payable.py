@@ -182,3 +182,17 @@ def test_specific_payable_duty_never_exceeds_the_exact_duty(kg, rate):
 def test_a_customs_value_that_is_not_a_finite_number_is_a_clear_error(value):
     with pytest.raises(tg.TradeguardError, match="customs_value"):
         tg.duty(BEEF, "US", D(2021, 3, 20), customs_value=value, as_of=AS_OF)
+
+
+def test_batch_amounts_are_exact_decimals_equal_to_the_scalar_ones():
+    import pyarrow as pa
+
+    table = pa.table({"tariff_line": ["0203.19", BEEF], "origin": ["US", "US"],
+                      "date": pa.array([D(2018, 6, 1), D(2021, 3, 20)], pa.date32()),
+                      "customs_value": [40_000.0, 609_458.0], "quantity": [100.0, 100.0]})
+    out = tg.duty_batch(table, as_of=AS_OF)
+    assert out.schema.field("duty_amount").type == pa.decimal128(38, 4)
+    assert out.schema.field("duty_mfn").type == pa.decimal128(38, 4)
+    amounts = dict(zip(out.column("tariff_line").to_pylist(),
+                       out.column("duty_amount").to_pylist(), strict=True))
+    assert amounts == {"0203.19": Decimal("14653"), BEEF: Decimal("234641.33")}
