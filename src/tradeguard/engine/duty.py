@@ -298,8 +298,8 @@ def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date,
     return None
 
 
-def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | Decimal | None = None,
-         quantity: float | Decimal | None = None, activations: Sequence[s.Activation] | None = None, *,
+def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | None = None,
+         quantity: float | None = None, activations: Sequence[s.Activation] | None = None, *,
          as_of: dt.date, quotas: Any = None, quota_claims: Sequence[str] = (),
          quantity_unit: str = "kg", currency: str = "JPY", include_signed: bool = False,
          rules: RuleSet | None = None) -> DutyResult:
@@ -312,7 +312,9 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | De
     checked.  ``quota_claims`` names the licence or tender quotas (by order id) under
     which the importer holds an allocation; first-come-first-served quotas need none.  ``as_of`` is knowledge time: values and activations published after it
     are ignored.  Amounts are in ``currency`` (the customs value's currency) and
-    quantities in ``quantity_unit``.  ``include_signed`` also applies agreements that
+    quantities in ``quantity_unit``; ``customs_value`` and ``quantity`` may also be
+    ``Decimal``.  ``payable`` is the amount payable after the law's rounding, or None
+    with ``payable_reason``.  ``include_signed`` also applies agreements that
     were signed but never entered into force (the TPP), from their study date.
     """
     rules = rules or shipped_rules()
