@@ -27,7 +27,10 @@ def test_duty_json_has_options_and_chosen():
     assert chosen["ad_valorem_percent"] == 38.5
     assert chosen["specific"] is None
     assert chosen["safeguard"] is True
-    assert chosen["duty_amount"] == 385000.0
+    assert chosen["duty_amount"] == "385000"  # exact decimals are strings, never floats
+    payable = data["payable"]  # 38.5% of 1,000,000; 6.24% of 1,385,000; 22/78 of 86,400
+    assert [payable[k] for k in ("customs_duty", "consumption_tax", "local_consumption_tax",
+                                 "total")] == ["385000", "86400", "24300", "495700"]
     assert chosen["trace"][0]["rule_id"] == "usjta.beef_tariff"
     assert chosen["trace"][1]["citation"].startswith("MAFF press release 17 Mar 2021")
 

@@ -197,11 +197,28 @@ def _print_duty(result: Any) -> None:
     for warning in result.warnings:
         text = escape(f"[{warning.code}]: {warning.message}")
         out.print(f"[bold yellow]warning[/] {text}", highlight=False, soft_wrap=True)
+    _print_payable(result)
     for option in result.options:
         for entry in option.trace:
             text = (f"{entry.rule_id} {entry.key} = {entry.value} from {entry.valid_from} "
                     f"[{entry.status}] — {entry.citation}")
             out.print(f"  [dim]{option.regime}:[/] {escape(text)}", highlight=False)
+
+
+def _print_payable(result: Any) -> None:
+    """The amount payable, step by step with each cut of the law, or why there is none."""
+    if result.payable is None:
+        out.print(f"Payable: not computed — {escape(result.payable_reason or '')}",
+                  highlight=False)
+        return
+    out.print("Payable (JPY, after the law's rounding):")
+    for step in result.payable.steps:
+        before = "" if step.before is None else f" (from {step.before:,})"
+        status = f" [{step.status}, {step.rule_id}.{step.key}]" if step.status else ""
+        out.print(f"  {step.step:<28} {step.amount:>14,}{before} — {escape(step.how)}"
+                  f"{escape(status)}", highlight=False)
+    for note in result.payable.notes:
+        out.print(f"  [dim]{escape(note)}[/]", highlight=False)
 
 
 StoreOption = Annotated[Path | None, typer.Option(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -151,13 +152,14 @@ def test_batch_json_and_csv(client):
                                "date": pa.array([dt.date(2021, 3, 20)], pa.date32()),
                                "customs_value": [1e6], "quantity": [1000.0]}),
                      as_of=dt.date(2026, 11, 27)).to_pylist()[0]
-    assert (row["chosen_regime"], row["duty_amount"]) == (lib["chosen_regime"],
-                                                          lib["duty_amount"]) == ("usjta", 385000.0)
+    # Exact amounts: a Decimal in the library, a decimal string in JSON.
+    assert (lib["chosen_regime"], lib["duty_amount"]) == ("usjta", Decimal("385000"))
+    assert (row["chosen_regime"], row["duty_amount"]) == ("usjta", "385000")
     assert row["trace"]
     csv = "tariff_line,origin,date,customs_value,quantity\n0202.30,US,2021-03-20,1000000,1000\n"
     r = client.post("/api/duty/batch", params={"as_of": "2026-11-27"}, content=csv,
                     headers={"content-type": "text/csv"})
-    assert r.status_code == 200 and r.json()["rows"][0]["duty_amount"] == 385000.0
+    assert r.status_code == 200 and r.json()["rows"][0]["duty_amount"] == "385000"
 
 
 @pytest.mark.parametrize(("url", "status", "slug"), [

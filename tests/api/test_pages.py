@@ -63,7 +63,10 @@ def test_duty_twin_equals_duty(client):
                as_of=dt.date(2021, 3, 20)).model_dump(mode="json")
     assert twin["result"] == lib
     html = client.get("/duty", params=q).text
-    assert "38.5%" in html and 'data-value="385000.0"' in html
+    assert "38.5%" in html and 'data-value="385000"' in html
+    # The build-up of the amount payable, line by line, with its cuts.
+    assert 'id="payable"' in html and "cut down to the 1,000 yen" in html
+    assert 'data-value="495700"' in html  # 385,000 + 86,400 + 24,300
 
 
 def test_duty_page_shows_where_the_answer_does_not_reach(client):

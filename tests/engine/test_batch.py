@@ -50,10 +50,10 @@ def test_batch_equals_scalar(rows, as_of):
                          row["quantity"], as_of=as_of)
         batch = by_row[i]
         assert batch["chosen_regime"] == scalar.chosen.regime
-        assert batch["duty_amount"] == pytest.approx(scalar.chosen.duty_amount, rel=1e-12, abs=1e-9)
+        assert batch["duty_amount"] == scalar.chosen.duty_amount  # both exact to 1/10,000 yen
         assert batch["safeguard"] == scalar.chosen.safeguard
         for option in scalar.options:
-            assert batch[f"duty_{option.regime}"] == pytest.approx(option.duty_amount, abs=1e-9)
+            assert batch[f"duty_{option.regime}"] == option.duty_amount
 
 
 def test_batch_accepts_polars_and_returns_polars():
@@ -119,8 +119,7 @@ def test_batch_equals_scalar_on_the_basket(rows):
                          row["quantity"], as_of=AS_OF, quota_claims=CLAIMS)
         batch = by_row[i]
         assert batch["chosen_regime"] == scalar.chosen.regime
-        assert batch["duty_amount"] == pytest.approx(scalar.chosen.duty_amount, rel=1e-12,
-                                                     abs=1e-9)
+        assert batch["duty_amount"] == scalar.chosen.duty_amount  # both exact to 1/10,000 yen
         assert batch["safeguard"] == scalar.chosen.safeguard
 
 

@@ -474,7 +474,9 @@ _DUTY_EXAMPLE = {
                      "rule_id": "usjta.beef_safeguard", "key": "activation 2021-03-18..2021-04-16",
                      "value": "38.5%", "valid_from": "2021-03-18", "valid_to": "2021-04-16",
                      "status": "confirmed", "citation": "MAFF, 2021", "note": None}]}],
-    "chosen": None, "reason": "lowest ad valorem rate", "notes": [], "warnings": []}
+    "chosen": None, "reason": "lowest ad valorem rate", "notes": [], "warnings": [], "payable": None,
+    "payable_reason": "no customs value: give the customs value (CIF, in yen) to see the "
+                      "amount payable"}
 
 
 def _problem_openapi(app: FastAPI) -> Any:

@@ -390,9 +390,10 @@ class BatchRow(BaseModel):
     customs_value: float
     quantity: float
     chosen_regime: str | None
-    duty_amount: float | None
+    duty_amount: str | None = Field(description="Exact decimal, in JPY, before the law's "
+                                                 "rounding (a string, never a binary float).")
     safeguard: bool | None
-    duty_by_regime: dict[str, float | None]
+    duty_by_regime: dict[str, str | None]
     trace: list[dict[str, Any]] | None = None
 
 
@@ -400,7 +401,7 @@ class BatchResponse(BaseModel):
     model_config = _examples({"as_of": "2026-11-27", "rows": [{
         "row": 1, "tariff_line": "0202.30", "origin": "US", "date": "2021-03-20",
         "customs_value": 1000000.0, "quantity": 1000.0, "chosen_regime": "usjta",
-        "duty_amount": 385000.0, "safeguard": True,
-        "duty_by_regime": {"usjta": 385000.0, "mfn": 385000.0}}]})
+        "duty_amount": "385000", "safeguard": True,
+        "duty_by_regime": {"usjta": "385000", "mfn": "385000"}}]})
     as_of: str
     rows: list[BatchRow]

@@ -18,10 +18,12 @@ import functools
 import math
 import threading
 from collections import OrderedDict
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tradeguard.api.products import PRODUCTS, products_for
+from tradeguard.engine.money import tidy
 from tradeguard.errors import IngestError, InputError, TradeguardError, problem
 
 if TYPE_CHECKING:
@@ -38,7 +40,10 @@ class NoDataError(TradeguardError):
 
 
 def finite(value: Any) -> Any:
-    """JSON has no infinity or NaN: replace them by None, recursively."""
+    """JSON has no infinity or NaN: replace them by None, recursively.  Exact amounts
+    (decimals) are written as strings, so JSON never turns them into binary floats."""
+    if isinstance(value, Decimal):
+        return str(tidy(value))
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

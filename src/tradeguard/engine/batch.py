@@ -2,12 +2,13 @@
 
 Input columns: ``tariff_line`` (string), ``origin`` (ISO alpha-2), ``date``,
 ``customs_value`` (JPY, float64) and ``quantity`` (kg, float64).  The output
-keeps them and adds ``chosen_regime``, ``duty_amount`` (JPY), ``safeguard``,
-and one ``duty_<regime>`` column per regime (null where the regime does not
-apply).  The rules are compiled per distinct (line, partner) into date
-segments (:mod:`tradeguard.engine.segments`); everything per declaration runs
-in the backend as one equality join plus column arithmetic, so the same code
-runs on DuckDB (default) or any Ibis backend such as PySpark.
+keeps them and adds ``chosen_regime``, ``duty_amount`` (JPY, before the law's
+rounding, an exact decimal to 1/10,000 yen), ``safeguard``, and one decimal
+``duty_<regime>`` column per regime (null where the regime does not apply).
+The rules are compiled per distinct (line, partner) into date segments
+(:mod:`tradeguard.engine.segments`); everything per declaration runs in the
+backend as one equality join plus column arithmetic, so the same code runs on
+DuckDB (default) or any Ibis backend such as PySpark.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt_
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,6 +37,8 @@ REQUIRED = ("tariff_line", "origin", "date", "customs_value", "quantity")
 ROW = "__tradeguard_row"  # the input row number, to return rows in input order
 CHOSEN = "__tradeguard_chosen"  # the chosen regime's index, while the rows are reordered
 _PRECEDENCE_SLOTS = 64  # room for the tie-break order inside the integer choice key
+# Amounts leave as exact decimals of 1/10,000 yen (wide enough for any customs value).
+_AMOUNT_TYPE = dt_.Decimal(38, TIE_DECIMALS)
 
 
 def _as_arrow(declarations: Any) -> pa.Table:
@@ -214,6 +218,16 @@ def _duty_column(t: ibis.Table, regime: str, complex_exprs: list[ex.DutyExpressi
     return ibis.ifelse(t[f"{regime}_on"], linear, ibis.null("float64")).cast("float64")
 
 
+def _exact_amount(duty: ibis.Value) -> ibis.Value:
+    """A float64 duty as an exact decimal of 1/10,000 yen.
+
+    The cast scales by 10^4 and rounds half away from zero (DuckDB), the operation of the
+    integer choice key and of :func:`money.from_float_amount`, so the decimal equals the
+    scalar path's; one cast per column keeps the engine's speed.
+    """
+    return duty.cast(_AMOUNT_TYPE)
+
+
 def _price_safeguard_applied(t: ibis.Table, regime: str) -> ibis.Value:
     price = t[f"{regime}_tp"]
     below = additional_duty_ibis(price, t.customs_value / t.quantity) > 0
@@ -270,12 +284,12 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     chosen = {r: keys_by_regime[r] == best for r in regimes}
     answers = {
         "chosen_regime": ibis.cases(*[(chosen[r], r) for r in regimes]),
-        "duty_amount": ibis.cases(*[(keys_by_regime[r] == best, keyed[f"duty_{r}"])
-                                    for r in regimes]),
+        "duty_amount": _exact_amount(ibis.cases(*[(keys_by_regime[r] == best,
+                                                   keyed[f"duty_{r}"]) for r in regimes])),
         "safeguard": ibis.cases(*[(keys_by_regime[r] == best,
                                    keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
                                   for r in regimes], else_=False),
-        **{f"duty_{r}": keyed[f"duty_{r}"] for r in regimes},
+        **{f"duty_{r}": _exact_amount(keyed[f"duty_{r}"]) for r in regimes},
     }
     if output == "ibis" or inputs is None:
         result = (keyed.select(*[keyed[c].name(c) for c in decl.columns], **answers)

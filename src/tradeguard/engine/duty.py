@@ -12,11 +12,14 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeguard.engine import expressions as ex
+from tradeguard.engine import money
+from tradeguard.engine.payable import NotPayable, Payable, payable
 from tradeguard.engine.price_trigger import additional_duty
 from tradeguard.engine.units import convert_quantity
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
@@ -66,9 +69,11 @@ class DutyOption(BaseModel):
     safeguard: bool
     in_quota: bool = False
     quota: dict[str, Any] | None = Field(None, description="The quota's id, status and balance.")
-    price_safeguard_amount: float | None = Field(
+    price_safeguard_amount: Decimal | None = Field(
         None, description="WTO AoA Art. 5.5 additional duty on this shipment, if any.")
-    duty_amount: float | None = Field(None, description="In the customs value's currency.")
+    duty_amount: Decimal | None = Field(
+        None, description="In the customs value's currency, before the law's rounding, to "
+                          "1/10,000 (see `payable` for the amount payable).")
     currency: str = "JPY"
     trace: list[TraceEntry]
 
@@ -78,8 +83,8 @@ class DutyResult(BaseModel):
     origin: str
     date: dt.date
     as_of: dt.date
-    customs_value: float | None
-    quantity: float | None
+    customs_value: Decimal | None
+    quantity: Decimal | None
     quantity_unit: str
     options: list[DutyOption]
     chosen: DutyOption | None
@@ -88,6 +93,9 @@ class DutyResult(BaseModel):
     warnings: list[DutyWarning] = Field(
         default_factory=list, description="Where the answer does not reach: agreements whose "
         "schedule is not encoded, safeguards or values announced after `as_of`.")
+    payable: Payable | None = Field(
+        None, description="The chosen option's amount payable after the law's rounding.")
+    payable_reason: str | None = Field(None, description="Why `payable` is null.")
 
     @property
     def in_quota(self) -> bool | None:
@@ -126,6 +134,12 @@ def _check_inputs(tariff_line: str, origin: str, date: Any, customs_value: float
             raise InputError(problem(f"`{name}` is {amount}", why="it must be zero or more",
                                      fix=f"pass a non-negative {name}"))
     return line, code
+
+
+def _exact_inputs(customs_value: Any, quantity: Any) -> tuple[Decimal | None, Decimal | None]:
+    """The inputs as the decimals their writer meant (a float by its shortest repr)."""
+    return tuple(None if v is None else money.tidy(money.to_decimal(v, name))  # type: ignore
+                 for name, v in (("customs_value", customs_value), ("quantity", quantity)))
 
 
 def _agreement_in_force(rules: RuleSet, agreement_id: str, day: dt.date,
@@ -253,13 +267,14 @@ def _amount(expr: ex.DutyExpression, customs_value: float | None, quantity: floa
                        quantity_unit=quantity_unit, currency=currency)
 
 
-def choice_key(regime: str, amount: float) -> tuple[int, int, str]:
+def choice_key(regime: str, amount: float | Decimal) -> tuple[int, int, str]:
     """Order options: lower duty first; on a tie a preference before MFN, then by name.
 
     Amounts are compared rounded half away from zero to TIE_DECIMALS, the way the
     batch engine's integer key rounds them, so both paths break ties alike.
     """
-    return (math.floor(amount * 10**TIE_DECIMALS + 0.5), 1 if regime == MFN else 0, regime)
+    return (math.floor(float(amount) * 10**TIE_DECIMALS + 0.5), 1 if regime == MFN else 0,
+            regime)
 
 
 def _choose(options: Sequence[DutyOption],
@@ -426,8 +441,8 @@ def _priced(rules: RuleSet, offer: _Offer, ship: _Shipment, ledger: Sequence[s.A
         ad_valorem_percent=None if price_sg else ex.ad_valorem_percent(expr),
         specific=None if price_sg else ex.specific_part(expr),
         safeguard=act is not None or price_sg is not None, in_quota=offer.in_quota,
-        quota=offer.quota, price_safeguard_amount=price_sg, currency=ship.currency,
-        duty_amount=amount, trace=trace), expr
+        quota=offer.quota, price_safeguard_amount=_exact(price_sg), currency=ship.currency,
+        duty_amount=_exact(amount), trace=trace), expr
 
 
 def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | None = None,
@@ -447,11 +462,16 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     are not used, and ``warnings`` says so.  ``warnings`` also names every economic
     partnership that applies to the origin but whose schedule for the line is not
     encoded.  Amounts are in ``currency`` (the customs value's currency) and
-    quantities in ``quantity_unit``.  ``include_signed`` also applies agreements that
+    quantities in ``quantity_unit``; ``customs_value`` and ``quantity`` may also be
+    ``Decimal``.  ``payable`` is the amount payable after the law's rounding, or None
+    with ``payable_reason``.  ``include_signed`` also applies agreements that
     were signed but never entered into force (the TPP), from their study date.
     """
     rules = rules or shipped_rules()
+    exact_value, exact_quantity = _exact_inputs(customs_value, quantity)  # NaN: InputError
     line, code = _check_inputs(tariff_line, origin, date, customs_value, quantity)
+    customs_value = None if customs_value is None else float(customs_value)
+    quantity = None if quantity is None else float(quantity)
     ledger = official_activations(rules) if activations is None else list(activations)
     if not rules.tariffs_for(line):
         known = sorted({p for t in rules.tariffs.values() for sch in t.schedules
@@ -472,9 +492,34 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     ship = _Shipment(line, code, date, as_of, customs_value, quantity, quantity_unit, currency)
     priced = [_priced(rules, offer, ship, ledger, notes, warnings) for offer in offers]
     options = [option for option, _ in priced]
-    chosen, reason = _choose(options, [expr for _, expr in priced])
+    exprs = [expr for _, expr in priced]
+    chosen, reason = _choose(options, exprs)
     warnings += coverage_warnings(rules, line, code, date, (o.regime for o in options))
+    owed, owed_reason = _payable(chosen, options, exprs, line, date, as_of, exact_value,
+                                 exact_quantity, quantity_unit, currency, rules)
     return DutyResult(tariff_line=line, origin=code, date=date, as_of=as_of,
-                      customs_value=customs_value, quantity=quantity,
+                      customs_value=exact_value, quantity=exact_quantity,
                       quantity_unit=quantity_unit, options=options, chosen=chosen, reason=reason,
-                      notes=notes, warnings=list(dict.fromkeys(warnings)))
+                      notes=notes, warnings=list(dict.fromkeys(warnings)), payable=owed,
+                      payable_reason=owed_reason)
+
+
+def _exact(amount: float | None) -> Decimal | None:
+    return None if amount is None else money.from_float_amount(amount)
+
+
+def _payable(chosen: DutyOption | None, options: Sequence[DutyOption],
+             exprs: Sequence[ex.DutyExpression], line: str, day: dt.date, as_of: dt.date,
+             value: Decimal | None, quantity: Decimal | None, quantity_unit: str,
+             currency: str, rules: RuleSet) -> tuple[Payable | None, str | None]:
+    """The chosen option's amount payable, or None and the reason (never a zero)."""
+    if chosen is None:
+        return None, "no option was chosen, so there is no amount payable"
+    expr = exprs[list(options).index(chosen)]
+    try:
+        return payable(expr, line=line, day=day, as_of=as_of, customs_value=value,
+                       quantity=quantity, quantity_unit=quantity_unit, currency=currency,
+                       rules=rules, exact_amount=chosen.duty_amount,
+                       extra=chosen.price_safeguard_amount), None
+    except NotPayable as exc:
+        return None, str(exc)

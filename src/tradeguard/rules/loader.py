@@ -36,8 +36,8 @@ _FIXES = {
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "union_tag_invalid": "set `kind` to agreement, partner_groups, tariff, volume_safeguard, "
-                         "tariff_quota, price_safeguard, safeguard_template, activations or "
-                         "economic_partnerships",
+                         "tariff_quota, price_safeguard, safeguard_template, activations, "
+                         "economic_partnerships, customs_rounding or consumption_tax",
 }
 
 
@@ -104,7 +104,8 @@ def _pydantic_problems(rel: str, exc: ValidationError) -> list[str]:
         # The first element of a discriminated union's path is the `kind` tag itself.
         if loc and loc[0] in {"agreement", "partner_groups", "tariff", "volume_safeguard",
                               "tariff_quota", "price_safeguard", "safeguard_template",
-                              "activations", "economic_partnerships"}:
+                              "activations", "economic_partnerships", "customs_rounding",
+                              "consumption_tax"}:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         out.append(problem(msg, where=f"{rel}, key `{_key_path(loc)}`",

@@ -13,7 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from tradeguard.engine.expressions import DutyExpression
 from tradeguard.engine.expressions import parse_duty as _parse_duty
@@ -584,8 +592,89 @@ class EconomicPartnerships(Strict):
     agreements: dict[str, EconomicPartnership]
 
 
+# --- the amount payable: the law's rounding and the consumption tax ---------------------
+
+
+def _is_fraction(text: str) -> str:
+    top, slash, bottom = text.partition("/")
+    if not (top.strip().isdigit() and (not slash or bottom.strip().isdigit())) or (
+            slash and int(bottom) == 0):
+        raise ValueError(f"`{text}` is not a fraction; write it like 22/78 (or 0 for none)")
+    return text
+
+
+#: A share written as the law writes it, e.g. "22/78" (of the national consumption tax).
+FractionText = Annotated[str, AfterValidator(_is_fraction)]
+
+
+class CustomsRounding(Strict):
+    """How the customs duty on one declaration is rounded (Customs Act Art. 13-4).
+
+    ``tax_base_unit_jpy``: the tax base is cut down to a multiple of this (1,000 yen);
+    ``duty_unit_jpy``: the duty is cut down to a multiple of this (100 yen).
+    ``specific_rate_digits_for_whole_units``: for a specific duty, a rate with at most
+    this many digits before the decimal point counts whole units of quantity; each
+    further digit keeps one more decimal of the quantity (fractions cut down).
+    ``exempt_value_up_to_jpy``: declarations of at most this customs value may be
+    exempt; the engine does not decide the exemption, it declines to give an amount.
+    """
+
+    kind: Literal["customs_rounding"]
+    title: str
+    tax_base_unit_jpy: Annotated[list[Dated[int]], Field(min_length=1)]
+    duty_unit_jpy: Annotated[list[Dated[int]], Field(min_length=1)]
+    specific_rate_digits_for_whole_units: Annotated[list[Dated[int]], Field(min_length=1)]
+    exempt_value_up_to_jpy: list[Dated[int]] = Field(default_factory=list)
+    sources: dict[str, Source]
+
+
+class TaxRate(Strict):
+    """One consumption tax rate: the national percent and the local share of it."""
+
+    id: str
+    national_percent: Annotated[list[Dated[float]], Field(min_length=1)]
+    local_share_of_national: Annotated[list[Dated[FractionText]], Field(min_length=1)]
+
+
+class ReducedRateLines(Strict):
+    """Which tariff lines are food (reduced rate) and which are not (standard rate).
+
+    A line in neither list is not classified: the engine then gives no consumption tax.
+    """
+
+    food: Lines
+    not_food: Lines
+    valid_from: dt.date
+    status: Status
+    cite: str
+    note: str | None = None
+
+
+class ConsumptionTax(Strict):
+    """Japan's consumption tax and local consumption tax on imported goods.
+
+    The base is the customs value plus the customs duty, cut down to ``base_unit_jpy``;
+    the national tax is the rate's percent of it, cut down to ``tax_unit_jpy``; the local
+    tax is ``local_share_of_national`` of the national tax, cut down to
+    ``local_tax_unit_jpy``.
+    """
+
+    kind: Literal["consumption_tax"]
+    title: str
+    base_unit_jpy: Annotated[list[Dated[int]], Field(min_length=1)]
+    tax_unit_jpy: Annotated[list[Dated[int]], Field(min_length=1)]
+    local_tax_unit_jpy: Annotated[list[Dated[int]], Field(min_length=1)]
+    rates: Annotated[list[TaxRate], Field(min_length=1)]
+    reduced_rate_lines: ReducedRateLines
+    sources: dict[str, Source]
+
+    def rate(self, rate_id: str) -> TaxRate | None:
+        return next((r for r in self.rates if r.id == rate_id), None)
+
+
 RuleFile = Annotated[
     Agreement | PartnerGroups | Tariff | VolumeSafeguard | TariffQuota | PriceSafeguard
-    | SafeguardTemplate | Activations | EconomicPartnerships,
+    | SafeguardTemplate | Activations | EconomicPartnerships | CustomsRounding
+    | ConsumptionTax,
     Field(discriminator="kind"),
 ]

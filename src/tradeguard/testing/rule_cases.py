@@ -9,7 +9,9 @@ meant to be read by a trade lawyer.  A file is a list of cases; each case has a
     ``customs_value`` (JPY), ``quantity`` (kg) and ``as_of``.  Expect any of
     ``chosen`` (regime), ``ad_valorem_percent``, ``duty_amount``, ``safeguard``,
     ``options`` (the regimes offered), ``warnings`` (the warning codes, in order;
-    ``[]`` for none) or ``error`` (the error kind).
+    ``[]`` for none), ``payable`` (any of the amount-payable fields, e.g.
+    ``{customs_duty: 234400, total: 301800}``, or ``null``), ``payable_reason`` or
+    ``error`` (the error kind).
 ``value``
     A dated value: ``path`` into the rule (dots; a list item by its ``id`` or
     index) and the ``date`` on which to read it.  Expect the number, the duty
@@ -26,6 +28,7 @@ Numbers compare within ``absolute_error_margin`` (default 1e-9).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +102,9 @@ class RuleCase(pytest.Item):
             "safeguard": chosen.safeguard if chosen else None,
             "options": sorted(o.regime for o in result.options),
             "warnings": [w.code for w in result.warnings],
+            "payable": (result.payable.model_dump(exclude={"steps", "notes"})
+                        if result.payable else None),
+            "payable_reason": result.payable_reason,
         }
         for key, want in expect.items():
             if key not in actual:
@@ -170,6 +176,14 @@ def _step(node: Any, token: str) -> Any:
 
 
 def _check(what: str, actual: Any, expected: Any, margin: float) -> None:
+    if isinstance(actual, Decimal) and not isinstance(expected, bool | str | None):
+        actual = float(actual)  # amounts are exact decimals; cases write plain numbers
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key, want in expected.items():
+            if key not in actual:
+                raise RuleCaseError(f"cannot expect `{what}.{key}`; use one of {sorted(actual)}")
+            _check(f"{what}.{key}", actual[key], want, margin)
+        return
     if (isinstance(expected, int | float) and not isinstance(expected, bool)
             and isinstance(actual, int | float)):
         if abs(actual - expected) > margin:

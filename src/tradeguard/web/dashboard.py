@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,9 @@ def _env() -> Any:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["t"] = lambda v: "–" if v is None else f"{v:,.0f}"
     env.filters["pct"] = lambda v, d=1: "–" if v is None else f"{v * 100:.{d}f}%"
-    env.filters["num"] = lambda v: "–" if v is None else f"{v:,.2f}"
+    # Amounts arrive as exact decimal strings (JSON never carries them as floats).
+    env.filters["num"] = lambda v: "–" if v is None else f"{Decimal(str(v)):,.2f}"
+    env.filters["yen"] = lambda v: "–" if v is None else f"{Decimal(str(v)):,}"
     return env
 
 
