@@ -234,6 +234,34 @@ def _price_safeguard_applied(t: ibis.Table, regime: str) -> ibis.Value:
     return (price.notnull() & (t.quantity > 0) & below).fill_null(False)
 
 
+_ANSWERS = ("chosen_regime", "duty_amount", "safeguard")
+
+
+def _answers(priced: ibis.Table, regimes: list[str]) -> ibis.Table:
+    """The chosen option per declaration, with the chosen regime's index as an int8 code.
+
+    Integer choice key: duty rounded to TIE_DECIMALS, then the tie-break order
+    (preferences by name, MFN last), exactly as duty.choice_key orders options.
+    """
+    keyed = priced.mutate(**{
+        f"_key_{r}": (priced[f"duty_{r}"] * 10**TIE_DECIMALS).round().cast("int64")
+        * _PRECEDENCE_SLOTS + i for i, r in enumerate(regimes)})
+    keys = [keyed[f"_key_{r}"] for r in regimes]
+    best = ibis.least(*keys) if len(regimes) > 1 else keys[0]
+    chosen = {r: key == best for r, key in zip(regimes, keys, strict=True)}
+    answers = keyed.mutate(
+        chosen_regime=ibis.cases(*[(chosen[r], r) for r in regimes]),
+        duty_amount=_exact_amount(ibis.cases(*[(chosen[r], keyed[f"duty_{r}"])
+                                               for r in regimes])),
+        safeguard=ibis.cases(*[(chosen[r], keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
+                               for r in regimes], else_=False),
+        # The keys above compare the float duties; the answers leave as exact decimals.
+        **{f"duty_{r}": _exact_amount(keyed[f"duty_{r}"]) for r in regimes},
+        **{CHOSEN: ibis.cases(*[(chosen[r], ibis.literal(i, "int8"))
+                                for i, r in enumerate(regimes)])})
+    return answers
+
+
 def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = None, *,
                as_of: dt.date, rules: RuleSet | None = None, backend: Any = None,
                quota_claims: Sequence[str] = (), output: str = "arrow") -> Any:
@@ -273,34 +301,17 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     # Each duty is computed once, in its own projection, then compared.
     priced = joined.mutate(**{f"duty_{r}": _duty_column(joined, r, complex_exprs[r], value,
                                                         quantity) for r in regimes})
-    # Integer choice key: duty rounded to TIE_DECIMALS, then the tie-break order
-    # (preferences by name, MFN last), exactly as duty.choice_key orders options.
-    keyed = priced.mutate(**{
-        f"_key_{r}": (priced[f"duty_{r}"] * 10**TIE_DECIMALS).round().cast("int64")
-        * _PRECEDENCE_SLOTS + i for i, r in enumerate(regimes)})
-    keys_by_regime = {r: keyed[f"_key_{r}"] for r in regimes}
-    best = (ibis.least(*keys_by_regime.values()) if len(regimes) > 1
-            else keys_by_regime[regimes[0]])
-    chosen = {r: keys_by_regime[r] == best for r in regimes}
-    answers = {
-        "chosen_regime": ibis.cases(*[(chosen[r], r) for r in regimes]),
-        "duty_amount": _exact_amount(ibis.cases(*[(keys_by_regime[r] == best,
-                                                   keyed[f"duty_{r}"]) for r in regimes])),
-        "safeguard": ibis.cases(*[(keys_by_regime[r] == best,
-                                   keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
-                                  for r in regimes], else_=False),
-        **{f"duty_{r}": _exact_amount(keyed[f"duty_{r}"]) for r in regimes},
-    }
+    answers = _answers(priced, regimes)
     if output == "ibis" or inputs is None:
-        result = (keyed.select(*[keyed[c].name(c) for c in decl.columns], **answers)
+        result = (answers.select(*decl.columns, *_ANSWERS, *[f"duty_{r}" for r in regimes])
                   .order_by(ROW).drop(ROW))
         if output == "ibis":
             return result
         table = result.to_pyarrow()
-    else:
-        code = ibis.cases(*[(chosen[r], ibis.literal(i, "int8")) for i, r in enumerate(regimes)])
-        answers = {CHOSEN: code, **{k: v for k, v in answers.items() if k != "chosen_regime"}}
-        table = _with_answers(inputs, keyed.select(keyed[ROW], **answers).to_pyarrow(), regimes)
+    else:  # only the answers travel back, the chosen regime as a code
+        computed = answers.select(ROW, CHOSEN, *_ANSWERS[1:],
+                                  *[f"duty_{r}" for r in regimes])
+        table = _with_answers(inputs, computed.to_pyarrow(), regimes)
     if output == "polars":
         import polars as pl
 
