@@ -54,15 +54,6 @@ def declared_regimes(source: str) -> str:
     return PREFERENCE if str(source).startswith(PREFERENCE_ONLY_SOURCES) else ALL
 
 
-def _starts_with_any(column: Any, prefixes: Sequence[str]) -> Any:
-    import ibis
-
-    out = ibis.literal(False)
-    for prefix in prefixes:
-        out = out | column.startswith(prefix)
-    return out
-
-
 def coverage_pieces(imports: Any, as_of: dt.date | None = None) -> pa.Table:
     """The covered spans of an Ibis table (or Arrow table) of canonical import records.
 
@@ -70,45 +61,57 @@ def coverage_pieces(imports: Any, as_of: dt.date | None = None) -> pa.Table:
     period: monthly and yearly data cover each period the batch holds any record for, within
     the chapter's first and last record in the batch; day-level data covers its first to its
     last day.  ``partners`` lists the partners a batch names (null: every partner).  Only
-    records whose period ended by ``as_of`` count, as in the monitor.
+    records whose period ended by ``as_of`` count, as in the monitor.  Two aggregates run in
+    the backend; only their small results come back.
     """
     import ibis
 
     t = imports if isinstance(imports, ibis.Table) else ibis.memtable(imports)
-    # One pass over the records; the rest works on these distinct periods.
-    p = ibis.memtable(t.group_by([
-        "batch_id", "source", "granularity", "period_start", "period_end", "partner",
-        t.tariff_line.substr(0, 2).name("chapter")]).aggregate(rows=t.count()).to_pyarrow())
-    preference = _starts_with_any(p.source, PREFERENCE_ONLY_SOURCES)
-    p = p.mutate(regimes=preference.ifelse(PREFERENCE, ALL),
-                 chapter=preference.ifelse(p.chapter, "*"),
-                 every=_starts_with_any(p.source, EVERY_PARTNER_SOURCES))
+    known = t.period_end <= (as_of or dt.date.max)
     # Whatever ``as_of``: partners and chapter bounds are the batch's (no rice before 2016
     # in the extract is a zero, not a gap); a chapter is covered from its first record to
     # its last, so a stray row of another chapter in 2100 does not extend it.
-    named = p.group_by("batch_id").aggregate(
-        partners=p.every.ifelse(ibis.null("string"), p.partner).collect(distinct=True),
-        every_partner=p.every.max())
-    bounds = p.group_by(["batch_id", "chapter"]).aggregate(first=p.period_start.min(),
-                                                           last=p.period_end.max())
-    if as_of is not None:
-        p = p.filter(p.period_end <= as_of)
-    keys = ["batch_id", "regimes", "granularity"]
-    months = (p.filter(p.granularity != "day")
-              .select(*keys, span_start=p.period_start, span_end=p.period_end).distinct())
-    periodic = months.join(bounds, [months.batch_id == bounds.batch_id,
-                                    months.span_start >= bounds.first,
-                                    months.span_end <= bounds.last]).select(
-        *keys, "chapter", "span_start", "span_end")
-    daily = (p.filter(p.granularity == "day").group_by([*keys, "chapter"])
-             .aggregate(span_start=p.period_start.min(), span_end=p.period_end.max()))
-    parts = []
-    for part in (periodic, daily):
-        out = part.join(named, "batch_id")
-        out = out.mutate(partners=out.every_partner.ifelse(ibis.null("array<string>"),
-                                                            out.partners)).to_pyarrow()
-        parts.append(out.select(PIECE_SCHEMA.names).cast(PIECE_SCHEMA))
-    return pa.concat_tables(parts)
+    groups = t.group_by(["batch_id", "source", "granularity", "partner",
+                         t.tariff_line.substr(0, 2).name("chapter")]).aggregate(
+        first=t.period_start.min(), last=t.period_end.max(),
+        known_first=t.period_start.min(where=known),
+        known_last=t.period_end.max(where=known)).to_pyarrow().to_pylist()
+    months = (t.filter((t.granularity != "day") & known)
+              .select("batch_id", "source", "granularity", "period_start", "period_end")
+              .distinct().to_pyarrow().to_pylist())
+    return pa.Table.from_pylist(_pieces(groups, months), schema=PIECE_SCHEMA)
+
+
+def _pieces(groups: list[dict], months: list[dict]) -> list[dict]:
+    """Pieces from the two aggregates (a few hundred rows): see ``coverage_pieces``."""
+    bounds: dict[tuple, list[dt.date]] = {}
+    daily: dict[tuple, list[dt.date]] = {}
+    partners: dict[str, set[str] | None] = {}
+    for g in groups:
+        scope = declared_regimes(g["source"])
+        chapter = g["chapter"] if scope == PREFERENCE else "*"
+        every = str(g["source"]).startswith(EVERY_PARTNER_SOURCES)
+        named = partners.setdefault(g["batch_id"], None if every else set())
+        if named is not None:
+            named.add(g["partner"])
+        span = bounds.setdefault((g["batch_id"], chapter), [g["first"], g["last"]])
+        span[:] = [min(span[0], g["first"]), max(span[1], g["last"])]
+        if g["granularity"] == "day" and g["known_first"] is not None:
+            key = (g["batch_id"], scope, "day", chapter)
+            got = daily.setdefault(key, [g["known_first"], g["known_last"]])
+            got[:] = [min(got[0], g["known_first"]), max(got[1], g["known_last"])]
+    rows = [{"batch_id": b, "regimes": r, "granularity": gran, "chapter": ch,
+             "span_start": a, "span_end": z} for (b, r, gran, ch), (a, z) in daily.items()]
+    for m in months:
+        for (batch, chapter), (first, last) in bounds.items():
+            if batch == m["batch_id"] and first <= m["period_start"] and m["period_end"] <= last:
+                rows.append({"batch_id": batch, "regimes": declared_regimes(m["source"]),
+                             "granularity": m["granularity"], "chapter": chapter,
+                             "span_start": m["period_start"], "span_end": m["period_end"]})
+    for row in rows:
+        named = partners[row["batch_id"]]
+        row["partners"] = None if named is None else sorted(named)
+    return rows
 
 
 def batch_summary(table: pa.Table) -> list[dict[str, Any]]:

@@ -144,6 +144,7 @@ class TriggerBook:
                  coverage: Coverage | None):
         self.rules, self.series, self.as_of = rules, series, as_of
         self.coverage = coverage
+        self._covered: dict[tuple[int, int], bool] = {}  # (id of the condition, fy)
 
     def covered(self, measure: s.VolumeSafeguard, condition: s.Condition, fy: int) -> bool:
         """Does data that holds the condition's counted imports cover all of fiscal year ``fy``?
@@ -153,9 +154,13 @@ class TriggerBook:
         """
         if self.coverage is None:
             return False
-        return self.coverage.covers_whole(counted_scope(self.rules, measure, condition),
-                                          fiscal_year_start(fy, measure.year_start_month),
-                                          fiscal_year_end(fy, measure.year_start_month))
+        key = (id(condition), fy)  # asked at every checkpoint: answer once per year
+        if key not in self._covered:
+            self._covered[key] = self.coverage.covers_whole(
+                counted_scope(self.rules, measure, condition),
+                fiscal_year_start(fy, measure.year_start_month),
+                fiscal_year_end(fy, measure.year_start_month))
+        return self._covered[key]
 
     def level(self, measure_id: str, condition: s.Condition, fy: int,
               checkpoint: dt.date) -> TriggerLevel:
