@@ -174,7 +174,7 @@ def _hit_volumes(design: Design, table: pa.Table, rates: list[tuple[dt.date, dt.
     extra: dict[int, float] = {}
     if not rates:
         return vol, extra
-    from tradeguard.design.engine import _month_average
+    from tradeguard.design.engine import month_average
 
     en_route = design.exemptions.en_route_days
     cols = table.select(["period_start", "period_end", "tariff_line", "partner", "quantity",
@@ -198,7 +198,7 @@ def _hit_volumes(design: Design, table: pa.Table, rates: list[tuple[dt.date, dt.
             path = next((p for k, p in design.tariff.items()
                          if covers([k], r["tariff_line"])), [])
             grid = Grid(fiscal_year(a), 1)
-            month_rate = _month_average(path, grid)[(a.year * 12 + a.month - 4) % 12] \
+            month_rate = month_average(path, grid)[(a.year * 12 + a.month - 4) % 12] \
                 if path else 0.0
             month_rate = 0.0 if np.isnan(month_rate) else float(month_rate)
             add = pct if m.remedy == "add" else pct - month_rate

@@ -28,9 +28,18 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradeguard.design.engine import PE, Flow, Grid, RunResult, compile_design, flow_rates, run
+from tradeguard.design.engine import (
+    PE,
+    Flow,
+    Grid,
+    RateMemo,
+    RunResult,
+    compile_design,
+    flow_rates,
+    run,
+)
 from tradeguard.design.spec import Design
-from tradeguard.monitor.calendar import fiscal_year
+from tradeguard.periods import fiscal_month_index, fiscal_year
 from tradeguard.rules.loader import RuleSet, shipped_rules
 from tradeguard.rules.lookup import covers
 from tradeguard.rules.scope import covered_on
@@ -138,7 +147,7 @@ def _monthly_by_fy(table: pa.Table, partner: str | None, line: str) -> dict[int,
         if u != "kg" or not ln.startswith(line) or (partner is not None and p != partner):
             continue
         fy = fiscal_year(d)
-        out.setdefault(fy, np.zeros(12))[(d.month - 4) % 12] += q / 1000
+        out.setdefault(fy, np.zeros(12))[fiscal_month_index(d)] += q / 1000
     return out
 
 
@@ -341,10 +350,14 @@ def _run_chunk(args: tuple) -> list[dict[str, Any]]:
                 scenario.warmup_years + scenario.years)
     day = grid.month_start(0)
     flows_per = [resolve_flows(d, fitted.flows, rules, day) for d in designs]
-    comps = [compile_design(d, rules, grid, fl) for d, fl in zip(designs, flows_per, strict=True)]
+    memo = RateMemo(rules)
+    comps = [compile_design(d, rules, grid, fl, memo=memo)
+             for d, fl in zip(designs, flows_per, strict=True)]
     e = scenario.elasticities
     pe = PE(e.armington, e.domestic, e.demand, e.import_share, fitted.front_loading)
-    res = run(comps, q0, grid, fitted.flows, pe, tau_ref=tau_ref)
+    # The warm-up years only build history: their outputs are never reported.
+    res = run(comps, q0, grid, fitted.flows, pe, tau_ref=tau_ref,
+              record_from=scenario.warmup_years)
     hit = np.stack([c.hit.any(-1).astype(float) for c in comps])
     return [summarise(res, i, flows_per, scenario.first_fy, hit) for i in range(len(designs))]
 
