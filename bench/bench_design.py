@@ -9,7 +9,7 @@ seasonal model fitted to the bundled data, seeded, and labelled so):
   (fixed annual trigger, activation windows, the Armington response) for one design on a
   sample of paths; checked to give the same crossings as the engine (front-loading off),
   then timed.  Ratio = engine path-months/s ÷ loop path-months/s.
-* **sweep** -- the 1,000-design sweep of ``examples/designs/sweep-usjta.yaml`` with 2,000
+* **sweep** -- the 1,000-design sweep of the shipped example ``sweep-usjta`` with 2,000
   paths over 16 years (quick: 100 designs, 500 paths): wall time.
 * **peak memory** -- max resident set size of this process and of its worker processes.
 
@@ -34,7 +34,7 @@ import numpy as np
 NAME = "design"
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "bench" / "results"
-SWEEP_FILE = ROOT / "examples" / "designs" / "sweep-usjta.yaml"
+SWEEP_FILE = "sweep-usjta"  # a shipped example (tradeguard/design/examples)
 TARGET_PATH_MONTHS = 20e6
 TARGET_SWEEP_SECONDS = 60.0
 TARGET_MEMORY_GIB = 4.0

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tradeguard.design.spec import baseline, load_design, load_designs, parse
+from tradeguard.design.spec import baseline, example_paths, load_design, load_designs, parse
 from tradeguard.errors import RuleValidationError
 from tradeguard.rules.loader import shipped_rules
 
 HERE = Path(__file__).parent
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "designs"
+EXAMPLES = example_paths()[0].parent  # shipped in the package
 D = dt.date
 
 
@@ -66,9 +66,9 @@ def test_dated_overrides_splice_the_path():
     assert D(2021, 4, 1) in days and D(2022, 4, 1) in days and D(2030, 4, 1) in days
     # After the range the base value (30% from FY2021) resumes; after 2030 only 15% holds.
     assert days == sorted(days) and max(days) == D(2030, 4, 1)
-    from tradeguard.design.spec import _percent
+    from tradeguard.design.spec import percent_of
 
-    rates = {e.valid_from: _percent(e.duty) for e in d.measure.safeguard_duty}
+    rates = {e.valid_from: percent_of(e.duty) for e in d.measure.safeguard_duty}
     assert rates[D(2021, 4, 1)] == 35 and rates[D(2022, 4, 1)] == 30
     assert rates[D(2028, 4, 1)] == 20 and rates[D(2030, 4, 1)] == 15
 
