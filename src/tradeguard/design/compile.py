@@ -306,6 +306,21 @@ def _empty_series():
                             "cumulative_t": pa.array([], pa.float64())}))
 
 
+def prepare(designs: list[Design], rules: RuleSet, grid: Grid, flows: list[Flow]) -> RateMemo:
+    """Look up what the designs of a batch share -- the MFN and regime paths of the flows'
+    lines and the window tables of their start and duration rules -- once, so that worker
+    processes forked afterwards inherit them instead of each looking them up again."""
+    memo = RateMemo(rules)
+    for flow in flows:
+        flow_rates(None, rules, flow, grid, memo)
+        memo.mfn_path(flow.line, grid, at_end=True)
+    rules_seen = {(d.measure.start.model_dump_json(), d.measure.duration.model_dump_json(),
+                   d.measure.year_start_month) for d in designs}
+    for start, duration, year_start_month in rules_seen:
+        _window_table(start, duration, year_start_month, grid)
+    return memo
+
+
 def compile_design(design: Design, rules: RuleSet, grid: Grid, flows: list[Flow],
                    as_of: dt.date | None = None, memo: RateMemo | None = None) -> Compiled:
     """Compile a design for the engine (see the module docstring).

@@ -19,6 +19,7 @@ from tradeguard.design.compile import (
     WindowKind,
     compile_design,
     flow_rates,
+    prepare,
 )
 from tradeguard.design.grid import Grid, month_average
 from tradeguard.design.kernel import RunResult, run
@@ -26,4 +27,4 @@ from tradeguard.design.response import PE, response
 
 __all__ = ["PE", "Compiled", "CountingMode", "Flow", "Grid", "RateMemo", "RunResult",
            "TriggerBasis", "WindowKind", "compile_design", "flow_rates", "month_average",
-           "response", "run"]
+           "prepare", "response", "run"]

@@ -17,6 +17,7 @@ docs/design-lab.md.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -32,10 +33,10 @@ from tradeguard.design.engine import (
     PE,
     Flow,
     Grid,
-    RateMemo,
     RunResult,
     compile_design,
     flow_rates,
+    prepare,
     run,
 )
 from tradeguard.design.spec import Design
@@ -344,13 +345,11 @@ class SimulationResult:
 
 
 def _run_chunk(args: tuple) -> list[dict[str, Any]]:
-    designs, fitted, scenario, q0, rules, tau_ref = args
-    rules = rules or shipped_rules()
+    designs, fitted, scenario, q0, rules, tau_ref, memo = args
     grid = Grid(scenario.first_fy - scenario.warmup_years,
                 scenario.warmup_years + scenario.years)
     day = grid.month_start(0)
     flows_per = [resolve_flows(d, fitted.flows, rules, day) for d in designs]
-    memo = RateMemo(rules)
     comps = [compile_design(d, rules, grid, fl, memo=memo)
              for d, fl in zip(designs, flows_per, strict=True)]
     e = scenario.elasticities
@@ -369,42 +368,59 @@ def _run_job(i: int) -> list[dict[str, Any]]:
     return _run_chunk(_JOBS[i])
 
 
+def balanced_chunks(items: Sequence[Any], most: int, workers: int) -> list[list[Any]]:
+    """Split ``items`` into chunks of at most ``most``, as even as can be and a multiple of
+    ``workers`` in number, so every worker gets the same share to the end."""
+    if not items:
+        return []
+    count = math.ceil(len(items) / most)
+    count = min(len(items), math.ceil(count / workers) * workers)
+    size, extra = divmod(len(items), count)
+    bounds = np.cumsum([0] + [size + (i < extra) for i in range(count)])
+    return [list(items[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+def _in_parallel(jobs: list, workers: int) -> list[list[dict[str, Any]]]:
+    if workers <= 1 or len(jobs) <= 1:
+        return [_run_chunk(j) for j in jobs]
+    import multiprocessing
+
+    # Designs hold generic pydantic models that do not pickle, and the paths are large:
+    # forked workers inherit the jobs instead of receiving them, and return plain dicts.
+    global _JOBS
+    _JOBS = jobs
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx) as pool:
+            return list(pool.map(_run_job, range(len(jobs))))
+    finally:
+        _JOBS = []
+
+
 def simulate(designs: Sequence[Design], scenario: Scenario | None = None, *,
              imports: Any = None, rules: RuleSet | None = None, chunk: int = 25,
              workers: int | None = None) -> SimulationResult:
-    """Simulate every design on the same seeded paths; designs run in chunks (and, with
-    ``workers`` > 1, in parallel processes), so memory stays bounded for large sweeps."""
+    """Simulate every design on the same seeded paths; designs run in chunks of at most
+    ``chunk`` (and, with ``workers`` > 1, in parallel processes), so memory stays bounded
+    for large sweeps."""
     scenario = scenario or Scenario()
     rules_ = rules or shipped_rules()
     fitted = fit(imports, scenario, rules_)
     if scenario.elasticities.armington == scenario.elasticities.domestic == 0 and \
             scenario.elasticities.demand == 0 and scenario.front_loading == 0:
         fitted.front_loading = 0.0
-    q0 = paths(fitted, scenario)
+    # Laid out once with the path axis contiguous, as the engine reads it (a view keeps the
+    # (paths, flows, months) shape), so no worker copies it.
+    q0 = np.ascontiguousarray(paths(fitted, scenario).transpose(2, 1, 0)).transpose(2, 1, 0)
     grid = Grid(scenario.first_fy - scenario.warmup_years,
                 scenario.warmup_years + scenario.years)
-    tau_ref = np.array([flow_rates(None, rules_, f, grid)[0] for f in fitted.flows])
-    chunks = [list(designs[i:i + chunk]) for i in range(0, len(designs), chunk)]
-    workers = workers if workers is not None else (min(2, os.cpu_count() or 1)
-                                                   if len(chunks) > 1 else 1)
-    shipped = rules is None
-    jobs = [(c, fitted, scenario, q0, None if shipped else rules_, tau_ref) for c in chunks]
-    if workers > 1 and len(chunks) > 1:
-        import multiprocessing
-
-        # Designs hold generic pydantic models that do not pickle: forked workers inherit the
-        # jobs instead, and return plain dicts.
-        global _JOBS
-        _JOBS = jobs
-        try:
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                parts = list(pool.map(_run_job, range(len(jobs))))
-        finally:
-            _JOBS = []
-    else:
-        parts = [_run_chunk(j) for j in jobs]
-    out = [d for part in parts for d in part]
+    memo = prepare(list(designs), rules_, grid, fitted.flows)
+    tau_ref = np.array([flow_rates(None, rules_, f, grid, memo)[0] for f in fitted.flows])
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(designs) > chunk else 1
+    jobs = [(c, fitted, scenario, q0, rules_, tau_ref, memo)
+            for c in balanced_chunks(designs, chunk, max(workers, 1))]
+    out = [d for part in _in_parallel(jobs, workers) for d in part]
     info = {"annual_sigma": fitted.annual_sigma, "monthly_sigma": fitted.monthly_sigma,
             "front_loading": fitted.front_loading, "notes": fitted.notes,
             "flows": [{"partner": f.partner, "line": f.line, "regime": f.regime,
