@@ -128,6 +128,19 @@ class RateMemo:
             self._paths[key] = regime_tariff(self._rules, regime, line)
         return self._paths[key]  # type: ignore[return-value]
 
+    def rates(self, path: tuple[tuple[dt.date, float], ...], line: str, grid: Grid
+              ) -> np.ndarray:
+        """Month averages of a rate path, the MFN rate where the path has none (read-only)."""
+        key = ("rates", path, line, grid)
+        if key not in self._paths:
+            rates = month_average(list(path), grid) if path else np.full(grid.months, np.nan)
+            if np.isnan(rates).any():
+                rates = np.where(np.isnan(rates), self.mfn_path(line, grid), rates)
+            rates = np.nan_to_num(rates, nan=0.0)
+            rates.flags.writeable = False
+            self._paths[key] = rates
+        return self._paths[key]  # type: ignore[return-value]
+
     def mfn_path(self, line: str, grid: Grid, at_end: bool = False) -> np.ndarray:
         """The MFN rate on a line at each month's start (or end); NaN where not ad valorem."""
         key = ("mfn", line, grid, at_end)
@@ -204,10 +217,7 @@ def flow_rates(design: Design | None, rules: RuleSet, flow: Flow, grid: Grid,
                      if covers([prefix], flow.line) or covers([flow.line], prefix)), [])
     if not path and flow.regime and flow.regime != "mfn":
         path = memo.regime_path(flow.regime, flow.line)
-    rates = month_average(path, grid) if path else np.full(grid.months, np.nan)
-    if np.isnan(rates).any():
-        rates = np.where(np.isnan(rates), memo.mfn_path(flow.line, grid), rates)
-    return np.nan_to_num(rates, nan=0.0)
+    return memo.rates(tuple(path), flow.line, grid)
 
 
 @dataclass
@@ -293,6 +303,7 @@ def _condition_levels(out: _Conditions, c: int, cond: s.Condition, design: Desig
         out.adjust[c, y] = any(a.valid_from <= pstart <= a.valid_to for a in trig.adjustments)
 
 
+@lru_cache(maxsize=1)
 def _empty_series():
     import pyarrow as pa
 

@@ -82,22 +82,16 @@ class Batch:
     sched: np.ndarray           # (D, F, T) scheduled percent
     en_route: np.ndarray        # (D,) days exempt at a window's start
 
-    @property
-    def C(self) -> int:
-        return self.basis.shape[1]
-
-    @property
-    def history_years(self) -> int:
-        return int(max(ARTICLE5_BASE_YEARS, self.nyears.max()))
-
-    @property
-    def uses_history(self) -> bool:
-        return bool((self.basis != TriggerBasis.FIXED).any() or self.adjust.any())
-
-    @property
-    def uses_percent(self) -> bool:
-        return bool(np.isin(self.basis, (TriggerBasis.PERCENT_MEAN,
-                                         TriggerBasis.PERCENT_MAX)).any())
+    def __post_init__(self) -> None:
+        # Read every month: worked out once.
+        self.C = self.basis.shape[1]
+        self.history_years = int(max(ARTICLE5_BASE_YEARS, self.nyears.max()))
+        self.uses_history = bool((self.basis != TriggerBasis.FIXED).any() or self.adjust.any())
+        self.uses_percent = bool(np.isin(self.basis, (TriggerBasis.PERCENT_MEAN,
+                                                      TriggerBasis.PERCENT_MAX)).any())
+        self.uses_article5 = bool((self.basis == TriggerBasis.ART5).any())
+        self.any_quarterly = bool((self.mode == CountingMode.QUARTERLY).any())
+        self.hit_flows = np.flatnonzero(self.hit.any((0, 2)))   # flows any design hits
 
     @classmethod
     def stack(cls, compiled: list[Compiled]) -> Batch:
@@ -148,7 +142,7 @@ class State:
     ever: np.ndarray            # (D, P)
     tail_slot: np.ndarray       # (D, P) month (0-11) of last year's crossing with a window
     own_slot: np.ndarray        # (D, P) month (0-11) of this year's crossing with a window
-    pending: np.ndarray | None  # (D, F, P) imports moved into the next month
+    pending: Moved | None       # imports moved into the next month
     tail_used: np.ndarray       # (12,) some path holds this month of last year as its tail
     own_used: np.ndarray        # (12,) some path crossed (with a window) in this month
 
@@ -365,7 +359,7 @@ def _new_period(batch: Batch, state: State, month: Month) -> None:
         state.carry_flag[:] = False
         state.crossed_year[:] = False
         state.basecum = np.zeros_like(state.basecum)
-    elif month.mo % 3 == 0 and (batch.mode == CountingMode.QUARTERLY).any():
+    elif month.mo % 3 == 0 and batch.any_quarterly:
         quarterly = (batch.mode == CountingMode.QUARTERLY)[:, None, None]
         state.cum = np.where(quarterly, 0.0, state.cum)
         state.basecum = np.where(quarterly, 0.0, state.basecum)
@@ -379,27 +373,29 @@ def _imports(market: Market, pairs: Pairs | None, month: Month) -> np.ndarray:
     return q0 * _gather(pairs.R, pairs.code)
 
 
-def _pair_weights(pairs: Pairs, market: Market, month: Month) -> tuple[np.ndarray, np.ndarray]:
-    """Paths per (design, pair) and their baseline imports per (design, pair, flow)."""
+def _pair_weights(pairs: Pairs, q0: np.ndarray) -> np.ndarray:
+    """Baseline imports ``q0`` (F', P) summed over each (design, pair)'s paths: (D, K, F')."""
     D, P = pairs.code.shape
     flat = (np.arange(D)[:, None] * pairs.K + pairs.code).reshape(-1)
-    count = np.bincount(flat, minlength=D * pairs.K).reshape(D, pairs.K)
-    q0 = market.q0t[month.t]
-    by_flow = [np.bincount(flat, weights=np.broadcast_to(q0[f], (D, P)).reshape(-1),
-                           minlength=D * pairs.K) for f in range(q0.shape[0])]
-    return count, np.stack(by_flow, -1).reshape(D, pairs.K, -1)
+    by_flow = [np.bincount(flat, weights=np.broadcast_to(row, (D, P)).reshape(-1),
+                           minlength=D * pairs.K) for row in q0]
+    return np.stack(by_flow, -1).reshape(D, pairs.K, len(q0))
 
 
 def _window_outputs(batch: Batch, pairs: Pairs, market: Market, month: Month,
                     totals: Totals) -> None:
-    """Revenue, extra duty, volumes hit, consumer cost and loss of access in windows."""
-    count, q0 = _pair_weights(pairs, market, month)
-    t, y, uv = month.t, month.y, market.uv
-    ts = batch.sched[:, None, :, t]
-    h = batch.hit[:, None, :, t]
-    q = q0 * pairs.R                                             # (D, K, F)
-    q_sched = q0 * market.Rs[:, None, t, :]
-    duty = uv * (pairs.tau - ts) / 100                           # JPY per tonne
+    """Revenue, extra duty, volumes hit, consumer cost and loss of access in windows.
+
+    Only flows the safeguard hits pay a different rate in a window (elsewhere the rate
+    difference is exactly zero), so only they are summed."""
+    t, y, f = month.t, month.y, batch.hit_flows
+    q0 = _pair_weights(pairs, market.q0t[t][f])                 # (D, K, F')
+    uv = market.uv[f]
+    ts = batch.sched[:, None, f, t]
+    h = batch.hit[:, None, f, t]
+    q = q0 * pairs.R[:, :, f]
+    q_sched = q0 * market.Rs[:, None, t, f]
+    duty = uv * (pairs.tau[:, :, f] - ts) / 100                 # JPY per tonne
     totals.revenue[:, y] += (q * duty).sum((1, 2))
     totals.protection_num[:, y] += (q0 * duty).sum((1, 2))
     totals.extra_duty[:, y] += (q * duty * h).sum((1, 2))
@@ -408,16 +404,50 @@ def _window_outputs(batch: Batch, pairs: Pairs, market: Market, month: Month,
     totals.consumer_cost[:, y] += (duty * (q + q_sched) / 2).sum((1, 2))
     totals.loss[:, y] += ((q_sched - q) * h).sum((1, 2))
     totals.loss_value[:, y] += ((q_sched - q) * h * uv).sum((1, 2))
+    count = np.bincount((np.arange(len(batch.ids))[:, None] * pairs.K + pairs.code).reshape(-1),
+                        minlength=pairs.code.shape[0] * pairs.K).reshape(-1, pairs.K)
     totals.days[:, y] += (count * pairs.days).sum(1)
 
 
+@dataclass
+class Moved:
+    """Imports moved into the next month by front-loading (negative: brought forward).
+
+    Either for every path (``values`` (D, F, P)) or for a few (``values`` (n, F) at
+    ``[designs[i], :, paths[i]]``)."""
+
+    values: np.ndarray
+    designs: np.ndarray | None = None
+    paths: np.ndarray | None = None
+
+
+#: Above this share of (design, path) pairs touched, front-loading works on whole arrays.
+_DENSE_SHARE = 0.25
+
+
 def _release_pending(state: State, q: np.ndarray) -> np.ndarray:
-    if state.pending is None:
+    moved, state.pending = state.pending, None
+    if moved is None:
         return q
-    q = q + state.pending
-    np.clip(q, 0.0, None, out=q)
-    state.pending = None
+    if moved.designs is None:
+        q = q + moved.values
+        np.clip(q, 0.0, None, out=q)
+        return q
+    di, pi = moved.designs, moved.paths
+    q[di, :, pi] = np.clip(q[di, :, pi] + moved.values, 0.0, None)
     return q
+
+
+def _rate_changes(batch: Batch, pairs: Pairs | None, t: int) -> np.ndarray:
+    """(D, K, F) change of the rate each pair's paths pay, this month to the next."""
+    change = batch.sched[:, :, t + 1] - batch.sched[:, :, t]    # (D, F)
+    if pairs is None:
+        return change[:, None, :]
+    h, ts = batch.hit[:, None, :, t], batch.sched[:, None, :, t]
+    now, nxt = pairs.now[:, :, None], pairs.nxt[:, :, None]
+    dsg = ((nxt * pairs.rate_next[:, :, None] - now * pairs.rate_now[:, :, None]) * h
+           - (nxt - now) * h * ts * (~batch.add)[:, None, None])
+    return np.where(pairs.live[:, :, None], change[:, None, :] + dsg, change[:, None, :])
 
 
 def _front_load(batch: Batch, state: State, market: Market, pairs: Pairs | None,
@@ -427,26 +457,36 @@ def _front_load(batch: Batch, state: State, market: Market, pairs: Pairs | None,
     phi, t = market.pe.front_loading, month.t
     if phi <= 0 or t + 1 >= batch.sched.shape[2]:
         return q
-    change = batch.sched[:, :, t + 1] - batch.sched[:, :, t]    # (D, F)
-    total = change[:, None, :]                                   # (D, K, F)
-    if pairs is not None:
-        h, ts = batch.hit[:, None, :, t], batch.sched[:, None, :, t]
-        now, nxt = pairs.now[:, :, None], pairs.nxt[:, :, None]
-        dsg = ((nxt * pairs.rate_next[:, :, None] - now * pairs.rate_now[:, :, None]) * h
-               - (nxt - now) * h * ts * (~batch.add)[:, None, None])
-        total = np.where(pairs.live[:, :, None], change[:, None, :] + dsg, total)
+    total = _rate_changes(batch, pairs, t)
     down = total < -FRONT_LOADING_MIN_CHANGE
     up = total > FRONT_LOADING_MIN_CHANGE
     if not (down.any() or up.any()):
         return q
-    if pairs is not None:
-        down, up = _gather(down, pairs.code), _gather(up, pairs.code)
-    else:
+    if pairs is None:
         down, up = down.transpose(0, 2, 1), up.transpose(0, 2, 1)
+    else:
+        touched = np.take_along_axis((down | up).any(-1), pairs.code, 1)   # (D, P)
+        if touched.sum() <= _DENSE_SHARE * touched.size:
+            return _front_load_some(market, pairs, t, q, down, up, touched, state)
+        down, up = _gather(down, pairs.code), _gather(up, pairs.code)
     hold = np.where(down, phi * q, 0.0)
     fwd = np.where(up, phi * market.q0t[t + 1][None] * market.Rs[:, t + 1, :, None], 0.0)
-    state.pending = hold - fwd
+    state.pending = Moved(hold - fwd)
     return q - hold + fwd
+
+
+def _front_load_some(market: Market, pairs: Pairs, t: int, q: np.ndarray, down: np.ndarray,
+                     up: np.ndarray, touched: np.ndarray, state: State) -> np.ndarray:
+    """Front-loading on the few paths whose rate changes (a window starting or ending)."""
+    phi = market.pe.front_loading
+    di, pi = np.nonzero(touched)
+    k = pairs.code[di, pi]
+    rows = q[di, :, pi]                                          # (n, F)
+    hold = np.where(down[di, k], phi * rows, 0.0)
+    fwd = np.where(up[di, k], phi * market.q0t[t + 1][:, pi].T * market.Rs[di, t + 1, :], 0.0)
+    q[di, :, pi] = rows - hold + fwd
+    state.pending = Moved(hold - fwd, di, pi)
+    return q
 
 
 def _count(batch: Batch, state: State, q: np.ndarray, month: Month) -> None:
@@ -512,7 +552,7 @@ def _levels(batch: Batch, state: State, month: Month) -> np.ndarray:
         return level
     if batch.uses_percent:
         level = _percent_levels(batch, state, month, level)
-    if (batch.basis == TriggerBasis.ART5).any():
+    if batch.uses_article5:
         level = _article5_levels(batch, state, month, level)
     if batch.adjust.any() and month.y >= 1:
         # The prior year's imports, where higher, replace the level (USJTA beef).
