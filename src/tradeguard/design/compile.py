@@ -128,6 +128,12 @@ class RateMemo:
             self._paths[key] = regime_tariff(self._rules, regime, line)
         return self._paths[key]  # type: ignore[return-value]
 
+    def cached(self, key: tuple, compute):
+        """``compute()`` once per key (keys are values: rule JSON, dates, grids)."""
+        if key not in self._paths:
+            self._paths[key] = compute()
+        return self._paths[key]
+
     def rates(self, path: tuple[tuple[dt.date, float], ...], line: str, grid: Grid
               ) -> np.ndarray:
         """Month averages of a rate path, the MFN rate where the path has none (read-only)."""
@@ -287,20 +293,36 @@ def _counting_years(m: s.VolumeSafeguard, grid: Grid):
 
 
 def _condition_levels(out: _Conditions, c: int, cond: s.Condition, design: Design, book,
-                      grid: Grid, as_of: dt.date) -> None:
+                      grid: Grid, as_of: dt.date, memo: RateMemo) -> None:
+    """Whether the condition is in force, its fixed volume or percentage, and whether the
+    prior-year adjustment applies, per counting year (shared by designs with the same
+    trigger and measure dates: a sweep looks each up once)."""
+    m = design.measure
+    key = ("levels", cond.model_dump_json(), m.valid_from, m.valid_to, m.year_start_month,
+           None if m.proration is None else m.proration.model_dump_json(), as_of, grid)
+    out.active[c], out.fixed[c], out.percent[c], out.adjust[c] = memo.cached(
+        key, lambda: _levels_by_year(cond, design, book, grid, as_of, TriggerBasis(out.basis[c])))
+
+
+def _levels_by_year(cond: s.Condition, design: Design, book, grid: Grid, as_of: dt.date,
+                    basis: TriggerBasis) -> tuple[np.ndarray, ...]:
     trig = cond.trigger
+    Y = grid.years
+    active, adjust = np.zeros(Y, bool), np.zeros(Y, bool)
+    fixed, percent = np.full(Y, np.nan), np.full(Y, np.nan)
     for y, fy, pstart in _counting_years(design.measure, grid):
-        out.active[c, y] = ((cond.valid_from is None or cond.valid_from <= pstart)
-                            and (cond.valid_to is None or pstart <= cond.valid_to))
-        if out.basis[c] == TriggerBasis.FIXED:
+        active[y] = ((cond.valid_from is None or cond.valid_from <= pstart)
+                     and (cond.valid_to is None or pstart <= cond.valid_to))
+        if basis is TriggerBasis.FIXED:
             try:
-                out.fixed[c, y] = book.level(design.measure_id, cond, fy, pstart).volume_t
+                fixed[y] = book.level(design.measure_id, cond, fy, pstart).volume_t
             except PeriodError:  # no volume in force that year: the condition cannot trigger
-                out.fixed[c, y] = np.nan
-        elif out.basis[c] in (TriggerBasis.PERCENT_MEAN, TriggerBasis.PERCENT_MAX):
+                fixed[y] = np.nan
+        elif basis in (TriggerBasis.PERCENT_MEAN, TriggerBasis.PERCENT_MAX):
             found = value_on(trig.percent or [], pstart, as_of)
-            out.percent[c, y] = np.nan if found is None else float(found[1].value)
-        out.adjust[c, y] = any(a.valid_from <= pstart <= a.valid_to for a in trig.adjustments)
+            percent[y] = np.nan if found is None else float(found[1].value)
+        adjust[y] = any(a.valid_from <= pstart <= a.valid_to for a in trig.adjustments)
+    return active, fixed, percent, adjust
 
 
 @lru_cache(maxsize=1)
@@ -351,7 +373,7 @@ def compile_design(design: Design, rules: RuleSet, grid: Grid, flows: list[Flow]
     for c, cond in enumerate(m.conditions):
         _condition_masks(conds, c, cond, m, rules2, grid, flows)
         _condition_basis(conds, c, cond, notes)
-        _condition_levels(conds, c, cond, design, book, grid, as_of)
+        _condition_levels(conds, c, cond, design, book, grid, as_of, memo)
     in_period = ((grid.ends >= m.valid_from.toordinal())
                  & (grid.starts <= (m.valid_to or END).toordinal()))
     ws, we, kind = _window_table(m.start.model_dump_json(), m.duration.model_dump_json(),
