@@ -370,7 +370,8 @@ def _imports(market: Market, pairs: Pairs | None, month: Month) -> np.ndarray:
     q0 = market.q0t[month.t][None]
     if pairs is None:
         return q0 * market.Rs[:, month.t, :, None]
-    return q0 * _gather(pairs.R, pairs.code)
+    q = _gather(pairs.R, pairs.code)
+    return np.multiply(q0, q, out=q)
 
 
 def _pair_weights(pairs: Pairs, q0: np.ndarray) -> np.ndarray:
@@ -462,15 +463,16 @@ def _front_load(batch: Batch, state: State, market: Market, pairs: Pairs | None,
     up = total > FRONT_LOADING_MIN_CHANGE
     if not (down.any() or up.any()):
         return q
-    if pairs is None:
-        down, up = down.transpose(0, 2, 1), up.transpose(0, 2, 1)
+    if pairs is None:  # the same for every path of a design: scale whole rows
+        hold = q * (phi * down.transpose(0, 2, 1))
+        fwd = (phi * market.q0t[t + 1])[None] * (market.Rs[:, t + 1, :] * up[:, 0])[:, :, None]
     else:
         touched = np.take_along_axis((down | up).any(-1), pairs.code, 1)   # (D, P)
         if touched.sum() <= _DENSE_SHARE * touched.size:
             return _front_load_some(market, pairs, t, q, down, up, touched, state)
         down, up = _gather(down, pairs.code), _gather(up, pairs.code)
-    hold = np.where(down, phi * q, 0.0)
-    fwd = np.where(up, phi * market.q0t[t + 1][None] * market.Rs[:, t + 1, :, None], 0.0)
+        hold = np.where(down, phi * q, 0.0)
+        fwd = np.where(up, phi * market.q0t[t + 1][None] * market.Rs[:, t + 1, :, None], 0.0)
     state.pending = Moved(hold - fwd)
     return q - hold + fwd
 

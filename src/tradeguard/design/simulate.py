@@ -22,7 +22,7 @@ import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -327,9 +327,13 @@ class SimulationResult:
     scenario: Scenario
     designs: list[dict[str, Any]]
     fitted: dict[str, Any]
+    _by_id: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def design(self, design_id: str) -> dict[str, Any]:
-        return next(d for d in self.designs if d["id"] == design_id)
+        if design_id not in self._by_id:  # indexed once: a sweep asks 2,000 times
+            for d in self.designs:
+                self._by_id.setdefault(d["id"], d)
+        return self._by_id[design_id]
 
     def totals(self, design_id: str) -> dict[str, float]:
         """Horizon totals (sums over years; probabilities and percents averaged)."""
