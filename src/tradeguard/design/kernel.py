@@ -246,6 +246,16 @@ class Pairs:
     nxt: np.ndarray             # (D, K) the rate that applies (for front-loading)
     rate_now: np.ndarray
     rate_next: np.ndarray
+    _index: np.ndarray | None = None
+
+    def gather(self, table: np.ndarray) -> np.ndarray:
+        """table (D, K, F) → (D, F, P): each path's row of its pair.  The flat index is
+        worked out once a month and shared by every table gathered."""
+        D, K, F = table.shape
+        if self._index is None:
+            base = (np.arange(D)[:, None] * F + np.arange(F)[None, :]) * K     # (D, F)
+            self._index = base[:, :, None] + self.code[:, None, :]
+        return np.take(np.ascontiguousarray(table.transpose(0, 2, 1)).reshape(-1), self._index)
 
 
 def _slot_params(batch: Batch, slots: np.ndarray, year_first_t: int) -> np.ndarray:
@@ -336,14 +346,6 @@ def _pair_tariffs(batch: Batch, market: Market, month: Month, fa, ar, fb, br, li
     return np.where(live[:, :, None], tau, ts), R
 
 
-def _gather(table: np.ndarray, code: np.ndarray) -> np.ndarray:
-    """table (D, K, F) and code (D, P) → (D, F, P) with out[d, f, p] = table[d, code[d, p], f]."""
-    D, K, F = table.shape
-    flat = np.ascontiguousarray(table.transpose(0, 2, 1)).reshape(-1)
-    base = (np.arange(D)[:, None] * F + np.arange(F)[None, :]) * K   # (D, F)
-    return np.take(flat, base[:, :, None] + code[:, None, :])
-
-
 # --- the monthly steps ------------------------------------------------------------------
 
 
@@ -370,7 +372,7 @@ def _imports(market: Market, pairs: Pairs | None, month: Month) -> np.ndarray:
     q0 = market.q0t[month.t][None]
     if pairs is None:
         return q0 * market.Rs[:, month.t, :, None]
-    q = _gather(pairs.R, pairs.code)
+    q = pairs.gather(pairs.R)
     return np.multiply(q0, q, out=q)
 
 
@@ -470,9 +472,10 @@ def _front_load(batch: Batch, state: State, market: Market, pairs: Pairs | None,
         touched = np.take_along_axis((down | up).any(-1), pairs.code, 1)   # (D, P)
         if touched.sum() <= _DENSE_SHARE * touched.size:
             return _front_load_some(market, pairs, t, q, down, up, touched, state)
-        down, up = _gather(down, pairs.code), _gather(up, pairs.code)
-        hold = np.where(down, phi * q, 0.0)
-        fwd = np.where(up, phi * market.q0t[t + 1][None] * market.Rs[:, t + 1, :, None], 0.0)
+        # Factors per pair, gathered onto the paths: phi or 0 to hold back, the next month's
+        # response or 0 to bring forward (x * 1.0 and x * 0.0 keep the sums exact).
+        hold = q * pairs.gather(phi * down)
+        fwd = (phi * market.q0t[t + 1])[None] * pairs.gather(market.Rs[:, None, t + 1, :] * up)
     state.pending = Moved(hold - fwd)
     return q - hold + fwd
 
@@ -622,7 +625,7 @@ def _window_detail(det: dict, batch: Batch, pairs: Pairs, q_window: np.ndarray,
     t = month.t
     h = batch.hit[:, :, t, None]
     share = np.take_along_axis(np.clip(pairs.duty_share, 0, 1), pairs.code, 1)
-    dtau = _gather(pairs.tau - batch.sched[:, None, :, t], pairs.code)
+    dtau = pairs.gather(pairs.tau - batch.sched[:, None, :, t])
     uv = market.uv[None, :, None]
     det["days"][:, :, t] = np.take_along_axis(pairs.days, pairs.code, 1)
     det["hit_t"][:, :, t] += (q_window * h * share[:, None, :]).sum(1)
