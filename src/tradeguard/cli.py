@@ -552,7 +552,8 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Random seed.")]
 
 @design_app.command("compare")
 def design_compare(
-    files: Annotated[list[Path], typer.Argument(help="Design files (YAML)")],
+    files: Annotated[list[Path], typer.Argument(
+        help="Design files (YAML), or shipped examples by name (e.g. beef-us-opening)")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for report.html and report.json")],
     paths: PathsOption = 2000, years: YearsOption = 16, seed: SeedOption = 20261127,
     first_fy: Annotated[int, typer.Option("--first-fy", help="First simulated year")] = 2020,
@@ -573,7 +574,8 @@ def design_compare(
 
 @design_app.command("sweep")
 def design_sweep(
-    spec: Annotated[Path, typer.Argument(help="Sweep specification (YAML): base, vary, positions")],
+    spec: Annotated[Path, typer.Argument(
+        help="Sweep specification (YAML): base, vary, positions; or an example's name")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for sweep.html and sweep.json")],
     paths: PathsOption = 2000, years: YearsOption = 16, seed: SeedOption = 20261127,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes")] = 2,
@@ -594,7 +596,7 @@ def design_sweep(
 
 @design_app.command("sensitivity")
 def design_sensitivity(
-    design: Annotated[Path, typer.Argument(help="Design file (YAML)")],
+    design: Annotated[Path, typer.Argument(help="Design file (YAML) or an example's name")],
     element: Annotated[str, typer.Option("--element", help="Element to move, e.g. trigger_scale")],
     values: Annotated[str, typer.Option("--values", help="Comma-separated values")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for sensitivity.html/.json")],
@@ -605,9 +607,10 @@ def design_sensitivity(
 
     from tradeguard.design.compare import sensitivity, sensitivity_html
     from tradeguard.design.simulate import Scenario
+    from tradeguard.design.spec import read_document
 
     try:
-        doc = yaml.safe_load(design.read_text(encoding="utf-8"))
+        doc, _ = read_document(design)
         result = sensitivity(doc, element, [yaml.safe_load(v) for v in values.split(",")],
                              Scenario(paths=paths, years=years))
     except TradeguardError as exc:

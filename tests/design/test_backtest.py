@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
@@ -12,10 +11,10 @@ import pytest
 from tradeguard.data.bundled import bundled_extract_path
 from tradeguard.data.readers import read_any
 from tradeguard.design.backtest import backtest
-from tradeguard.design.spec import baseline, load_design
+from tradeguard.design.spec import baseline, example_paths, load_design
 from tradeguard.monitor.report import monitor
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "designs"
+EXAMPLES = example_paths()[0].parent  # shipped in the package
 D = dt.date
 
 

@@ -19,9 +19,9 @@ from tradeguard.design.compare import (
     write_sweep,
 )
 from tradeguard.design.simulate import Scenario
-from tradeguard.design.spec import load_designs
+from tradeguard.design.spec import example_paths, load_designs
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "designs"
+EXAMPLES = example_paths()[0].parent  # shipped in the package
 TINY = Scenario(first_fy=2020, years=4, paths=32, seed=3)
 CHROMIUM = "/usr/bin/chromium"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +13,9 @@ from hypothesis import strategies as st
 from tradeguard.design.backtest import backtest
 from tradeguard.design.engine import PE, response
 from tradeguard.design.simulate import Scenario, fit, simulate, zero_path_records
-from tradeguard.design.spec import baseline, load_design, parse
+from tradeguard.design.spec import baseline, example_paths, load_design, parse
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "designs"
+EXAMPLES = example_paths()[0].parent  # shipped in the package
 SMALL = Scenario(first_fy=2020, years=5, paths=64, seed=7)
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tradeguard.design.spec import baseline, load_design, load_designs, parse
+from tradeguard.design.spec import baseline, example_paths, load_design, load_designs, parse
 from tradeguard.errors import RuleValidationError
 from tradeguard.rules.loader import shipped_rules
 
 HERE = Path(__file__).parent
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "designs"
+EXAMPLES = example_paths()[0].parent  # shipped in the package
 D = dt.date
 
 
@@ -66,9 +66,9 @@ def test_dated_overrides_splice_the_path():
     assert D(2021, 4, 1) in days and D(2022, 4, 1) in days and D(2030, 4, 1) in days
     # After the range the base value (30% from FY2021) resumes; after 2030 only 15% holds.
     assert days == sorted(days) and max(days) == D(2030, 4, 1)
-    from tradeguard.design.spec import _percent
+    from tradeguard.design.spec import percent_of
 
-    rates = {e.valid_from: _percent(e.duty) for e in d.measure.safeguard_duty}
+    rates = {e.valid_from: percent_of(e.duty) for e in d.measure.safeguard_duty}
     assert rates[D(2021, 4, 1)] == 35 and rates[D(2022, 4, 1)] == 30
     assert rates[D(2028, 4, 1)] == 20 and rates[D(2030, 4, 1)] == 15
 
@@ -93,3 +93,63 @@ def test_the_cptpp_formula_for_the_us_alone_reproduces_the_usjta_trigger_path():
             for v in rules.safeguards["usjta.beef_safeguard"].conditions[0].trigger.volumes]
     assert got == want
     assert design.measure.hits.include == ["US"] and design.measure.hits_regimes == ["usjta"]
+
+
+def test_a_shipped_example_loads_by_name_as_by_path():
+    by_name = load_design("beef-us-opening")
+    by_path = load_design(EXAMPLES / "beef-us-opening.yaml")
+    assert by_name.measure == by_path.measure and by_name.id == "beef-us-opening"
+    assert load_design("beef-us-opening.yaml").id == "beef-us-opening"
+
+
+def test_an_unknown_design_name_lists_the_examples():
+    from tradeguard.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        load_design("no-such-design")
+    assert "no such design file" in str(err.value) and "beef-japan-opening" in str(err.value)
+
+
+def test_the_examples_ship_inside_the_package():
+    from tradeguard.design.spec import example_names
+
+    assert {"beef-japan-opening", "beef-us-opening", "sweep-usjta"} <= set(example_names())
+    assert all("tradeguard/design/examples" in p.as_posix() for p in example_paths())
+
+
+def test_mistakes_that_used_to_crash_or_pass_silently_are_listed():
+    with pytest.raises(RuleValidationError) as err:
+        parse({"id": "x", "title": "x", "base": "usjta.beef_safeguard", "overrides": {
+            "tariff": "banana", "conditions.us_volume.tariff@2021-04-01": "20%",
+            "conditions.us_volume": {"id": "other"}}})
+    text = "\n".join(err.value.problems)
+    assert len(err.value.problems) == 3, text
+    assert "bad tariff rate" in text and "banana" in text
+    assert "`conditions.us_volume.tariff` is not a dated element" in text
+    assert "`conditions.us_volume` is a whole condition" in text
+
+
+@pytest.mark.parametrize(("key", "path", "start", "end"), [
+    ("trigger_scale", "trigger_scale", None, None),
+    ("safeguard_duty@2021-04-01", "safeguard_duty", D(2021, 4, 1), None),
+    ("conditions.a.trigger.volumes@2021-04-01..2022-03-31", "conditions.a.trigger.volumes",
+     D(2021, 4, 1), D(2022, 3, 31)),
+])
+def test_override_keys_parse_into_path_and_dates(key, path, start, end):
+    from tradeguard.design.overrides import parse_key
+
+    parsed = parse_key(key, "here")
+    assert (parsed.path, parsed.start, parsed.end) == (path, start, end)
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("bad key!", "the key is not"), ("tariff@2021-02-30", "bad date"),
+    ("tariff@2022-01-01..2021-01-01", "ends (2021-01-01) before it starts"),
+    ("period@2021-04-01", "is not a dated element"),
+])
+def test_bad_override_keys_say_what_is_wrong(key, message):
+    from tradeguard.design.overrides import BadKey, parse_key
+
+    with pytest.raises(BadKey) as err:
+        parse_key(key, "here")
+    assert message in err.value.args[0] and "here" in err.value.args[0]

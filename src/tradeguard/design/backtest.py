@@ -29,7 +29,12 @@ import pyarrow as pa
 from tradeguard.design.engine import PE, Flow, Grid, compile_design, run
 from tradeguard.design.spec import Design
 from tradeguard.engine import expressions as ex
-from tradeguard.monitor.calendar import fiscal_year, fiscal_year_end, fiscal_year_start
+from tradeguard.periods import (
+    fiscal_month_index,
+    fiscal_year,
+    fiscal_year_end,
+    fiscal_year_start,
+)
 from tradeguard.rules.loader import RuleSet, shipped_rules
 from tradeguard.rules.lookup import covers
 from tradeguard.rules.scope import covered_on
@@ -174,7 +179,7 @@ def _hit_volumes(design: Design, table: pa.Table, rates: list[tuple[dt.date, dt.
     extra: dict[int, float] = {}
     if not rates:
         return vol, extra
-    from tradeguard.design.engine import _month_average
+    from tradeguard.design.engine import month_average
 
     en_route = design.exemptions.en_route_days
     cols = table.select(["period_start", "period_end", "tariff_line", "partner", "quantity",
@@ -198,7 +203,7 @@ def _hit_volumes(design: Design, table: pa.Table, rates: list[tuple[dt.date, dt.
             path = next((p for k, p in design.tariff.items()
                          if covers([k], r["tariff_line"])), [])
             grid = Grid(fiscal_year(a), 1)
-            month_rate = _month_average(path, grid)[(a.year * 12 + a.month - 4) % 12] \
+            month_rate = month_average(path, grid)[fiscal_month_index(a)] \
                 if path else 0.0
             month_rate = 0.0 if np.isnan(month_rate) else float(month_rate)
             add = pct if m.remedy == "add" else pct - month_rate
@@ -232,7 +237,7 @@ def history_flows(design: Design, table: pa.Table) -> tuple[list[Flow], np.ndarr
     value = np.zeros(len(keys))
     for r in rows:
         d = r["period_start"]
-        t = (d.year * 12 + d.month - 1) - (first * 12 + 3)
+        t = 12 * (fiscal_year(d) - first) + fiscal_month_index(d)
         k = index[(r["partner"], r["regime"] or "", prefix(r["tariff_line"]))]
         q[0, k, t] += r["quantity"] / 1000
         value[k] += r["value"]

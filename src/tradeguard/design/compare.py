@@ -204,22 +204,20 @@ def sweep(base: Mapping[str, Any], vary: Mapping[str, Sequence[Any]],
 
 def load_sweep(path: str | Path, rules: RuleSet | None = None
                ) -> tuple[dict[str, Any], dict[str, list[Any]], list[Design]]:
-    """A sweep file: ``base`` (a design document), ``vary`` (override key → values) and
-    optional ``positions`` (design files, relative to the sweep file)."""
-    import yaml
+    """A sweep file (a path or a shipped example's name): ``base`` (a design document),
+    ``vary`` (override key → values) and optional ``positions`` (design files, relative to
+    the sweep file)."""
+    from tradeguard.design.spec import load_designs, read_document
+    from tradeguard.errors import RuleValidationError, problem
 
-    from tradeguard.design.spec import load_designs
-
-    path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data, found = read_document(path)
+    data = data if isinstance(data, dict) else {}
     unknown = set(data) - {"base", "vary", "positions"}
     if unknown or "base" not in data or "vary" not in data:
-        from tradeguard.errors import RuleValidationError, problem
-
         raise RuleValidationError([problem(
             "a sweep file has `base`, `vary` and optional `positions`"
-            + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else ""), where=str(path))])
-    positions = load_designs([path.parent / p for p in data.get("positions") or []], rules)
+            + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else ""), where=str(found))])
+    positions = load_designs([found.parent / p for p in data.get("positions") or []], rules)
     return dict(data["base"]), {k: list(v) for k, v in data["vary"].items()}, positions
 
 

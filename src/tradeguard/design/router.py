@@ -45,7 +45,7 @@ def compare_designs(request: CompareRequest) -> dict[str, Any]:
 
 @router.get("/examples")
 def examples() -> list[dict[str, Any]]:
-    """The shipped example designs (examples/designs/), as documents."""
+    """The example designs shipped in the package, as documents."""
     out = []
     for path in example_paths():
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -17,20 +17,30 @@ docs/design-lab.md.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradeguard.design.engine import PE, Flow, Grid, RunResult, compile_design, flow_rates, run
+from tradeguard.design.engine import (
+    PE,
+    Flow,
+    Grid,
+    RunResult,
+    compile_design,
+    flow_rates,
+    prepare,
+    run,
+)
 from tradeguard.design.spec import Design
-from tradeguard.monitor.calendar import fiscal_year
+from tradeguard.periods import fiscal_month_index, fiscal_year
 from tradeguard.rules.loader import RuleSet, shipped_rules
 from tradeguard.rules.lookup import covers
 from tradeguard.rules.scope import covered_on
@@ -138,7 +148,7 @@ def _monthly_by_fy(table: pa.Table, partner: str | None, line: str) -> dict[int,
         if u != "kg" or not ln.startswith(line) or (partner is not None and p != partner):
             continue
         fy = fiscal_year(d)
-        out.setdefault(fy, np.zeros(12))[(d.month - 4) % 12] += q / 1000
+        out.setdefault(fy, np.zeros(12))[fiscal_month_index(d)] += q / 1000
     return out
 
 
@@ -317,9 +327,13 @@ class SimulationResult:
     scenario: Scenario
     designs: list[dict[str, Any]]
     fitted: dict[str, Any]
+    _by_id: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def design(self, design_id: str) -> dict[str, Any]:
-        return next(d for d in self.designs if d["id"] == design_id)
+        if design_id not in self._by_id:  # indexed once: a sweep asks 2,000 times
+            for d in self.designs:
+                self._by_id.setdefault(d["id"], d)
+        return self._by_id[design_id]
 
     def totals(self, design_id: str) -> dict[str, float]:
         """Horizon totals (sums over years; probabilities and percents averaged)."""
@@ -335,16 +349,18 @@ class SimulationResult:
 
 
 def _run_chunk(args: tuple) -> list[dict[str, Any]]:
-    designs, fitted, scenario, q0, rules, tau_ref = args
-    rules = rules or shipped_rules()
+    designs, fitted, scenario, q0, rules, tau_ref, memo = args
     grid = Grid(scenario.first_fy - scenario.warmup_years,
                 scenario.warmup_years + scenario.years)
     day = grid.month_start(0)
     flows_per = [resolve_flows(d, fitted.flows, rules, day) for d in designs]
-    comps = [compile_design(d, rules, grid, fl) for d, fl in zip(designs, flows_per, strict=True)]
+    comps = [compile_design(d, rules, grid, fl, memo=memo)
+             for d, fl in zip(designs, flows_per, strict=True)]
     e = scenario.elasticities
     pe = PE(e.armington, e.domestic, e.demand, e.import_share, fitted.front_loading)
-    res = run(comps, q0, grid, fitted.flows, pe, tau_ref=tau_ref)
+    # The warm-up years only build history: their outputs are never reported.
+    res = run(comps, q0, grid, fitted.flows, pe, tau_ref=tau_ref,
+              record_from=scenario.warmup_years)
     hit = np.stack([c.hit.any(-1).astype(float) for c in comps])
     return [summarise(res, i, flows_per, scenario.first_fy, hit) for i in range(len(designs))]
 
@@ -356,42 +372,59 @@ def _run_job(i: int) -> list[dict[str, Any]]:
     return _run_chunk(_JOBS[i])
 
 
+def balanced_chunks(items: Sequence[Any], most: int, workers: int) -> list[list[Any]]:
+    """Split ``items`` into chunks of at most ``most``, as even as can be and a multiple of
+    ``workers`` in number, so every worker gets the same share to the end."""
+    if not items:
+        return []
+    count = math.ceil(len(items) / most)
+    count = min(len(items), math.ceil(count / workers) * workers)
+    size, extra = divmod(len(items), count)
+    bounds = np.cumsum([0] + [size + (i < extra) for i in range(count)])
+    return [list(items[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+def _in_parallel(jobs: list, workers: int) -> list[list[dict[str, Any]]]:
+    if workers <= 1 or len(jobs) <= 1:
+        return [_run_chunk(j) for j in jobs]
+    import multiprocessing
+
+    # Designs hold generic pydantic models that do not pickle, and the paths are large:
+    # forked workers inherit the jobs instead of receiving them, and return plain dicts.
+    global _JOBS
+    _JOBS = jobs
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx) as pool:
+            return list(pool.map(_run_job, range(len(jobs))))
+    finally:
+        _JOBS = []
+
+
 def simulate(designs: Sequence[Design], scenario: Scenario | None = None, *,
              imports: Any = None, rules: RuleSet | None = None, chunk: int = 25,
              workers: int | None = None) -> SimulationResult:
-    """Simulate every design on the same seeded paths; designs run in chunks (and, with
-    ``workers`` > 1, in parallel processes), so memory stays bounded for large sweeps."""
+    """Simulate every design on the same seeded paths; designs run in chunks of at most
+    ``chunk`` (and, with ``workers`` > 1, in parallel processes), so memory stays bounded
+    for large sweeps."""
     scenario = scenario or Scenario()
     rules_ = rules or shipped_rules()
     fitted = fit(imports, scenario, rules_)
     if scenario.elasticities.armington == scenario.elasticities.domestic == 0 and \
             scenario.elasticities.demand == 0 and scenario.front_loading == 0:
         fitted.front_loading = 0.0
-    q0 = paths(fitted, scenario)
+    # Laid out once with the path axis contiguous, as the engine reads it (a view keeps the
+    # (paths, flows, months) shape), so no worker copies it.
+    q0 = np.ascontiguousarray(paths(fitted, scenario).transpose(2, 1, 0)).transpose(2, 1, 0)
     grid = Grid(scenario.first_fy - scenario.warmup_years,
                 scenario.warmup_years + scenario.years)
-    tau_ref = np.array([flow_rates(None, rules_, f, grid)[0] for f in fitted.flows])
-    chunks = [list(designs[i:i + chunk]) for i in range(0, len(designs), chunk)]
-    workers = workers if workers is not None else (min(2, os.cpu_count() or 1)
-                                                   if len(chunks) > 1 else 1)
-    shipped = rules is None
-    jobs = [(c, fitted, scenario, q0, None if shipped else rules_, tau_ref) for c in chunks]
-    if workers > 1 and len(chunks) > 1:
-        import multiprocessing
-
-        # Designs hold generic pydantic models that do not pickle: forked workers inherit the
-        # jobs instead, and return plain dicts.
-        global _JOBS
-        _JOBS = jobs
-        try:
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                parts = list(pool.map(_run_job, range(len(jobs))))
-        finally:
-            _JOBS = []
-    else:
-        parts = [_run_chunk(j) for j in jobs]
-    out = [d for part in parts for d in part]
+    memo = prepare(list(designs), rules_, grid, fitted.flows)
+    tau_ref = np.array([flow_rates(None, rules_, f, grid, memo)[0] for f in fitted.flows])
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(designs) > chunk else 1
+    jobs = [(c, fitted, scenario, q0, rules_, tau_ref, memo)
+            for c in balanced_chunks(designs, chunk, max(workers, 1))]
+    out = [d for part in _in_parallel(jobs, workers) for d in part]
     info = {"annual_sigma": fitted.annual_sigma, "monthly_sigma": fitted.monthly_sigma,
             "front_loading": fitted.front_loading, "notes": fitted.notes,
             "flows": [{"partner": f.partner, "line": f.line, "regime": f.regime,
