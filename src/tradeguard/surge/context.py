@@ -64,6 +64,11 @@ def month_label(mi: int) -> str:
     return f"{mi // 12:04d}-{mi % 12 + 1:02d}"
 
 
+def month_start(mi: int) -> dt.date:
+    """The first day of month index ``mi`` (the inverse of :func:`month_index`)."""
+    return dt.date(mi // 12, mi % 12 + 1, 1)
+
+
 def regime_entry_into_force(rules: RuleSet) -> dict[str, dt.date]:
     out = dict(REGIME_ENTRY_INTO_FORCE)
     for tariff in rules.tariffs.values():
