@@ -121,9 +121,11 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
         timing = _timing_years(timing)
     has_regimes = bool(to_arrow(con, by_regime.filter(by_regime.regime_key != "").limit(1)
                                 .count().as_table()).column(0)[0].as_py())
+    series_keys = register(con, _series_keys(pairs, all_partners))
     flags = _expression(con, by_regime, lo, hi, per_year, chosen,
                         year_start_month, min_quantity_kg, all_partners,
-                        register(con, eif_table(rules)), register(con, timing), has_regimes)
+                        register(con, eif_table(rules)), register(con, timing), series_keys,
+                        has_regimes)
     out = to_arrow(con, flags)
     return _finish(_present(out, per_year, explain), notes, chosen, frequency, as_of)
 
@@ -132,7 +134,7 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
 
 def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequence[str],
                 year_start_month: int, min_kg: float, all_partners: bool, eif, timing,
-                has_regimes: bool = True):
+                series_keys, has_regimes: bool = True):
     """The scan over ``by_regime``: monthly sums per line, partner, regime and period.
 
     Without any claimed regime in the data (e.g. UN Comtrade) nothing can be "new under
@@ -142,14 +144,10 @@ def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequenc
     from ibis import _
 
     lookbacks = sorted({m.METHODS[x].lookback_years for x in chosen})
-    if not has_regimes:
-        empty = {}
-        for years in lookbacks:
-            empty[f"new{years}"] = ibis.literal(0.0, "float64")
-            empty[f"newreg{years}"] = ibis.null("string")
-        series = by_regime.select(*_KEYS, "mi", "q", **empty)
-        return _series_scan(con, series, list(empty), lo, hi, per_year, chosen,
-                            year_start_month, min_kg, all_partners, timing)
+    if not has_regimes:  # no "new" columns: the windows carry only the quantities
+        series = by_regime.select(*_KEYS, "mi", "q")
+        return _series_scan(con, series, [], lo, hi, per_year, chosen,
+                            year_start_month, min_kg, all_partners, timing, series_keys)
     first = (by_regime.filter(_.q > 0).group_by([*_KEYS, "regime_key"])
              .aggregate(first_mi=_.mi.min()))
     eif_p = eif.mutate(eif_p=(eif.eif_mi if per_year == 12 else (eif.eif_mi / 12).floor())
@@ -170,44 +168,40 @@ def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequenc
             else br[name].min()
     series = br.group_by([*_KEYS, "mi"]).aggregate(**aggs)
     return _series_scan(con, series, list(cols), lo, hi, per_year, chosen, year_start_month,
-                        min_kg, all_partners, timing)
+                        min_kg, all_partners, timing, series_keys)
 
 
 def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
                  chosen: Sequence[str], year_start_month: int, min_kg: float,
-                 all_partners: bool, timing):
+                 all_partners: bool, timing, series_keys):
     """The methods over monthly series per line and partner (plus all partners), in one pass.
 
     One query computes every chosen method's columns side by side on the complete grid and
     keeps the rows that any method flags (a few per cent of the grid); a second, small query
     over those rows turns them into one row per (cell, method) and labels them.  Running the
     methods as a union of separate queries would build the grid and its windows once per
-    method.
+    method.  The windows sort by an integer series id (``series_keys``) and carry numbers
+    only; the names and the regimes join back on the flagged rows.
     """
     import ibis
 
-    aggs = {"q": None, **dict.fromkeys(cols)}
     if all_partners:
         star_aggs = {k: (series[k].sum() if not k.startswith("newreg") else series[k].min())
-                     for k in aggs}
+                     for k in ["q", *cols]}
         star = series.group_by(["tariff_line", "mi"]).aggregate(**star_aggs).mutate(
             partner=ibis.literal(ALL))
         series = series.union(star.select(series.columns))
-
+    amounts = [c for c in cols if not c.startswith("newreg")]
+    numbered = series.join(series_keys, _KEYS).select("sid", "mi", "q", *amounts)
     periods = register(con, _period_table(lo, hi, per_year, year_start_month))
-    keys = series.select(*_KEYS).distinct()
-    grid = keys.cross_join(periods)
-    g = grid.left_join(series, [*_KEYS, "mi"]).select(
-        *_KEYS, "mi", "fy", since=grid.mi - lo,
-        **{k: series[k] if k.startswith("newreg") else series[k].fill_null(0.0) for k in aggs})
+    grid = series_keys.select("sid").cross_join(periods)
+    g = grid.left_join(numbered, ["sid", "mi"]).select(
+        "sid", "mi", "fy", since=grid.mi - lo,
+        **{k: numbered[k].fill_null(0.0) for k in ["q", *amounts]})
     if {"ssm", "art5"} & set(chosen):  # the year-to-date sums only the yearly methods read
-        ytd = {"ytd": g.q.cumsum(group_by=[*_KEYS, "fy"], order_by="mi")} if per_year == 12 \
-            else {"ytd": g.q}
-        for name in cols:
-            if not name.startswith("newreg"):
-                ytd[f"{name}_ytd"] = (g[name].cumsum(group_by=[*_KEYS, "fy"], order_by="mi")
-                                      if per_year == 12 else g[name])
-        g = g.mutate(**ytd)
+        ytd = {f"{k}_ytd": (g[k].cumsum(group_by=["sid", "fy"], order_by="mi")
+                            if per_year == 12 else g[k]) for k in ["q", *amounts]}
+        g = g.mutate(**ytd).rename(ytd="q_ytd")
     ctx = _Context(per_year, min_kg, lo, _first_full_year(lo, per_year, year_start_month))
     wide: dict[str, Any] = {}
     for name in chosen:
@@ -215,9 +209,14 @@ def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
         wide.update({f"{name}_{k}": v for k, v in out.items()})
     # Materialise every (window) expression as a column first: a window expression used after
     # a filter would be evaluated again over the filtered rows only.
-    t = g.select(*_KEYS, "mi", *cols, *[c for c in g.columns if c.endswith("_ytd")], **wide)
-    any_flag = ibis.or_(*[t[f"{name}_flag"] for name in chosen])
-    flagged = register(con, to_arrow(con, t.filter(any_flag)))
+    t = g.select("sid", "mi", *[c for c in g.columns if c.startswith("new")], **wide)
+    t = t.filter(ibis.or_(*[t[f"{name}_flag"] for name in chosen]))
+    named = t.join(series_keys, "sid")
+    regimes = [c for c in cols if c.startswith("newreg")]
+    if regimes:
+        named = named.left_join(series.select(*_KEYS, "mi", *regimes), [*_KEYS, "mi"])
+    flagged = register(con, to_arrow(con, named.select(
+        *_KEYS, "mi", *[c for c in t.columns if c not in ("sid", "mi")], *regimes)))
     parts = [_method_rows(flagged, name) for name in chosen]
     flags = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     labelled = flags.left_join(timing, [*_KEYS, "mi"])
@@ -230,6 +229,18 @@ def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
         label=ibis.cases((labelled.timing_kind.notnull(), LABEL_TIMING), (is_new, LABEL_NEW),
                          else_=LABEL_SURGE),
     ).order_by([*_KEYS, "mi", "method"])
+
+
+def _series_keys(pairs: pa.Table, all_partners: bool) -> pa.Table:
+    """Each series (line, partner, and line x ``*`` for all partners) with an integer id."""
+    import pyarrow.compute as pc
+
+    keys = pairs.select(_KEYS)
+    if all_partners:
+        lines = pc.unique(keys["tariff_line"])
+        keys = pa.concat_tables([keys, pa.table({
+            "tariff_line": lines, "partner": pa.array([ALL] * len(lines), pa.string())})])
+    return keys.append_column("sid", pa.array(range(keys.num_rows), pa.int64()))
 
 
 @dataclass(frozen=True)
@@ -249,6 +260,7 @@ def _method_rows(flagged, name: str):
     import ibis
 
     years, cumulative = _NEW_BASIS[name]
+    new = f"new{years}_ytd" if cumulative else f"new{years}"
     c = {k: flagged[f"{name}_{k}"] for k in ("flag", "compared", "baseline", "threshold")}
     rows = flagged.filter(c["flag"])
     cols = flagged.columns
@@ -260,8 +272,9 @@ def _method_rows(flagged, name: str):
         z=(flagged[f"{name}_z"] if f"{name}_z" in cols else ibis.null("float64")).cast("float64"),
         band=(flagged[f"{name}_band"] if f"{name}_band" in cols
               else ibis.null("int64")).cast("int64"),
-        new_q=flagged[f"new{years}_ytd" if cumulative else f"new{years}"].cast("float64"),
-        new_regime=flagged[f"newreg{years}"])
+        new_q=(flagged[new] if new in cols else ibis.literal(0.0)).cast("float64"),
+        new_regime=(flagged[f"newreg{years}"] if f"newreg{years}" in cols
+                    else ibis.null("string")))
 
 
 def _columns(flag, compared, baseline, threshold, **extra) -> dict[str, Any]:
@@ -274,13 +287,13 @@ def _before(preceding: int):
     """The ``preceding`` periods before the current one, per series (not the current one)."""
     import ibis
 
-    return ibis.window(group_by=_KEYS, order_by="mi", rows=(-preceding, -1))
+    return ibis.window(group_by="sid", order_by="mi", rows=(-preceding, -1))
 
 
 def _series_window():
     import ibis
 
-    return ibis.window(group_by=_KEYS, order_by="mi")
+    return ibis.window(group_by="sid", order_by="mi")
 
 
 def _fao130(g, ctx: _Context):
@@ -302,7 +315,7 @@ def _ssm(g, ctx: _Context):
                         for b in m.SSM_BANDS), else_=ibis.literal(0))
     ok = (g.since >= 3 * p) & (base > 0) & (g.ytd >= ctx.min_kg)
     g = g.mutate(ssm_base=base, ssm_band=ibis.ifelse(ok, band, 0))
-    w_year = ibis.window(group_by=[*_KEYS, "fy"], order_by="mi")
+    w_year = ibis.window(group_by=["sid", "fy"], order_by="mi")
     prev = g.ssm_band.lag(1).over(w_year).fill_null(0) if p == 12 else ibis.literal(0)
     g = g.mutate(ssm_prev_band=prev)
     flag = (g.ssm_band > 0) & (g.ssm_band > g.ssm_prev_band)
@@ -340,7 +353,7 @@ def _art5(g, ctx: _Context):
     import ibis
 
     p = ctx.per_year
-    g = g.mutate(art5_year=g.q.sum().over(ibis.window(group_by=[*_KEYS, "fy"])))
+    g = g.mutate(art5_year=g.q.sum().over(ibis.window(group_by=["sid", "fy"])))
     lags = [g.art5_year.lag(k * p).over(_series_window()) for k in (1, 2, 3)]
     g = g.mutate(art5_m3=(lags[0] + lags[1] + lags[2]) / 3)
     trigger = m.ART5_BASE_TRIGGER * g.art5_m3
