@@ -235,7 +235,7 @@ def _series_keys(pairs: pa.Table, all_partners: bool) -> pa.Table:
     """Each series (line, partner, and line x ``*`` for all partners) with an integer id."""
     import pyarrow.compute as pc
 
-    keys = pairs.select(_KEYS)
+    keys = pairs.select(_KEYS).cast(pa.schema([(k, pa.string()) for k in _KEYS]))
     if all_partners:
         lines = pc.unique(keys["tariff_line"])
         keys = pa.concat_tables([keys, pa.table({
