@@ -440,27 +440,19 @@ def _timing_years(timing: pa.Table) -> pa.Table:
 
 
 def _present(out: pa.Table, per_year: int, explain: bool) -> pa.Table:
-    """The flags in answer units (tonnes, period labels) with their explanations, column-wise."""
-    import pyarrow.compute as pc
-
+    """The flags in answer units (tonnes, period labels) with their explanations."""
     from tradeguard.surge import explain as x
 
+    shown = x.present(out, per_year, explain)
     cols = {k: out[k].combine_chunks() for k in out.column_names}
-    tonnes = {f"{k}_t": pc.divide(cols[k], 1000.0) for k in ("compared", "baseline",
-                                                             "threshold")}
-    tonnes["increase_t"] = pc.subtract(tonnes["compared_t"], tonnes["baseline_t"])
-    periods = x.period_labels(cols["mi"], per_year)
-    d = {**cols, **tonnes}
-    expl = x.explanations(d, periods) if explain and out.num_rows else \
-        pa.array([""] * out.num_rows, pa.string())
     return pa.table({
-        "tariff_line": cols["tariff_line"], "partner": cols["partner"], "period": periods,
-        "method": cols["method"], "label": cols["label"], "explanation": expl,
-        "quantity_t": tonnes["compared_t"], "baseline_t": tonnes["baseline_t"],
-        "threshold_t": tonnes["threshold_t"], "increase_t": tonnes["increase_t"],
-        "ratio": cols["ratio"], "z_score": cols["z"], "band": cols["band"],
-        "timing": cols["timing_detail"], "new_regime": cols["new_regime"],
-        "source": x.sources(cols["method"]),
+        "tariff_line": cols["tariff_line"], "partner": cols["partner"],
+        "period": shown["period"], "method": cols["method"], "label": cols["label"],
+        "explanation": shown["explanation"], "quantity_t": shown["quantity_t"],
+        "baseline_t": shown["baseline_t"], "threshold_t": shown["threshold_t"],
+        "increase_t": shown["increase_t"], "ratio": cols["ratio"], "z_score": cols["z"],
+        "band": cols["band"], "timing": cols["timing_detail"],
+        "new_regime": cols["new_regime"], "source": x.sources(cols["method"]),
     }, FLAG_SCHEMA)
 
 
