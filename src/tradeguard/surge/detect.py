@@ -332,8 +332,10 @@ def _zscore(g, ctx: _Context):
     g = g.mutate(z_prev=prev, z_gr=((g.q + m.Z_EPSILON_KG)
                                     / (prev.fill_null(0.0) + m.Z_EPSILON_KG)).ln())
     w = _before(window)
-    iqr = g.z_gr.quantile(0.75).over(w) - g.z_gr.quantile(0.25).over(w)
-    g = g.mutate(z_med=g.z_gr.median().over(w),
+    # the three quartiles from one windowed aggregate (one sort of each frame, not three)
+    g = g.mutate(z_q=g.z_gr.quantile([0.25, 0.5, 0.75]).over(w))
+    iqr = g.z_q[2] - g.z_q[0]
+    g = g.mutate(z_med=g.z_q[1],
                  z_scale=ibis.greatest(iqr / 1.349, ibis.literal(m.Z_MIN_SCALE)))
     g = g.mutate(z_z=(g.z_gr - g.z_med) / g.z_scale)
     # the quantity at which z would reach the cut-off, for the explanation
