@@ -34,10 +34,6 @@ RULES = [
 KNOWN_DEBT = {
     ("tradeguard.design.charts", "tradeguard.web"),          # charts move to web/
     ("tradeguard.design.router", "fastapi"),                 # routers move to api/routes/
-    ("tradeguard.surge.router", "fastapi"),
-    ("tradeguard.surge.router", "fastapi.responses"),
-    ("tradeguard.surge.comtrade", "rich.progress"),          # progress becomes a callback
-    ("tradeguard.surge.evidence", "tradeguard.web.svg"),     # evidence returns data
     ("tradeguard.rules.loader", "tradeguard.data.partners"),     # partners become reference data
     ("tradeguard.rules.quality", "tradeguard.engine"),           # quality moves above the engine
     ("tradeguard.rules.schema", "tradeguard.engine.expressions"),  # the expression model moves

@@ -516,7 +516,9 @@ def evidence_cmd(
     except TradeguardError as exc:
         _fail(exc)
     if html:
-        html.write_text(pack.to_html(), encoding="utf-8")
+        from tradeguard.web.evidence import evidence_html
+
+        html.write_text(evidence_html(pack), encoding="utf-8")
     sys.stdout.write(pack.to_json() + "\n")
 
 
@@ -538,7 +540,17 @@ def fetch_comtrade_cmd(
         path = fetch_comtrade(out_file, reporter=reporter, period=period,
                               commodities=commodities, api_key=key)
         if parquet:
-            _, report = stream_comtrade(path, out=parquet, progress=True)
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            with Progress("[progress.description]{task.description}", BarColumn(),
+                          DownloadColumn(), TimeRemainingColumn(), console=err,
+                          transient=True) as bar:
+                task = bar.add_task("reading Comtrade file", total=None)
+
+                def progress(stage: str, done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total or None)
+
+                _, report = stream_comtrade(path, out=parquet, progress=progress)
             out.print(report.summary())
     except TradeguardError as exc:
         _fail(exc)

@@ -36,8 +36,11 @@ def test_evidence_pack_for_australian_chilled_beef(bundled, flags):
     assert d["trends"]["employment"]["direction"] == "down"
     assert {p["article"] for p in d["measure_check"]} >= {"Art. 7.1", "Art. 7.3"}
     assert all(f["partner"] == "AU" for f in d["surge_flags"]) and d["surge_flags"]
-    html = pack.to_html()
+    from tradeguard.web.evidence import evidence_html
+
+    html = evidence_html(pack)
     assert html.count("<svg") >= 3 and "Art. 4.2(a)" in html
+    assert not hasattr(pack, "to_html")  # the core returns data; the face renders it
 
 
 def test_stream_comtrade_reports_mixed_classifications():
@@ -84,9 +87,12 @@ def test_stream_comtrade_matches_the_whole_file_reader(tmp_path):
             rows.append(",".join(row[c] for c in cols))
     src.write_text("\n".join([header, *rows]) + "\n")
     seen = []
-    table, report = stream_comtrade(src, chunk_bytes=1 << 10, progress=lambda d, t: seen.append(d))
+    table, report = stream_comtrade(src, chunk_bytes=1 << 10,
+                                    progress=lambda stage, d, t: seen.append((stage, d, t)))
     whole = read_comtrade(src)
-    assert report.chunks > 1 and seen[-1] == src.stat().st_size
+    size = src.stat().st_size
+    assert report.chunks > 1 and seen[-1] == ("read", size, size)
+    assert {stage for stage, _, _ in seen} == {"read"}
     assert report.skipped == {"World partner total": 12}
     cols_cmp = ["period_start", "partner", "quantity", "value"]
     assert sorted(table.select(cols_cmp).to_pylist(), key=str) == sorted(

@@ -541,7 +541,7 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
     from tradeguard.design.router import router as design_router
 
     app.include_router(design_router, prefix="/api")
-    from tradeguard.surge.router import router as surge_router
+    from tradeguard.api.routes.surges import router as surge_router
 
     app.include_router(surge_router, prefix="/api")
     from tradeguard.web.dashboard import dashboard_router

@@ -1,9 +1,11 @@
 """Surge detection and safeguard-investigation evidence (issue 7).
 
-Python API (the CLI, REST router and dashboard call only these):
+Python API (the CLI, the REST routes in ``api/routes/surges.py`` and the desk call only these;
+the core returns data, the faces render it):
 
 - :func:`scan` -- surge flags from canonical import records, on DuckDB or PySpark.
-- :func:`evidence_pack` -- the Art. 4.2(a) indicators for a line and partners (JSON, HTML).
+- :func:`evidence_pack` -- the Art. 4.2(a) indicators for a line and partners (data; the HTML
+  is ``tradeguard.web.evidence.evidence_html``).
 - :func:`check_measure` -- a proposed measure against the Agreement on Safeguards' limits.
 - :func:`stream_comtrade`, :func:`fetch_comtrade` -- UN Comtrade bulk files and downloads.
 - :func:`flags_as_json` -- the CLI/REST JSON shape of the flags.

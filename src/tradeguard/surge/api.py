@@ -1,4 +1,8 @@
-"""Thin helpers shared by the CLI, the REST router and the dashboard: store in, JSON out."""
+"""Thin helpers shared by the CLI, the REST routes and the desk: store in, data out.
+
+They return data only.  Opening the store is theirs, holding the server's store lock is the
+face's (``api/routes/surges.py`` takes ``Desk.lock`` around each call).
+"""
 
 from __future__ import annotations
 

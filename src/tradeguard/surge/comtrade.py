@@ -1,7 +1,8 @@
 """UN Comtrade bulk files, streamed in chunks; and an optional fetch with ``comtradeapicall``.
 
 :func:`stream_comtrade` reads a Comtrade CSV of any size (legacy or current column names, the
-same dialects as :mod:`tradeguard.data.comtrade`) chunk by chunk with a progress bar, checks
+same dialects as :mod:`tradeguard.data.comtrade`) chunk by chunk, reporting progress through a
+callback ``(stage, done, total)`` (the CLI draws it with Rich; the API passes none), checks
 every row with the same rules as :func:`tradeguard.data.readers.read_comtrade`, and writes the
 canonical rows to Parquet (or returns them).  Nothing is skipped silently: rows left out on
 purpose (other flows, World totals, breakdown rows) are counted by reason, and bad rows (mixed
@@ -84,12 +85,12 @@ class _Counting:
 
 def stream_comtrade(path: str | Path, *, out: str | Path | None = None, flow: str = "import",
                     on_problem: str = "raise", chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-                    progress: bool | Callable[[int, int], None] = False,
+                    progress: Callable[[str, int, int], None] | None = None,
                     batch_id: str | None = None) -> tuple[pa.Table | None, ComtradeReport]:
     """Stream a Comtrade CSV into canonical rows (Parquet at ``out``, or returned in memory).
 
-    ``progress``: True for a Rich progress bar on stderr, or a callable ``(done, total)`` in
-    bytes.  Returns (table or None when written to ``out``, report).
+    ``progress``: called as ``progress(stage, done, total)`` with stage ``read`` and the bytes
+    read so far of the file's size.  Returns (table or None when written to ``out``, report).
     """
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
@@ -110,7 +111,7 @@ def stream_comtrade(path: str | Path, *, out: str | Path | None = None, flow: st
                          + "; current needs " + ", ".join(ct.required_columns("current")))
     report = ComtradeReport(str(path), which)
     total = path.stat().st_size
-    bar, tick = _progress(progress, total)
+    tick = _progress(progress, total)
     batch = batch_id or f"comtrade-stream:{path.name}:{total}"
     source = None
     writer, kept_tables, revisions = None, [], {}
@@ -148,8 +149,6 @@ def stream_comtrade(path: str | Path, *, out: str | Path | None = None, flow: st
     finally:
         if writer is not None:
             writer.close()
-        if bar is not None:
-            bar.stop()
     mixed = sorted(p for p, revs in revisions.items() if len(revs) > 1)
     if mixed:
         why = ("two HS revisions in the same period would double count; keep one revision "
@@ -208,23 +207,17 @@ def _chunk(con, raw: pa.Table, which: str, flow: str, report: ComtradeReport,
     return table, found, source
 
 
-def _progress(progress, total: int):
-    if callable(progress):
-        done = [0]
+def _progress(progress: Callable[[str, int, int], None] | None,
+              total: int) -> Callable[[int], None]:
+    """A counter of bytes read that reports ``("read", done, total)`` to ``progress``."""
+    if progress is None:
+        return lambda n: None
+    done = [0]
 
-        def tick(n: int) -> None:
-            done[0] += n
-            progress(done[0], total)
-        return None, tick
-    if not progress:
-        return None, lambda n: None
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                   TimeRemainingColumn(), transient=True)
-    task = bar.add_task("reading Comtrade file", total=total)
-    bar.start()
-    return bar, lambda n: bar.advance(task, n)
+    def tick(n: int) -> None:
+        done[0] += n
+        progress("read", done[0], total)
+    return tick
 
 
 def fetch_comtrade(out: str | Path, *, reporter: str, period: str, commodities: str,

@@ -35,8 +35,13 @@ from tradeguard.rules.scope import coverage
 
 ALL = "*"
 
-# Entry into force for Japan, as listed in tradeguard.data.regimes (documentation there); the
-# rules' agreements take precedence where they have the regime.
+# Entry into force for Japan of each agreement a regime names: the one structure the surge
+# labels read (tradeguard.data.regimes documents the same table for the names).  The rules'
+# agreements take precedence where they have the regime.  Source: Ministry of Foreign Affairs
+# of Japan, "Free Trade Agreement (FTA) and Economic Partnership Agreement (EPA)",
+# https://www.mofa.go.jp/policy/economy/fta/index.html .  Status [C2]: as listed in
+# data/regimes.py, not re-checked against the source in this session.  (Another session
+# moves them into the rule library as agreements' entry_into_force.)
 REGIME_ENTRY_INTO_FORCE: dict[str, dt.date] = {
     "jsepa": dt.date(2002, 11, 30), "jmepa": dt.date(2005, 4, 1),
     "jmyepa": dt.date(2006, 7, 13), "jcepa": dt.date(2007, 9, 3),
@@ -62,6 +67,11 @@ def month_index(day: dt.date) -> int:
 
 def month_label(mi: int) -> str:
     return f"{mi // 12:04d}-{mi % 12 + 1:02d}"
+
+
+def month_start(mi: int) -> dt.date:
+    """The first day of month index ``mi`` (the inverse of :func:`month_index`)."""
+    return dt.date(mi // 12, mi % 12 + 1, 1)
 
 
 def regime_entry_into_force(rules: RuleSet) -> dict[str, dt.date]:

@@ -22,21 +22,20 @@ metadata, as the readers do: :func:`tradeguard.data.frames.read_notes`.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
 from tradeguard.data.frames import notes_metadata, read_notes
 from tradeguard.errors import InputError, problem
+from tradeguard.periods import fiscal_month_index, fiscal_year
 from tradeguard.surge import methods as m
 from tradeguard.surge.backends import backend_for, register, to_arrow
-from tradeguard.surge.context import ALL, eif_table, month_label, timing_table
+from tradeguard.surge.context import ALL, eif_table, month_label, month_start, timing_table
+from tradeguard.surge.explain import LABEL_NEW, LABEL_SURGE, LABEL_TIMING
 
-LABEL_TIMING = "tariff timing"
-LABEL_NEW = "new under agreement"
-LABEL_SURGE = "surge"
 LABELS = (LABEL_SURGE, LABEL_TIMING, LABEL_NEW)
 
 FLAG_SCHEMA = pa.schema([
@@ -122,9 +121,11 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
         timing = _timing_years(timing)
     has_regimes = bool(to_arrow(con, by_regime.filter(by_regime.regime_key != "").limit(1)
                                 .count().as_table()).column(0)[0].as_py())
+    series_keys = register(con, _series_keys(pairs, all_partners))
     flags = _expression(con, by_regime, lo, hi, per_year, chosen,
                         year_start_month, min_quantity_kg, all_partners,
-                        register(con, eif_table(rules)), register(con, timing), has_regimes)
+                        register(con, eif_table(rules)), register(con, timing), series_keys,
+                        has_regimes)
     out = to_arrow(con, flags)
     return _finish(_present(out, per_year, explain), notes, chosen, frequency, as_of)
 
@@ -133,7 +134,7 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
 
 def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequence[str],
                 year_start_month: int, min_kg: float, all_partners: bool, eif, timing,
-                has_regimes: bool = True):
+                series_keys, has_regimes: bool = True):
     """The scan over ``by_regime``: monthly sums per line, partner, regime and period.
 
     Without any claimed regime in the data (e.g. UN Comtrade) nothing can be "new under
@@ -143,14 +144,10 @@ def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequenc
     from ibis import _
 
     lookbacks = sorted({m.METHODS[x].lookback_years for x in chosen})
-    if not has_regimes:
-        empty = {}
-        for years in lookbacks:
-            empty[f"new{years}"] = ibis.literal(0.0, "float64")
-            empty[f"newreg{years}"] = ibis.null("string")
-        series = by_regime.select(*_KEYS, "mi", "q", **empty)
-        return _series_scan(con, series, list(empty), lo, hi, per_year, chosen,
-                            year_start_month, min_kg, all_partners, timing)
+    if not has_regimes:  # no "new" columns: the windows carry only the quantities
+        series = by_regime.select(*_KEYS, "mi", "q")
+        return _series_scan(con, series, [], lo, hi, per_year, chosen,
+                            year_start_month, min_kg, all_partners, timing, series_keys)
     first = (by_regime.filter(_.q > 0).group_by([*_KEYS, "regime_key"])
              .aggregate(first_mi=_.mi.min()))
     eif_p = eif.mutate(eif_p=(eif.eif_mi if per_year == 12 else (eif.eif_mi / 12).floor())
@@ -171,45 +168,56 @@ def _expression(con, by_regime, lo: int, hi: int, per_year: int, chosen: Sequenc
             else br[name].min()
     series = br.group_by([*_KEYS, "mi"]).aggregate(**aggs)
     return _series_scan(con, series, list(cols), lo, hi, per_year, chosen, year_start_month,
-                        min_kg, all_partners, timing)
+                        min_kg, all_partners, timing, series_keys)
 
 
 def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
                  chosen: Sequence[str], year_start_month: int, min_kg: float,
-                 all_partners: bool, timing):
-    """The methods over monthly series per line and partner (plus all partners)."""
+                 all_partners: bool, timing, series_keys):
+    """The methods over monthly series per line and partner (plus all partners), in one pass.
+
+    One query computes every chosen method's columns side by side on the complete grid and
+    keeps the rows that any method flags (a few per cent of the grid); a second, small query
+    over those rows turns them into one row per (cell, method) and labels them.  Running the
+    methods as a union of separate queries would build the grid and its windows once per
+    method.  The windows sort by an integer series id (``series_keys``) and carry numbers
+    only; the names and the regimes join back on the flagged rows.
+    """
     import ibis
 
-    aggs = {"q": None, **dict.fromkeys(cols)}
     if all_partners:
         star_aggs = {k: (series[k].sum() if not k.startswith("newreg") else series[k].min())
-                     for k in aggs}
+                     for k in ["q", *cols]}
         star = series.group_by(["tariff_line", "mi"]).aggregate(**star_aggs).mutate(
             partner=ibis.literal(ALL))
         series = series.union(star.select(series.columns))
-
-    periods = register(con, pa.table({"mi": pa.array(range(lo, hi + 1), pa.int64())}))
-    keys = series.select(*_KEYS).distinct()
-    grid = keys.cross_join(periods)
-    g = grid.left_join(series, [*_KEYS, "mi"]).select(
-        *_KEYS, "mi", **{k: series[k] if k.startswith("newreg") else series[k].fill_null(0.0)
-                         for k in aggs})
-    w_all = ibis.window(group_by=_KEYS, order_by="mi")
-    fy = ((g.mi - (year_start_month - 1)) / 12).floor().cast("int64") if per_year == 12 \
-        else g.mi
-    g = g.mutate(fy=fy, since=g.mi - lo)
-    w_year = ibis.window(group_by=[*_KEYS, "fy"], order_by="mi")
-    ytd = {"ytd": g.q.cumsum(group_by=[*_KEYS, "fy"], order_by="mi")} if per_year == 12 \
-        else {"ytd": g.q}
-    for name in aggs:
-        if name.startswith("new") and "reg" not in name:
-            ytd[f"{name}_ytd"] = (g[name].cumsum(group_by=[*_KEYS, "fy"], order_by="mi")
-                                  if per_year == 12 else g[name])
-    g = g.mutate(**ytd)
-    parts = []
+    amounts = [c for c in cols if not c.startswith("newreg")]
+    numbered = series.join(series_keys, _KEYS).select("sid", "mi", "q", *amounts)
+    periods = register(con, _period_table(lo, hi, per_year, year_start_month))
+    grid = series_keys.select("sid").cross_join(periods)
+    g = grid.left_join(numbered, ["sid", "mi"]).select(
+        "sid", "mi", "fy", since=grid.mi - lo,
+        **{k: numbered[k].fill_null(0.0) for k in ["q", *amounts]})
+    if {"ssm", "art5"} & set(chosen):  # the year-to-date sums only the yearly methods read
+        ytd = {f"{k}_ytd": (g[k].cumsum(group_by=["sid", "fy"], order_by="mi")
+                            if per_year == 12 else g[k]) for k in ["q", *amounts]}
+        g = g.mutate(**ytd).rename(ytd="q_ytd")
+    ctx = _Context(per_year, min_kg, lo, _first_full_year(lo, per_year, year_start_month))
+    wide: dict[str, Any] = {}
     for name in chosen:
-        builder = {"fao130": _fao130, "ssm": _ssm, "zscore": _zscore, "art5": _art5}[name]
-        parts.append(builder(g, per_year, w_all, w_year, min_kg, year_start_month, lo))
+        g, out = _BUILDERS[name](g, ctx)
+        wide.update({f"{name}_{k}": v for k, v in out.items()})
+    # Materialise every (window) expression as a column first: a window expression used after
+    # a filter would be evaluated again over the filtered rows only.
+    t = g.select("sid", "mi", *[c for c in g.columns if c.startswith("new")], **wide)
+    t = t.filter(ibis.or_(*[t[f"{name}_flag"] for name in chosen]))
+    named = t.join(series_keys, "sid")
+    regimes = [c for c in cols if c.startswith("newreg")]
+    if regimes:
+        named = named.left_join(series.select(*_KEYS, "mi", *regimes), [*_KEYS, "mi"])
+    flagged = register(con, to_arrow(con, named.select(
+        *_KEYS, "mi", *[c for c in t.columns if c not in ("sid", "mi")], *regimes)))
+    parts = [_method_rows(flagged, name) for name in chosen]
     flags = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     labelled = flags.left_join(timing, [*_KEYS, "mi"])
     excess = labelled.compared - labelled.threshold
@@ -223,109 +231,163 @@ def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
     ).order_by([*_KEYS, "mi", "method"])
 
 
-def _flag_select(t, method: str, cond, compared, baseline, threshold, *, z=None, band=None,
-                 years: int, cumulative: bool):
+def _series_keys(pairs: pa.Table, all_partners: bool) -> pa.Table:
+    """Each series (line, partner, and line x ``*`` for all partners) with an integer id."""
+    import pyarrow.compute as pc
+
+    keys = pairs.select(_KEYS).cast(pa.schema([(k, pa.string()) for k in _KEYS]))
+    if all_partners:
+        lines = pc.unique(keys["tariff_line"])
+        keys = pa.concat_tables([keys, pa.table({
+            "tariff_line": lines, "partner": pa.array([ALL] * len(lines), pa.string())})])
+    return keys.append_column("sid", pa.array(range(keys.num_rows), pa.int64()))
+
+
+@dataclass(frozen=True)
+class _Context:
+    per_year: int
+    min_kg: float
+    lo: int  # the data's first period
+    first_full_year: int  # the first (fiscal) year that the data cover from its first period
+
+
+# (years of look-back for the "new under agreement" label, year-to-date comparison?)
+_NEW_BASIS = {"fao130": (3, False), "ssm": (3, True), "zscore": (4, False), "art5": (4, True)}
+
+
+def _method_rows(flagged, name: str):
+    """One row per cell that ``name`` flags, in the shape the labels and answers read."""
     import ibis
 
-    new_q = t[f"new{years}_ytd"] if cumulative else t[f"new{years}"]
-    ratio = ibis.ifelse(baseline > 0, compared / baseline, ibis.null("float64"))
-    # Materialise every (window) expression as a column first: a window expression used after
-    # a filter would be evaluated again over the filtered rows only.
-    cols = t.select(
-        *_KEYS, "mi", method=ibis.literal(method), compared=compared.cast("float64"),
-        baseline=baseline.cast("float64"), threshold=threshold.cast("float64"),
-        ratio=ratio.cast("float64"),
-        z=(z if z is not None else ibis.null("float64")).cast("float64"),
-        band=(band if band is not None else ibis.null("int64")).cast("int64"),
-        new_q=new_q.cast("float64"), new_regime=t[f"newreg{years}"],
-        flagged=cond.fill_null(False))
-    return cols.filter(cols.flagged).drop("flagged")
+    years, cumulative = _NEW_BASIS[name]
+    new = f"new{years}_ytd" if cumulative else f"new{years}"
+    c = {k: flagged[f"{name}_{k}"] for k in ("flag", "compared", "baseline", "threshold")}
+    rows = flagged.filter(c["flag"])
+    cols = flagged.columns
+    return rows.select(
+        *_KEYS, "mi", method=ibis.literal(name), compared=c["compared"], baseline=c["baseline"],
+        threshold=c["threshold"],
+        ratio=ibis.ifelse(c["baseline"] > 0, c["compared"] / c["baseline"],
+                          ibis.null("float64")).cast("float64"),
+        z=(flagged[f"{name}_z"] if f"{name}_z" in cols else ibis.null("float64")).cast("float64"),
+        band=(flagged[f"{name}_band"] if f"{name}_band" in cols
+              else ibis.null("int64")).cast("int64"),
+        new_q=(flagged[new] if new in cols else ibis.literal(0.0)).cast("float64"),
+        new_regime=(flagged[f"newreg{years}"] if f"newreg{years}" in cols
+                    else ibis.null("string")))
 
 
-def _rows(w_all, preceding: int):
+def _columns(flag, compared, baseline, threshold, **extra) -> dict[str, Any]:
+    return {"flag": flag.fill_null(False), "compared": compared.cast("float64"),
+            "baseline": baseline.cast("float64"), "threshold": threshold.cast("float64"),
+            **extra}
+
+
+def _before(preceding: int):
+    """The ``preceding`` periods before the current one, per series (not the current one)."""
     import ibis
 
-    # ROWS BETWEEN n PRECEDING AND 1 PRECEDING is not portable (DuckDB rejects a negative
-    # FOLLOWING): callers lag the column by one period and use this n-row frame ending there.
-    return ibis.window(group_by=_KEYS, order_by="mi", preceding=preceding - 1, following=0)
+    return ibis.window(group_by="sid", order_by="mi", rows=(-preceding, -1))
 
 
-def _fao130(g, per_year, w_all, w_year, min_kg, ysm, lo):
-    span = 3 * per_year
-    g = g.mutate(q_prev=g.q.lag(1).over(w_all))
-    base = g.q_prev.mean().over(_rows(w_all, span))
-    return _flag_select(g, "fao130", (g.since >= span) & (g.q >= min_kg)
-                        & (g.q > m.FAO_RATIO * base), g.q, base, m.FAO_RATIO * base,
-                        years=3, cumulative=False)
-
-
-def _ssm(g, per_year, w_all, w_year, min_kg, ysm, lo):
+def _series_window():
     import ibis
 
-    lags = [g.ytd.lag(k * per_year).over(w_all) for k in (1, 2, 3)]
+    return ibis.window(group_by="sid", order_by="mi")
+
+
+def _fao130(g, ctx: _Context):
+    span = 3 * ctx.per_year
+    g = g.mutate(fao130_base=g.q.mean().over(_before(span)))
+    base = g.fao130_base
+    threshold = m.FAO_RATIO * base
+    flag = (g.since >= span) & (g.q >= ctx.min_kg) & (g.q > threshold)
+    return g, _columns(flag, g.q, base, threshold)
+
+
+def _ssm(g, ctx: _Context):
+    import ibis
+
+    p = ctx.per_year
+    lags = [g.ytd.lag(k * p).over(_series_window()) for k in (1, 2, 3)]
     base = (lags[0] + lags[1] + lags[2]) / 3
-    band = ibis.cases(*((g.ytd > r * base, ibis.literal(b)) for r, b, _ in m.SSM_BANDS),
-                      else_=ibis.literal(0))
-    ok = (g.since >= 3 * per_year) & (base > 0) & (g.ytd >= min_kg)
-    band = ibis.ifelse(ok, band, 0)
-    t = g.mutate(band=band)
-    prev = t.band.lag(1).over(w_year).fill_null(0) if per_year == 12 else ibis.literal(0)
-    t = t.mutate(prev_band=prev)
-    threshold = 1.10 * base
-    return _flag_select(t, "ssm", (t.band > 0) & (t.band > t.prev_band), t.ytd, base,
-                        threshold, band=t.band, years=3, cumulative=True)
+    band = ibis.cases(*((g.ytd > b.trigger_ratio * base, ibis.literal(b.band))
+                        for b in m.SSM_BANDS), else_=ibis.literal(0))
+    ok = (g.since >= 3 * p) & (base > 0) & (g.ytd >= ctx.min_kg)
+    g = g.mutate(ssm_base=base, ssm_band=ibis.ifelse(ok, band, 0))
+    w_year = ibis.window(group_by=["sid", "fy"], order_by="mi")
+    prev = g.ssm_band.lag(1).over(w_year).fill_null(0) if p == 12 else ibis.literal(0)
+    g = g.mutate(ssm_prev_band=prev)
+    flag = (g.ssm_band > 0) & (g.ssm_band > g.ssm_prev_band)
+    return g, _columns(flag, g.ytd, g.ssm_base, m.SSM_LOWEST.trigger_ratio * g.ssm_base,
+                       band=g.ssm_band)
 
 
-def _zscore(g, per_year, w_all, w_year, min_kg, ysm, lo):
+def _zscore(g, ctx: _Context):
     import ibis
 
-    window = m.Z_WINDOW[per_year]
-    prev = g.q.lag(per_year).over(w_all)
-    t = g.mutate(prev=prev,
-                 gr=((g.q + m.Z_EPSILON_KG) / (prev.fill_null(0.0) + m.Z_EPSILON_KG)).ln())
-    w = _rows(w_all, window)
-    t = t.mutate(gr_prev=t.gr.lag(1).over(w_all))
-    med = t.gr_prev.median().over(w)
-    iqr = t.gr_prev.quantile(0.75).over(w) - t.gr_prev.quantile(0.25).over(w)
-    scale = ibis.greatest(iqr / 1.349, ibis.literal(m.Z_MIN_SCALE))
-    t = t.mutate(med=med, scale=scale)
-    t = t.mutate(z=(t.gr - t.med) / t.scale)
+    p = ctx.per_year
+    window = m.Z_WINDOW[p]
+    prev = g.q.lag(p).over(_series_window())
+    g = g.mutate(z_prev=prev, z_gr=((g.q + m.Z_EPSILON_KG)
+                                    / (prev.fill_null(0.0) + m.Z_EPSILON_KG)).ln())
+    w = _before(window)
+    # the three quartiles from one windowed aggregate (one sort of each frame, not three)
+    g = g.mutate(z_q=g.z_gr.quantile([0.25, 0.5, 0.75]).over(w))
+    iqr = g.z_q[2] - g.z_q[0]
+    g = g.mutate(z_med=g.z_q[1],
+                 z_scale=ibis.greatest(iqr / 1.349, ibis.literal(m.Z_MIN_SCALE)))
+    g = g.mutate(z_z=(g.z_gr - g.z_med) / g.z_scale)
     # the quantity at which z would reach the cut-off, for the explanation
-    threshold = (t.prev + m.Z_EPSILON_KG) * (t.med + m.Z_CUTOFF * t.scale).exp() - m.Z_EPSILON_KG
-    return _flag_select(t, "zscore", (t.since >= per_year + window) & (t.q >= min_kg)
-                        & (t.z >= m.Z_CUTOFF) & (t.q > t.prev), t.q, t.prev, threshold,
-                        z=t.z, years=4, cumulative=False)
+    threshold = ((g.z_prev + m.Z_EPSILON_KG) * (g.z_med + m.Z_CUTOFF * g.z_scale).exp()
+                 - m.Z_EPSILON_KG)
+    flag = ((g.since >= p + window) & (g.q >= ctx.min_kg) & (g.z_z >= m.Z_CUTOFF)
+            & (g.q > g.z_prev))
+    return g, _columns(flag, g.q, g.z_prev, threshold, z=g.z_z.cast("float64"))
 
 
-def _art5(g, per_year, w_all, w_year, min_kg, ysm, lo):
+def _art5(g, ctx: _Context):
+    """Year-to-date imports against the average of the three preceding complete years.
+
+    On the complete grid, the row one year back (``per_year`` rows) lies in the preceding
+    year, so the preceding years' totals are lags of the year total: no yearly table to join.
+    """
     import ibis
 
-    yearly = g.group_by([*_KEYS, "fy"]).aggregate(yt=g.q.sum(), n=g.mi.count(),
-                                                  first=g.mi.min())
-    wy = ibis.window(group_by=_KEYS, order_by="fy")
-    lags = {f"y{k}": yearly.yt.lag(k).over(wy) for k in (1, 2, 3)}
-    firsts = yearly.first.lag(3).over(wy)
-    yearly = yearly.mutate(**lags, first3=firsts)
-    yearly = yearly.select(*_KEYS, "fy", m3=(yearly.y1 + yearly.y2 + yearly.y3) / 3,
-                           complete=(yearly.first3 >= lo) & yearly.first3.notnull())
+    p = ctx.per_year
+    g = g.mutate(art5_year=g.q.sum().over(ibis.window(group_by=["sid", "fy"])))
+    lags = [g.art5_year.lag(k * p).over(_series_window()) for k in (1, 2, 3)]
+    g = g.mutate(art5_m3=(lags[0] + lags[1] + lags[2]) / 3)
+    trigger = m.ART5_BASE_TRIGGER * g.art5_m3
     # the three preceding years must be complete years of data: the oldest starts at its
     # year's first period (the data may begin mid-year)
-    t = g.join(yearly, [*_KEYS, "fy"])
-    start_ok = ((t.mi - (ysm - 1)) % 12 == 0) if per_year == 12 else ibis.literal(True)
-    t = t.mutate(first_of_year=start_ok)
-    trigger = m.ART5_RATIO * t.m3
-    prev_ytd = t.ytd - t.q
-    oldest_complete = _oldest_complete(t, per_year, ysm, lo)
-    cond = (t.complete & oldest_complete & (t.m3 > 0) & (t.ytd >= min_kg) & (t.ytd > trigger)
-            & (prev_ytd <= trigger))
-    return _flag_select(t, "art5", cond, t.ytd, t.m3, trigger, years=4, cumulative=True)
+    oldest_complete = g.fy - 3 >= ctx.first_full_year
+    flag = (oldest_complete & (g.art5_m3 > 0) & (g.ytd >= ctx.min_kg) & (g.ytd > trigger)
+            & (g.ytd - g.q <= trigger))
+    return g, _columns(flag, g.ytd, g.art5_m3, trigger)
 
 
-def _oldest_complete(t, per_year, ysm, lo):
+_BUILDERS = {"fao130": _fao130, "ssm": _ssm, "zscore": _zscore, "art5": _art5}
+
+
+def _period_table(lo: int, hi: int, per_year: int, year_start_month: int) -> pa.Table:
+    """Every period of the data's span with its (fiscal) year, from :mod:`tradeguard.periods`."""
     if per_year == 1:
-        return t.fy - 3 >= lo
-    first_full_fy = (lo - (ysm - 1) + 11) // 12  # the first fiscal year starting on/after lo
-    return t.fy - 3 >= first_full_fy
+        return pa.table({"mi": pa.array(range(lo, hi + 1), pa.int64()),
+                         "fy": pa.array(range(lo, hi + 1), pa.int64())})
+    years = [fiscal_year(month_start(mi), year_start_month) for mi in range(lo, hi + 1)]
+    return pa.table({"mi": pa.array(range(lo, hi + 1), pa.int64()),
+                     "fy": pa.array(years, pa.int64())})
+
+
+def _first_full_year(lo: int, per_year: int, year_start_month: int) -> int:
+    """The first (fiscal) year whose first period is in the data (the data may begin
+    mid-year)."""
+    if per_year == 1:
+        return lo
+    first = month_start(lo)
+    year = fiscal_year(first, year_start_month)
+    return year if fiscal_month_index(first, year_start_month) == 0 else year + 1
 
 
 # --------------------------------------------------------------------------- helpers
@@ -380,64 +442,20 @@ def _timing_years(timing: pa.Table) -> pa.Table:
 
 
 def _present(out: pa.Table, per_year: int, explain: bool) -> pa.Table:
-    d = out.to_pydict()
-    n = out.num_rows
-    t = [None if v is None else v / 1000.0 for v in d["compared"]]
-    base = [None if v is None else v / 1000.0 for v in d["baseline"]]
-    thr = [None if v is None else v / 1000.0 for v in d["threshold"]]
-    inc = [None if a is None or b is None else a - b for a, b in zip(t, base, strict=True)]
-    periods = [_period(i, per_year) for i in d["mi"]]
-    sources = [m.METHODS[x].source for x in d["method"]]
-    expl = [_explain(d, i, periods[i], t[i], base[i], thr[i], inc[i]) if explain else ""
-            for i in range(n)]
+    """The flags in answer units (tonnes, period labels) with their explanations."""
+    from tradeguard.surge import explain as x
+
+    shown = x.present(out, per_year, explain)
+    cols = {k: out[k].combine_chunks() for k in out.column_names}
     return pa.table({
-        "tariff_line": d["tariff_line"], "partner": d["partner"], "period": periods,
-        "method": d["method"], "label": d["label"], "explanation": expl,
-        "quantity_t": t, "baseline_t": base, "threshold_t": thr, "increase_t": inc,
-        "ratio": d["ratio"], "z_score": d["z"], "band": d["band"],
-        "timing": d["timing_detail"], "new_regime": d["new_regime"], "source": sources,
+        "tariff_line": cols["tariff_line"], "partner": cols["partner"],
+        "period": shown["period"], "method": cols["method"], "label": cols["label"],
+        "explanation": shown["explanation"], "quantity_t": shown["quantity_t"],
+        "baseline_t": shown["baseline_t"], "threshold_t": shown["threshold_t"],
+        "increase_t": shown["increase_t"], "ratio": cols["ratio"], "z_score": cols["z"],
+        "band": cols["band"], "timing": cols["timing_detail"],
+        "new_regime": cols["new_regime"], "source": x.sources(cols["method"]),
     }, FLAG_SCHEMA)
-
-
-def _fmt_t(v: float | None) -> str:
-    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.1f} t"
-
-
-def _explain(d: dict, i: int, period: str, q, base, thr, inc) -> str:
-    method = d["method"][i]
-    who = "all partners" if d["partner"][i] == ALL else d["partner"][i]
-    head = f"{d['tariff_line'][i]} from {who}, {period}: "
-    ratio = d["ratio"][i]
-    pct = "" if ratio is None else f" ({ratio:.0%} of it)"
-    if method == "fao130":
-        body = (f"{_fmt_t(q)} imported, {_fmt_t(inc)} above the three-year moving average of "
-                f"{_fmt_t(base)} a period{pct}; the FAO screen flags more than 130% "
-                f"({_fmt_t(thr)}).")
-    elif method == "ssm":
-        band = next(text for _r, b, text in m.SSM_BANDS if b == d["band"][i])
-        body = (f"{_fmt_t(q)} imported so far this year against a pro-rated base of "
-                f"{_fmt_t(base)} (the same months of the three preceding years){pct}: {band} "
-                f"(Doha SSM draft, TN/AG/W/4/Rev.4; bands unconfirmed).")
-    elif method == "zscore":
-        body = (f"{_fmt_t(q)} imported against {_fmt_t(base)} a year earlier "
-                f"(+{_fmt_t(inc)}); year-on-year growth is {d['z'][i]:.1f} robust standard "
-                f"deviations above its median of the preceding periods (cut-off "
-                f"{m.Z_CUTOFF}, reached at {_fmt_t(thr)}).")
-    else:
-        body = (f"{_fmt_t(q)} imported so far this year crosses the Art. 5 volume screen of "
-                f"{_fmt_t(thr)} (125% of the three-year average of {_fmt_t(base)}; WTO AoA "
-                f"Art. 5.1(a), 5.4, consumption not taken into account).")
-    label = d["label"][i]
-    if label == LABEL_TIMING:
-        tail = (f" Labelled tariff timing: {d['timing_detail'][i]}; importers hold goods back "
-                f"for a scheduled cut (or around a safeguard), so the spike is a shift in timing.")
-    elif label == LABEL_NEW:
-        tail = (f" Labelled new under agreement: the increase is carried by imports under "
-                f"{d['new_regime'][i]}, newly used for this line and partner, whose comparison "
-                f"base predates that use; not a surge.")
-    else:
-        tail = " No tariff step, safeguard window or new agreement explains it."
-    return head + body + tail
 
 
 def _finish(flags: pa.Table, notes: dict[str, Any], chosen, frequency, as_of) -> pa.Table:

@@ -5,8 +5,9 @@ amount of the increase in imports of the product concerned in absolute and relat
 share of the domestic market taken by increased imports, changes in the level of sales,
 production, productivity, capacity utilization, profits and losses, and employment".  Imports
 come from the data (summed in Ibis); the domestic series are inputs (``domestic``), because no
-import file holds them.  The pack is JSON (``to_dict``) and HTML with inline SVG charts
-(``to_html``); a proposed measure, if given, is checked with :func:`check_measure`.
+import file holds them.  The pack is data (``to_dict``, ``to_json``); the faces
+render it (``tradeguard.web.evidence.evidence_html``: HTML with inline SVG charts).  A proposed
+measure, if given, is checked with :func:`check_measure`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
 from tradeguard.errors import InputError, problem
+from tradeguard.periods import fiscal_year
 from tradeguard.surge.backends import to_arrow
 from tradeguard.surge.measures import Proposal, check_measure, limits, problems_as_dicts
 
@@ -62,9 +63,6 @@ class EvidencePack:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
-    def to_html(self) -> str:
-        return _html(self)
-
 
 def evidence_pack(imports: Any, *, tariff_line: str, as_of: dt.date,
                   partners: Sequence[str] | None = None,
@@ -105,7 +103,7 @@ def evidence_pack(imports: Any, *, tariff_line: str, as_of: dt.date,
                 "value": r["v"]} for r in got]
     years: dict[int, dict[str, float]] = {}
     for r in got:
-        fy = r["y"] - (1 if r["m"] < year_start_month else 0)
+        fy = fiscal_year(dt.date(r["y"], r["m"], 1), year_start_month)
         acc = years.setdefault(fy, {"quantity_t": 0.0, "value": 0.0, "months": 0})
         acc["quantity_t"] += r["q"] / 1000.0
         acc["value"] += r["v"]
@@ -201,86 +199,3 @@ def _flags_for(flags: Any, line: str, partners: Sequence[str] | None) -> list[di
         out.append({k: r[k] for k in ("tariff_line", "partner", "period", "method", "label",
                                       "explanation")})
     return out
-
-
-# --------------------------------------------------------------------------- HTML
-
-def _charts(pack: EvidencePack) -> list[str]:
-    from tradeguard.web.svg import Chart, Line, render
-
-    who = ", ".join(pack.partners) if pack.partners else "all partners"
-    monthly = Chart(f"Imports of {pack.tariff_line} from {who}, by month", "tonnes",
-                    [Line("imports", [(dt.date.fromisoformat(r["period"] + "-01"),
-                                       r["quantity_t"]) for r in pack.monthly])])
-    yearly = Chart(f"Imports and domestic production of {pack.tariff_line}, by year", "tonnes")
-    yearly.lines.append(Line("imports", [(dt.date(r["year"], pack.year_start_month, 1),
-                                          r["quantity_t"]) for r in pack.yearly]))
-    if "production" in pack.domestic:
-        yearly.lines.append(Line("domestic production",
-                                 [(dt.date(y, pack.year_start_month, 1), v)
-                                  for y, v in sorted(pack.domestic["production"].items())]))
-    charts = [render(monthly), render(yearly)]
-    share = [(dt.date(r["year"], pack.year_start_month, 1), 100 * r["market_share"])
-             for r in pack.yearly if "market_share" in r]
-    if share:
-        charts.append(render(Chart("Import share of the domestic market", "percent",
-                                   [Line("import share", share)])))
-    for name in ("capacity_utilization", "employment", "prices", "sales"):
-        if name in pack.domestic:
-            pts = [(dt.date(y, pack.year_start_month, 1), v)
-                   for y, v in sorted(pack.domestic[name].items())]
-            charts.append(render(Chart(f"Domestic {name.replace('_', ' ')}", name,
-                                       [Line(name, pts)])))
-    return charts
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "n/a"
-    if isinstance(v, float):
-        return f"{v:,.4f}" if abs(v) < 10 else f"{v:,.1f}"
-    return escape(str(v))
-
-
-def _html(pack: EvidencePack) -> str:
-    d = pack.to_dict()
-    who = ", ".join(pack.partners) if pack.partners else "all partners"
-    rows = "".join(f"<tr><th>{escape(k.replace('_', ' '))}</th><td>{_fmt(v)}</td></tr>"
-                   for k, v in d["indicators"].items())
-    ycols = ["year", "quantity_t", "value", "months", "imports_per_production", "market_share"]
-    yrows = "".join("<tr>" + "".join(f"<td>{_fmt(r.get(c))}</td>" for c in ycols) + "</tr>"
-                    for r in pack.yearly)
-    trows = "".join(f"<tr><th>{escape(k)}</th>" + "".join(
-        f"<td>{_fmt(t.get(c))}</td>" for c in ("first_year", "last_year", "first", "last",
-                                               "rate", "direction")) + "</tr>"
-        for k, t in pack.trends.items())
-    frows = "".join(f"<tr><td>{escape(f['period'])}</td><td>{escape(f['partner'])}</td>"
-                    f"<td>{escape(f['method'])}</td><td>{escape(f['label'])}</td>"
-                    f"<td>{escape(f['explanation'])}</td></tr>" for f in pack.flags)
-    check = ""
-    if pack.measure_check is not None:
-        items = "".join(f"<li><b>{escape(p['article'])}</b>: {escape(p['message'])}</li>"
-                        for p in pack.measure_check) or "<li>no problem found</li>"
-        check = f"<h2>Proposed measure</h2><ul>{items}</ul>"
-    notes = "".join(f"<li>{escape(n)}</li>" for n in pack.notes)
-    charts = "".join(f'<figure>{svg}</figure>' for svg in _charts(pack))
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Safeguard evidence: {escape(pack.tariff_line)} from {escape(who)}</title>
-<style>body{{font-family:sans-serif;max-width:980px;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{text-align:left}}</style>
-</head><body>
-<h1>Safeguard investigation evidence: {escape(pack.tariff_line)} from {escape(who)}</h1>
-<p>As of {pack.as_of.isoformat()}; years start in month {pack.year_start_month}.
-{escape(ARTICLE_42A)}</p>
-<h2>Increase in imports</h2><table>{rows}</table>
-<h2>By year</h2><table><tr>{''.join(f'<th>{c}</th>' for c in ycols)}</tr>{yrows}</table>
-<h2>Domestic industry trends</h2><table><tr><th>series</th><th>from</th><th>to</th>
-<th>first</th><th>last</th><th>rate</th><th>direction</th></tr>{trows}</table>
-{charts}
-<h2>Surge flags</h2><table><tr><th>period</th><th>partner</th><th>method</th><th>label</th>
-<th>explanation</th></tr>{frows}</table>
-{check}
-<h2>Notes</h2><ul>{notes}</ul>
-</body></html>
-"""

@@ -208,23 +208,19 @@ def dashboard_router() -> APIRouter:
                      limit: int = 200) -> Response:
         """Surge flags with their explanations, filterable; each links to its evidence pack."""
         async def build() -> tuple[dict, dict]:
-            from urllib.parse import urlencode
-
-            from tradeguard.surge.api import filter_flags, flags_as_json, scan_store
+            from tradeguard.api.routes.surges import evidence_url, scan_flags
+            from tradeguard.surge.api import filter_flags, flags_as_json
 
             if label and label not in SURGE_LABELS:
                 raise InputError(problem(f"unknown label `{label}`",
                                          fix=f"use one of: {', '.join(SURGE_LABELS)}"))
-            flags = await run_in_threadpool(scan_store, desk(request).store_path)
+            flags = await run_in_threadpool(scan_flags, desk(request))
             chosen = filter_flags(flags, tariff_line=line or None,
                                   partner=(partner or "").upper() or None,
                                   label=label or None, method=method or None)
             rows = flags_as_json(chosen)
             for row in rows:
-                query = {"tariff_line": row["tariff_line"], "format": "html"}
-                if row["partner"] != "*":
-                    query["partners"] = row["partner"]
-                row["evidence_url"] = f"/api/surges/evidence?{urlencode(query)}"
+                row["evidence_url"] = evidence_url(row, format="html")
             counts = {lab: sum(r["label"] == lab for r in rows) for lab in SURGE_LABELS}
             shown = rows[: max(1, min(limit, 5000))]
             return {"filters": {"line": line, "partner": partner, "label": label,

@@ -1,0 +1,94 @@
+"""REST endpoints for surges (mounted under ``/api`` by ``create_app``).
+
+GET /surges            flags (JSON list as the CLI's ``--json``), filterable by line, partner,
+                       method, label and period range; each links to its evidence pack.
+GET /surges/evidence   the evidence pack (JSON, or HTML with ``format=html``) for a line and
+                       partners.
+
+Both read the server's own store (never a path from the request) under the desk's lock, like
+every other route, and call only the Python API; errors are problem details
+(``api/problems.py``).  The dashboard's surge page calls :func:`scan_flags` too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from tradeguard.api.service import Desk
+    from tradeguard.surge.evidence import EvidencePack
+
+router = APIRouter(tags=["surges"])
+EVIDENCE_PATH = "/api/surges/evidence"
+
+
+def scan_flags(desk: Desk, *, as_of: dt.date | None = None,
+               methods: str | None = None) -> pa.Table:
+    """The surge flags of the desk's store, read under the store lock."""
+    from tradeguard.surge.api import scan_store
+
+    with desk.lock:
+        return scan_store(desk.store_path, as_of=as_of, methods=methods)
+
+
+def evidence(desk: Desk, tariff_line: str, partners: list[str] | None,
+             as_of: dt.date | None) -> EvidencePack:
+    """The evidence pack from the desk's store, read under the store lock."""
+    from tradeguard.data.store import open_imports
+    from tradeguard.surge.api import last_day
+    from tradeguard.surge.evidence import evidence_pack
+
+    with desk.lock:
+        imports = open_imports(desk.store_path)
+        try:
+            return evidence_pack(imports, tariff_line=tariff_line, partners=partners,
+                                 as_of=as_of or last_day(imports))
+        finally:
+            imports.get_backend().disconnect()
+
+
+def evidence_url(row: dict[str, Any], **extra: str) -> str:
+    query = {"tariff_line": row["tariff_line"], **extra}
+    if row["partner"] != "*":
+        query["partners"] = row["partner"]
+    return f"{EVIDENCE_PATH}?{urlencode(query)}"
+
+
+@router.get("/surges")
+async def list_surges(request: Request, tariff_line: str | None = None,
+                      partner: str | None = None, method: str | None = None,
+                      label: str | None = None,
+                      period_from: str | None = Query(None, description="YYYY-MM"),
+                      period_to: str | None = Query(None, description="YYYY-MM"),
+                      as_of: dt.date | None = None, methods: str | None = None) -> list[dict]:
+    from tradeguard.surge.api import filter_flags, flags_as_json
+
+    flags = await run_in_threadpool(scan_flags, request.app.state.desk, as_of=as_of,
+                                    methods=methods)
+    flags = filter_flags(flags, tariff_line=tariff_line, partner=partner, method=method,
+                         label=label, period_from=period_from, period_to=period_to)
+    out = flags_as_json(flags)
+    for row in out:
+        row["evidence_url"] = evidence_url(row)
+    return out
+
+
+@router.get("/surges/evidence", response_model=None)
+async def surge_evidence(request: Request, tariff_line: str, partners: str | None = None,
+                         as_of: dt.date | None = None, format: str = "json") -> Any:
+    chosen = [p.strip().upper() for p in partners.split(",") if p.strip()] if partners else None
+    pack = await run_in_threadpool(evidence, request.app.state.desk, tariff_line,
+                                   chosen or None, as_of)
+    if format == "html":
+        from tradeguard.web.evidence import evidence_html
+
+        return HTMLResponse(evidence_html(pack))
+    return pack.to_dict()
