@@ -102,6 +102,18 @@ def announcement_day(start: dt.date) -> dt.date:
     return start - DAY
 
 
+def _next_year_note(start: dt.date, end: dt.date, fy_end: dt.date) -> str:
+    """What the new year's scheduled rate does around a window that runs past 31 March.
+
+    The safeguard rate holds on the window's days only (``next_year_cut: outside_window``),
+    so the note and :func:`tradeguard.duty` say the same thing.
+    """
+    new_year = fy_end + DAY
+    before = (f"from {new_year} to {start - DAY} and " if start > new_year else "")
+    return (f"the safeguard runs into the next fiscal year until {end}; that year's scheduled "
+            f"rate applies {before}from {end + DAY}")
+
+
 def activation(rules: RuleSet, measure_id: str, crossing: dt.date, granularity: str,
                as_of: dt.date, status: str, source: str) -> tuple[s.Activation | None, list[str]]:
     """The computed activation for a crossing, in the ledger shape the duty engine reads."""
@@ -120,8 +132,8 @@ def activation(rules: RuleSet, measure_id: str, crossing: dt.date, granularity: 
     start, end = span
     fy_end = fiscal_year_end(fiscal_year(crossing, measure.year_start_month),
                              measure.year_start_month)
-    if measure.defers_next_cut and end > fy_end:
-        notes.append(f"the next year's rate cut is deferred to {end + DAY}")
+    if measure.next_year_cut is not None and end > fy_end:
+        notes.append(_next_year_note(start, end, fy_end))
     act = s.Activation(
         measure_id=measure_id, start=start, end=end, lines=measure.lines,
         partners=measure.hits, regimes=measure.hits_regimes, duty=expr, origin="computed",

@@ -370,6 +370,23 @@ class Start(Strict):
     cite: str
 
 
+class NextYearCut(Strict):
+    """What happens to the next fiscal year's scheduled cut while a safeguard runs into it.
+
+    ``outside_window``: the safeguard rate replaces the preferential rate on the days of its
+    window only; on every other day of the new year the year's scheduled rate applies.  This
+    is what the March 2021 USJTA case shows (38.5% to 16 April, 25.0% from 17 April).  A rule
+    that holds the cut back until the window ends would differ only before a window that
+    starts after 1 April; no source states one, so none is encoded (docs/research/
+    issue10-sources.md, question 2).
+    """
+
+    applies: Literal["outside_window"]
+    status: Status
+    cite: str
+    note: str | None = None
+
+
 class Termination(Strict):
     quiet_years: int | None = Field(None, description="Abolished after this many years untriggered.")
     quiet_years_counted_from: dt.date | None = None
@@ -398,7 +415,9 @@ class VolumeSafeguard(Strict):
     remedy: Literal["replace", "add"] = Field(
         "replace", description="replace: the safeguard duty replaces the regime's duty "
                                "(snap-back); add: it is added on top (WTO AoA Art. 5).")
-    defers_next_cut: bool = False
+    next_year_cut: NextYearCut | None = Field(
+        None, description="How a safeguard running past 31 March meets the next year's "
+                          "scheduled tariff cut (USJTA March 2021).")
     proration: Proration | None = None
     start: Start
     duration: Duration
