@@ -76,3 +76,25 @@ def test_statuses_cover_all_four_markers():
     statuses = {m.status for d in rules.documents.values() for _, m in _walk(d)
                 if hasattr(m, "cite") and not isinstance(m, s.Agreement)}
     assert statuses == {"confirmed", "secondary", "derived", "unconfirmed"}
+
+
+def test_each_shipped_volume_safeguard_states_its_cited_counting_basis():
+    from tradeguard.rules.loader import shipped_rules
+
+    rules = shipped_rules()
+    missing = [f"{mid}#{c.id}" for mid, m in rules.safeguards.items() for c in m.conditions
+               if c.counting.basis is None]
+    assert missing == []
+    usjta = rules.safeguards["usjta.beef_safeguard"].conditions[0].counting
+    assert (usjta.regimes, usjta.basis.counts) == (["usjta"], "preference_claims")
+
+
+def test_a_counting_basis_must_agree_with_the_regimes_counted():
+    import pytest
+    from pydantic import ValidationError
+
+    from tradeguard.rules.schema import CountingScope
+
+    with pytest.raises(ValidationError, match="does not match"):
+        CountingScope(regimes="all", basis={"counts": "preference_claims", "wording": "x",
+                                            "status": "confirmed", "cite": "x"})

@@ -100,3 +100,14 @@ def test_page_errors_are_pages_and_twins_are_problems(client):
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     r = client.get("/duty?line=0202&origin=US&date=20-03-2021")
     assert r.status_code == 422 and "YYYY-MM-DD" in r.text
+
+
+def test_the_measure_page_says_what_each_condition_counts_and_why(client):
+    html = client.get("/measures/usjta.beef_safeguard?as_of=2021-03-31").text
+    table = html.split('id="counting"')[1].split("</table>")[0]
+    assert "preference claims" in table
+    assert "beef that received the US-Japan Trade Agreement rate" in table
+    assert 's-confirmed">confirmed' in table
+    twin = client.get("/measures/usjta.beef_safeguard?as_of=2021-03-31&format=json").json()
+    basis = twin["rule"]["document"]["conditions"][0]["counting"]["basis"]
+    assert (basis["counts"], basis["cite"]) == ("preference_claims", "maff-2021")

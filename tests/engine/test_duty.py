@@ -61,7 +61,8 @@ def test_every_trace_value_carries_its_citation():
 
 
 def test_as_of_hides_activations_announced_later():
-    act = tg.official_activations()[1].model_copy(update={"announced_on": D(2021, 3, 17)})
+    usjta = next(a for a in tg.official_activations() if a.measure_id == "usjta.beef_safeguard")
+    act = usjta.model_copy(update={"announced_on": D(2021, 3, 17)})
     before = tg.duty("0202", "US", D(2021, 3, 20), activations=[act], as_of=D(2021, 3, 16))
     after = tg.duty("0202", "US", D(2021, 3, 20), activations=[act], as_of=D(2021, 3, 17))
     assert before.chosen.ad_valorem_percent == 25.8

@@ -227,12 +227,42 @@ class Tariff(Strict):
 # --- volume safeguards ----------------------------------------------------------------
 
 
+class CountingBasis(Strict):
+    """What the law (or the authority that administers it) counts towards a trigger.
+
+    ``preference_claims``: goods that entered at the agreement's preferential rate;
+    ``all_imports``: every entry from the partners named, whatever the rate;
+    ``imports_without_preference``: entries that did not take an EPA rate, from any origin.
+    ``wording`` quotes or paraphrases the source.  The condition's ``partners`` and
+    ``regimes`` must say the same thing (the loader checks it).
+    """
+
+    counts: Literal["preference_claims", "all_imports", "imports_without_preference"]
+    wording: str
+    status: Status
+    cite: str
+
+
 class CountingScope(Strict):
-    """Which imports count towards a trigger."""
+    """Which imports count towards a trigger, and on what legal basis."""
 
     partners: PartnerScope = PartnerScope(include="all")
     regimes: list[str] | Literal["all"] = "all"
     lines: list[str] | None = Field(None, description="Defaults to the measure's lines.")
+    basis: CountingBasis | None = Field(
+        None, description="The cited legal counting basis (which rows of the data count).")
+
+    @model_validator(mode="after")
+    def _basis_matches_regimes(self) -> CountingScope:
+        if self.basis is None:
+            return self
+        counts, regimes = self.basis.counts, self.regimes
+        agrees = {"all_imports": regimes == "all",
+                  "imports_without_preference": regimes == ["mfn"],
+                  "preference_claims": regimes != "all" and "mfn" not in regimes}[counts]
+        if not agrees:
+            raise ValueError(f"the counting basis `{counts}` does not match `regimes: {regimes}`")
+        return self
 
 
 class BaseFloor(Strict):
