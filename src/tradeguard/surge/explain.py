@@ -57,7 +57,7 @@ def present(flags: pa.Table, per_year: int, explain: bool) -> dict[str, pa.Array
         if per_year == 12:
             period = period + "-" + _format("{:02d}", (t.mi % 12 + 1).cast("int64"))
         t = t.mutate(increase_t=t.quantity_t - t.baseline_t, period=period)
-        text = _explanations(t) if explain else ibis.literal("")
+        t, text = _explanations(t) if explain else (t, ibis.literal(""))
         out = t.select("row_number", "period", "quantity_t", "baseline_t", "threshold_t",
                        "increase_t", explanation=text).order_by("row_number")
         got = con.to_pyarrow(out)
@@ -70,14 +70,18 @@ def _explanations(t):
     """One sentence per flag: the numbers, the rule, and why the label was given."""
     import ibis
 
-    who = ibis.ifelse(t.partner == ALL, "all partners", t.partner)
-    head = t.tariff_line + " from " + who + ", " + t.period + ": "
-    q, base, thr, inc = (_tonnes(t[k]) for k in ("quantity_t", "baseline_t", "threshold_t",
-                                                 "increase_t"))
-    pct = ibis.ifelse(t.ratio.isnull(), "",
-                      " (" + _format("{:.0f}", t.ratio * 100.0) + "% of it)")
-    band = ibis.cases(*((t.band == b.band, b.text) for b in m.SSM_BANDS), else_="")
-    z = ibis.ifelse(t.z.isnull(), "n/a", _format("{:.1f}", t.z))
+    # each number is formatted once, as a column, then the sentences refer to the columns
+    t = t.mutate(
+        x_who=ibis.ifelse(t.partner == ALL, "all partners", t.partner),
+        x_q=_tonnes(t.quantity_t), x_base=_tonnes(t.baseline_t),
+        x_thr=_tonnes(t.threshold_t), x_inc=_tonnes(t.increase_t),
+        x_pct=ibis.ifelse(t.ratio.isnull(), "",
+                          " (" + _format("{:.0f}", t.ratio * 100.0) + "% of it)"),
+        x_band=ibis.cases(*((t.band == b.band, b.text) for b in m.SSM_BANDS), else_=""),
+        x_z=ibis.ifelse(t.z.isnull(), "n/a", _format("{:.1f}", t.z)))
+    head = t.tariff_line + " from " + t.x_who + ", " + t.period + ": "
+    q, base, thr, inc, pct, band, z = (t.x_q, t.x_base, t.x_thr, t.x_inc, t.x_pct, t.x_band,
+                                       t.x_z)
     bodies = {
         "fao130": (q + " imported, " + inc + " above the three-year moving average of " + base
                    + " a period" + pct + "; the FAO screen flags more than "
@@ -104,7 +108,7 @@ def _explanations(t):
            "whose comparison base predates that use; not a surge.")
     tail = ibis.cases((t.label == LABEL_TIMING, timing), (t.label == LABEL_NEW, new),
                       else_=" No tariff step, safeguard window or new agreement explains it.")
-    return head + body + tail
+    return t, head + body + tail
 
 
 def sources(method: pa.Array) -> pa.Array:
