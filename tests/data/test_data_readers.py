@@ -67,7 +67,7 @@ def test_bundled_extract_reads_with_units_converted():
     assert pc.sum(rice["quantity"]).as_py() == 1_466_000.0
     # The one row with an unknown regime: Canada pork with a blank agreement column, 2019-12
     # (Canada had no bilateral agreement with Japan).
-    assert read_notes(table) == {"rows with unknown regime": 1}
+    assert read_notes(table) == {"rows with unknown regime": 1, "skipped: outside chapters": 0}
     unknown = table.filter(pc.is_null(table["regime"]))
     assert unknown["partner"].to_pylist() == ["CA"]
 

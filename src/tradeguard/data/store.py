@@ -118,13 +118,18 @@ def default_store_path() -> Path:
 
 
 def ingest(path: str | Path, store_path: str | Path | None = None, *, format: str | None = None,
-           dry_run: bool = False, ingested_at: datetime,
-           progress: Progress | None = None) -> IngestReport:
+           dry_run: bool = False, ingested_at: datetime, progress: Progress | None = None,
+           chapters: str | None = None, source_name: str | None = None,
+           uploaded_by: str | None = None) -> IngestReport:
     """Read, validate and store one file as one batch (see the module docstring).
 
     ``store_path`` defaults to :func:`default_store_path`; ``format`` to the sniffed one;
     ``ingested_at`` (timezone-aware) is recorded as given, converted to UTC; ``progress`` is
     called as ``progress(stage, done, total)`` with stages ``hash``, ``read`` and ``write``.
+    ``chapters`` scopes Japan Customs files (``"01-24"`` by default, ``"all"``; see
+    ``readers.read_any``).  ``source_name`` is the file name the user gave (an upload's name,
+    recorded instead of the server's temporary path) and ``uploaded_by`` who sent it (the API
+    token's label); both go into the batch record with the file's size and sha256.
     Raises ``IngestError`` (``IngestProblemsError`` listing rows for bad data), ``InputError``
     for a bad argument.
     """
@@ -145,7 +150,7 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
         return _report_from_batch(previous, store)
     chosen = format or sniff_format(path)
     tick("read", 0, 1)
-    table = read_any(path, chosen)
+    table = read_any(path, chosen, chapters=chapters)
     if table.num_rows and table["batch_id"][0].as_py() != batch_id:
         raise IngestError(problem("the file changed while it was being read", where=str(path),
                                   fix="wait until the file is complete, then ingest again"))
