@@ -85,9 +85,9 @@ def in_chapters(t: ir.Table, code: ir.StringValue, chapters: frozenset[str] | No
 def _lookups(bilateral: dict[str, str]):
     import ibis
 
-    from tradeguard.data.partners import jp_code_mapping
+    from tradeguard.data.partners import jp_code_partners
 
-    partners = jp_code_mapping()
+    partners = jp_code_partners()
     return (
         ibis.memtable(pa.table({"j_code": list(partners), "j_iso2": list(partners.values())})),
         ibis.memtable(pa.table({

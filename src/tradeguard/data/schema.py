@@ -172,7 +172,7 @@ def _column_problems(table: pa.Table) -> list[RowProblem]:
 def _row_checks(t, raw) -> list:
     import ibis
 
-    from tradeguard.data.partners import known_partners
+    from tradeguard.data.partners import known_partners, placeholder_partners
 
     required = [c for c in COLUMNS if c != "regime"]
     # Nulls are judged on the raw column: a value that failed to convert is already reported.
@@ -195,8 +195,8 @@ def _row_checks(t, raw) -> list:
         check(t, (gran == "year") & ((start.month() != 1) | (start.day() != 1)
                                      | (end != year_end)), "period_end",
               "a year record must run from 1 January to 31 December"),
-        check(t, ~t.partner.isin(sorted(known_partners())), "partner",
-              "is not an ISO 3166 alpha-2 country code"),
+        check(t, ~t.partner.isin(sorted(known_partners() | set(placeholder_partners()))),
+              "partner", "is not an ISO 3166 alpha-2 country code"),
         check(t, ~t.quantity_unit.isin(sorted(CANONICAL_UNITS)), "quantity_unit",
               f"is not a known unit ({', '.join(sorted(CANONICAL_UNITS))})"),
         check(t, ~t.currency.isin(sorted(CURRENCIES)), "currency",

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import IngestError, InputError, problem
 
@@ -83,7 +83,7 @@ class IngestReport:
     value_totals: dict[str, float] = field(default_factory=dict)
     period_min: date | None = None
     period_max: date | None = None
-    notes: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)  # counts; "... examples": short lists
     ingested_at: datetime | None = None  # UTC, without tzinfo (as stored)
 
     @property
@@ -103,8 +103,10 @@ class IngestReport:
         qty = ", ".join(f"{v:,.0f} {u}" for u, v in sorted(self.quantity_totals.items()))
         val = ", ".join(f"{v:,.0f} {c}" for c, v in sorted(self.value_totals.items()))
         span = f"{self.period_min} to {self.period_max}" if self.period_min else "no periods"
+        notes = "".join(f"\n  {k}: {', '.join(v) if isinstance(v, list) else f'{v:,}'}"
+                        for k, v in sorted(self.notes.items()) if v)
         return (f"{self.status}: {self.source_path} ({self.format}), {self.rows:,} rows, {span}; "
-                f"quantity {qty or '-'}; value {val or '-'}; batch {self.batch_id[:12]}")
+                f"quantity {qty or '-'}; value {val or '-'}; batch {self.batch_id[:12]}{notes}")
 
 
 def default_store_path() -> Path:
