@@ -216,17 +216,18 @@ def repair_notes(con, t: ir.Table, code: str, flag: str, shown: int = 5) -> dict
 
 
 def explain_partner(found: list[RowProblem]) -> list[RowProblem]:
-    """Replace the PARTNER placeholder with the code's listed name (done on problem rows only)."""
-    from tradeguard.data.partners import jp_code_name
+    """Replace the PARTNER placeholder reason (done on problem rows only).
 
+    Every code of Japan Customs' own list maps (to ISO or a placeholder), so a code that does
+    not is not on the list: a typo, or a code newer than the shipped table.
+    """
     out = []
     for p in found:
         if p.reason == "PARTNER":
-            name = jp_code_name(p.value or "")
-            named = f" ({name})" if name else ""
             p = RowProblem(p.row, p.column, p.value,
-                           f"Japan Customs country code{named} has no ISO 3166 alpha-2 code in "
-                           "tradeguard/data/reference/partners.csv")
+                           "is not a Japan Customs country code (not in tradeguard/data/"
+                           "reference/partners.csv or jp_placeholders.csv); check the code, "
+                           "or add a new code there with its ISO code")
         out.append(p)
     return out
 

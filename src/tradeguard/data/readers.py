@@ -46,7 +46,7 @@ from tradeguard.data import comtrade, jp_customs, workbook
 from tradeguard.data.frames import ROW, backend, check, collect_problems, notes_metadata, scalar
 from tradeguard.data.problems import IngestProblemsError, file_error
 from tradeguard.data.schema import COLUMNS, conform
-from tradeguard.data.textfile import file_sha256, read_bytes, read_csv_strings
+from tradeguard.data.textfile import file_sha256, read_csv_strings, read_head
 from tradeguard.data.units import UNIT_CONVERSIONS
 
 READER_VERSION = "tradeguard.data.readers/1"
@@ -156,8 +156,9 @@ def read_parquet(path: str | Path) -> pa.Table:
     import pyarrow.parquet as pq
 
     path = Path(path)
-    read_bytes(path)  # empty/unreadable files get the same message as the text readers
+    read_head(path, 4)  # empty/unreadable files get the same message as the text readers
     try:
+        _check_parquet_size(path, pq.ParquetFile(path).metadata)
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise file_error(str(path), "not a readable Parquet file", str(exc),
@@ -170,6 +171,18 @@ def read_parquet(path: str | Path) -> pa.Table:
     batch = pa.array([file_sha256(path)] * table.num_rows, pa.string())
     table = table.append_column("batch_id", batch)
     return conform(table, str(path))
+
+
+def _check_parquet_size(path: Path, meta) -> None:
+    """Refuse before reading when the footer announces too many rows, cells or bytes."""
+    from tradeguard.data.limits import check_rows, current, refused
+
+    limits = current()
+    check_rows(str(path), meta.num_rows, meta.num_columns, limits)
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if size > limits.max_uncompressed_bytes:
+        raise refused(str(path), f"the Parquet data inflate to {size:,} bytes",
+                      "max_uncompressed_bytes", limits.max_uncompressed_bytes)
 
 
 def read_comtrade(path: str | Path, *, flow: str = "import") -> pa.Table:
@@ -269,7 +282,7 @@ def _csv_header(path: Path) -> list[str]:
 
     from tradeguard.data.textfile import decode_utf8
 
-    first = decode_utf8(read_bytes(path)[:65536].rsplit(b"\n", 1)[0] or b" ", str(path))
+    first = decode_utf8(read_head(path).rsplit(b"\n", 1)[0] or b" ", str(path))
     return [h.strip() for h in next(csv.reader(io.StringIO(first.partition("\n")[0])), [])]
 
 
@@ -285,7 +298,7 @@ def sniff_format(path: str | Path) -> str:
         return "jp-customs-xlsx"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
-    data = read_bytes(path)
+    data = read_head(path, 4)
     if data[:4] == b"PAR1":
         return "parquet"
     if data[:4] == b"PK\x03\x04":

@@ -210,10 +210,11 @@ def _row_checks(t, raw) -> list:
     for name, (unit, ceiling) in ceilings.items():
         col = t[name]
         limit = unit.substitute(ceiling, else_=ibis.literal(None, "float64"))
+        finite = ~(col.isinf() | col.isnan())
         out += [
             check(t, col.isnan() | col.isinf(), name, "is not a finite number"),
             check(t, col < 0, name, "is negative"),
-            check(t, ~(col.isinf() | col.isnan()) & (col > limit), name, "is above the plausible ceiling of "
+            check(t, finite & (col > limit), name, "is above the plausible ceiling of "
                   + limit.cast("int64").cast("string") + " " + unit + " for one record ("
                   + BOUNDS_FIX + ")"),
         ]

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pyarrow as pa
 
+    from tradeguard.data.limits import ReadLimits
+
 STORE_ENV = "TRADEGUARD_STORE"
 SCHEMA_VERSION = "1"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -122,7 +124,7 @@ def default_store_path() -> Path:
 def ingest(path: str | Path, store_path: str | Path | None = None, *, format: str | None = None,
            dry_run: bool = False, ingested_at: datetime, progress: Progress | None = None,
            chapters: str | None = None, source_name: str | None = None,
-           uploaded_by: str | None = None) -> IngestReport:
+           uploaded_by: str | None = None, limits: ReadLimits | None = None) -> IngestReport:
     """Read, validate and store one file as one batch (see the module docstring).
 
     ``store_path`` defaults to :func:`default_store_path`; ``format`` to the sniffed one;
@@ -132,9 +134,12 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
     ``readers.read_any``).  ``source_name`` is the file name the user gave (an upload's name,
     recorded instead of the server's temporary path) and ``uploaded_by`` who sent it (the API
     token's label); both go into the batch record with the file's size and sha256.
+    ``limits`` bound what a read may inflate to (``tradeguard.data.limits``; default: the
+    environment's or the documented defaults).
     Raises ``IngestError`` (``IngestProblemsError`` listing rows for bad data), ``InputError``
     for a bad argument.
     """
+    from tradeguard.data.limits import reading
     from tradeguard.data.readers import READER_VERSION, read_any, sniff_format
     from tradeguard.data.textfile import file_sha256
 
@@ -146,13 +151,14 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
         raise IngestError(problem("no such file", where=str(path),
                                   fix="check the path; ingest takes one file at a time"))
     tick("hash", 0, 1)
-    batch_id = file_sha256(path)
+    batch_id = file_sha256(path, lambda done, total: tick("hash", done, total))
     previous = _existing_batch(store, batch_id)
     if previous is not None:
         return _report_from_batch(previous, store)
-    chosen = format or sniff_format(path)
     tick("read", 0, 1)
-    table = read_any(path, chosen, chapters=chapters)
+    with reading(limits, lambda done, total: tick("read", done, total)):
+        chosen = format or sniff_format(path)
+        table = read_any(path, chosen, chapters=chapters)
     if table.num_rows and table["batch_id"][0].as_py() != batch_id:
         raise IngestError(problem("the file changed while it was being read", where=str(path),
                                   fix="wait until the file is complete, then ingest again"))
