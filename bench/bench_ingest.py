@@ -62,7 +62,7 @@ def measure(path: Path, folder: Path) -> dict:
     store = folder / f"store-{path.name}.duckdb"
     out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(store)], check=True,
                          capture_output=True, text=True).stdout.split()
-    rows, seconds, peak_kib = int(out[0]), float(out[1]), int(out[2])
+    rows, seconds, peak_kib = int(out[-3]), float(out[-2]), int(out[-1])
     return {"file": path.name, "file_mb": round(path.stat().st_size / 1e6, 1),
             "rows_stored": rows, "seconds": round(seconds, 1),
             "peak_rss_mb": round(peak_kib / 1024, 1)}

@@ -216,6 +216,7 @@ def _open_read_only(store_path: str | Path | None):
     _check_not_empty(store)
     try:
         con = ibis.duckdb.connect(str(store), read_only=True)
+        con.con.execute("SET enable_progress_bar = false")
     except duckdb.Error as exc:
         raise _open_error(store, exc) from exc
     names = _verified_tables(con.con, store, close=con.disconnect)
@@ -304,7 +305,9 @@ def _connect(store: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     if store.is_file():
         _check_not_empty(store)
     try:
-        return duckdb.connect(str(store), read_only=read_only)
+        con = duckdb.connect(str(store), read_only=read_only)
+        con.execute("SET enable_progress_bar = false")  # it would write into stdout (--json)
+        return con
     except duckdb.Error as exc:
         raise _open_error(store, exc) from exc
 
