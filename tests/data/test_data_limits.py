@@ -133,3 +133,27 @@ def test_ingest_reports_read_progress_for_a_gzip(tmp_path):
     stages = [s for s, _, _ in seen]
     assert stages[0] == "hash" and stages[-1] == "write"
     assert ("read", path.stat().st_size, path.stat().st_size) in seen
+
+
+def test_cli_refuses_the_gzip_bomb_with_exit_1(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from tradeguard.cli import app
+
+    bomb = gzip_bomb(tmp_path / "bomb.csv.gz", 1 << 30)
+    before = store_digest(store)
+    result = CliRunner().invoke(app, ["ingest", str(bomb), "--store", str(store),
+                                      "--format", "declarations"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert "the gzip inflates more than 100 times" in text and "TRADEGUARD_MAX_RATIO" in text
+    assert store_digest(store) == before
+
+
+def test_uploads_may_inflate_at_most_twenty_times_their_size():
+    from tradeguard.api.app import upload_limits
+
+    limits = upload_limits(2_000_000)
+    assert limits.max_uncompressed_bytes == 40_000_000
+    assert (limits.max_cells, limits.max_rows) == (5_000_000, 1_000_000)
+    assert upload_limits(10).max_uncompressed_bytes == 20 * (1 << 20)  # small files: 1 MiB floor
