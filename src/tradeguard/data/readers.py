@@ -45,7 +45,7 @@ import pyarrow as pa
 from tradeguard.data import comtrade, jp_customs, workbook
 from tradeguard.data.frames import ROW, backend, check, collect_problems, notes_metadata, scalar
 from tradeguard.data.problems import IngestProblemsError, file_error
-from tradeguard.data.schema import COLUMNS, conform
+from tradeguard.data.schema import COLUMNS, conform, validate_table
 from tradeguard.data.textfile import file_sha256, read_csv_strings, read_head
 from tradeguard.data.units import UNIT_CONVERSIONS
 
@@ -266,7 +266,7 @@ def read_declarations(path: str | Path) -> pa.Table:
         source=ibis.literal("declarations"), batch_id=ibis.literal(file_sha256(path)),
     )
     # validate the declarations row by row first, so problems name the file's rows ...
-    conform(con.to_pyarrow(rows), str(path))
+    validate_table(con.to_pyarrow(rows)).raise_if_problems(str(path), fix=FIX_ROWS)
     typed = rows.mutate(value=rows.value.cast("float64"))
     keys = [c for c in COLUMNS if c not in ("quantity", "value")]
     # ... then sum them: a safeguard counts volumes per day, not per declaration

@@ -108,7 +108,7 @@ def validate_table(table: pa.Table) -> ValidationReport:
     is a row problem ("is not a number").  A ``_row`` column, when present, gives the row numbers
     used in the report (readers put source-file rows there); otherwise rows count from 1.
     """
-    report, _ = _validate(table)
+    report, _ = _validate(table, typed_result=False)
     return report
 
 
@@ -121,7 +121,8 @@ def conform(table: pa.Table, source: str) -> pa.Table:
     return typed
 
 
-def _validate(table: pa.Table) -> tuple[ValidationReport, pa.Table | None]:
+def _validate(table: pa.Table, typed_result: bool = True
+              ) -> tuple[ValidationReport, pa.Table | None]:
     structural = _column_problems(table)
     if structural:
         return ValidationReport(table.num_rows, tuple(structural), len(structural)), None
@@ -149,6 +150,8 @@ def _validate(table: pa.Table) -> tuple[ValidationReport, pa.Table | None]:
     problems, total = collect_problems(con, checks)
     if total:
         return ValidationReport(table.num_rows, tuple(problems), total), None
+    if not typed_result:  # validation only: never materialise a second copy of the rows
+        return ValidationReport(table.num_rows), None
     result = con.to_pyarrow(typed.drop(ROW)).cast(CANONICAL_SCHEMA)
     return ValidationReport(table.num_rows), result
 
