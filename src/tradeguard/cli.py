@@ -233,6 +233,10 @@ def ingest_cmd(
     bundled: Annotated[bool, typer.Option(
         "--bundled", help="Ingest the real Japan Customs extract shipped with tradeguard.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    chapters: Annotated[str | None, typer.Option(
+        "--chapters", help="HS chapters to keep from Japan Customs files, e.g. 01-24 (the "
+        "default) or 01,02,04-24; `all` keeps every chapter. Rows outside are skipped and "
+        "counted.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Load import data into the store: atomic, idempotent, with provenance."""
@@ -257,7 +261,7 @@ def ingest_cmd(
 
         try:
             report = ingest(source, store, format=fmt, dry_run=dry_run, ingested_at=now,
-                            progress=progress)
+                            progress=progress, chapters=chapters)
         except TradeguardError as exc:
             _fail(exc)
     if as_json:

@@ -35,6 +35,23 @@ CASES = {
     "comtrade_missing_weight.csv": ([3, 4], ["net weight is missing", "'n/a': is not a number"]),
     "comtrade_mixed_classification.csv": (
         [2, 3, 4, 4], ["two HS revisions in the same period", "is not an HS classification"]),
+    # data bounds (docs/semantics.md, "Data bounds")
+    "date_9999.csv": ([4], ["row 4, column period_start: '9999-12-31': is outside the "
+                            "plausible window 1990-01-01 .. 2100-12-31"]),
+    "date_0001_and_2999.csv": ([3, 4], ["row 3, column period_start: '0001-01-01'",
+                                        "row 4, column period_start: '2999-06-01'"]),
+    "quantity_1e308.csv": ([3], ["row 3, column quantity: '1e+308': is above the plausible "
+                                 "ceiling of 1000000000000 kg"]),
+    "value_1e307_x40.csv": (list(range(2, 42)), ["40 problems found", "row 2, column value: "
+                                                 "'1e+307': is above the plausible ceiling"]),
+    "lost_zero_unproven.csv": ([3], ["row 3, column tariff_line: '20230090': has 8 digits",
+                                     "write the code as text with all 9 digits"]),
+    "lost_zero_wrong_chapter.csv": ([3], ["row 3, column tariff_line: '20230090': has 8 digits"]),
+    "chapter_00.csv": ([3], ["row 3, column tariff_line: '001130010': has chapter 00"]),
+    "tidy_year_2999.csv": ([3], ["row 3, column year/month: '2999-5': is not a calendar month "
+                                 "within 1990-2100"]),
+    "tidy_quantity_1e308.csv": ([3], ["row 3, column quantity2: '1e308': is above the "
+                                      "plausible ceiling"]),
 }
 
 

@@ -67,7 +67,7 @@ def test_bundled_extract_reads_with_units_converted():
     assert pc.sum(rice["quantity"]).as_py() == 1_466_000.0
     # The one row with an unknown regime: Canada pork with a blank agreement column, 2019-12
     # (Canada had no bilateral agreement with Japan).
-    assert read_notes(table) == {"rows with unknown regime": 1}
+    assert read_notes(table) == {"rows with unknown regime": 1, "skipped: outside chapters": 0}
     unknown = table.filter(pc.is_null(table["regime"]))
     assert unknown["partner"].to_pylist() == ["CA"]
 
@@ -140,7 +140,7 @@ def test_workbook_problems_name_the_cell(tmp_path):
     bad_total = workbook_row(2019, "K", "   ", 601, "020130010", 1, "KG", {4: (10, 9)})
     bad_total[9] = 11  # Quantity2-Year no longer equals the sum of the months
     negative = workbook_row(2019, "K", "   ", 601, "020130010", 1, "KG", {3: (-5, 9)})
-    unknown = workbook_row(2019, "K", "   ", 702, "020130010", 1, "KG", {3: (5, 9)})
+    unknown = workbook_row(2019, "K", "   ", 999, "020130010", 1, "KG", {3: (5, 9)})
     path = write_workbook(tmp_path / "2019_EPA.xlsx", [bad_total])
     with pytest.raises(IngestProblemsError, match="differs from the sum of the twelve months"):
         read_jp_customs_workbook(path)
@@ -149,7 +149,7 @@ def test_workbook_problems_name_the_cell(tmp_path):
         read_jp_customs_workbook(path)
     found = {(p.row, p.column): p.reason for p in caught.value.problems}
     assert found[(2, "Quantity2-Mar")] == "is negative"
-    assert "(Unknown) has no ISO 3166" in found[(3, "partner_code")]
+    assert "is not a Japan Customs country code" in found[(3, "partner_code")]
 
 
 def test_workbook_wrong_header_and_truncated_file(tmp_path):

@@ -318,6 +318,9 @@ class BatchOut(BaseModel):
     notes: dict[str, Any]
     ingested_at: str
     reader_version: str
+    source_name: str | None = Field(None, description="File name given by the user.")
+    source_bytes: int | None = Field(None, description="Size of the file in bytes.")
+    uploaded_by: str | None = Field(None, description="Who uploaded it (the token's label).")
 
 
 class IngestOut(BaseModel):
@@ -340,6 +343,9 @@ class IngestOut(BaseModel):
     notes: dict[str, Any]
     ingested_at: str | None
     filename: str | None = Field(None, description="The uploaded file's name, as sent.")
+    source_name: str | None = Field(None, description="File name recorded in the batch.")
+    source_bytes: int | None = Field(None, description="Size of the file in bytes.")
+    uploaded_by: str | None = Field(None, description="Who uploaded it (the token's label).")
 
 
 class DutyQuery(BaseModel):

@@ -487,12 +487,14 @@ class Desk:
     # ------------------------------------------------------------------ ingest
 
     def ingest(self, path: Path, *, fmt: str | None, dry_run: bool, ingested_at: dt.datetime,
-               ) -> dict[str, Any]:
+               source_name: str | None = None, uploaded_by: str | None = None,
+               limits: Any = None) -> dict[str, Any]:
         from tradeguard.data.store import ingest
 
         with self.lock:  # no reader may be open while DuckDB writes
             report = ingest(path, self.store_path, format=fmt, dry_run=dry_run,
-                            ingested_at=ingested_at)
+                            ingested_at=ingested_at, source_name=source_name,
+                            uploaded_by=uploaded_by, limits=limits)
             self._stamp = None  # re-read the batch set on the next request
         return finite(report.as_dict())
 

@@ -4,10 +4,12 @@ Read from the environment first, then from a TOML file (``$TRADEGUARD_API_CONFIG
 ``<user config dir>/tradeguard/api.toml``)::
 
     token = "a long random string"      # none by default: uploads are disabled
+    token_label = "customs desk"        # recorded as the uploader of every batch (default "api token")
     max_upload_bytes = 20_000_000       # default 20 MB
     cors_origins = []                   # default: CORS off
 
-Environment: ``TRADEGUARD_API_TOKEN``, ``TRADEGUARD_API_MAX_UPLOAD_BYTES``.
+Environment: ``TRADEGUARD_API_TOKEN``, ``TRADEGUARD_API_TOKEN_LABEL``,
+``TRADEGUARD_API_MAX_UPLOAD_BYTES``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from tradeguard.errors import InputError, problem
 TOKEN_ENV = "TRADEGUARD_API_TOKEN"
 CONFIG_ENV = "TRADEGUARD_API_CONFIG"
 MAX_UPLOAD_ENV = "TRADEGUARD_API_MAX_UPLOAD_BYTES"
+TOKEN_LABEL_ENV = "TRADEGUARD_API_TOKEN_LABEL"
+DEFAULT_TOKEN_LABEL = "api token"
 DEFAULT_MAX_UPLOAD_BYTES = 20_000_000
 
 
@@ -29,6 +33,7 @@ class Settings:
     token: str | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    token_label: str = DEFAULT_TOKEN_LABEL
 
 
 def config_path() -> Path:
@@ -55,6 +60,7 @@ def load_settings() -> Settings:
     token = os.environ.get(TOKEN_ENV) or data.get("token") or None
     limit = os.environ.get(MAX_UPLOAD_ENV) or data.get("max_upload_bytes")
     origins = data.get("cors_origins") or ()
-    return Settings(token=str(token) if token else None,
+    label = os.environ.get(TOKEN_LABEL_ENV) or data.get("token_label") or DEFAULT_TOKEN_LABEL
+    return Settings(token=str(token) if token else None, token_label=str(label),
                     max_upload_bytes=int(limit) if limit else DEFAULT_MAX_UPLOAD_BYTES,
                     cors_origins=tuple(str(o) for o in origins))

@@ -22,10 +22,15 @@ PROBLEM_LIMIT = 1000  # rows of detail kept per report; the total is always coun
 
 
 def backend() -> ibis.BaseBackend:
-    """A fresh in-memory DuckDB backend (cheap; avoids memtables piling up across calls)."""
+    """A fresh in-memory DuckDB backend (cheap; avoids memtables piling up across calls).
+
+    DuckDB's progress bar is off: it writes to stdout, into the CLI's JSON output.
+    """
     import ibis
 
-    return ibis.duckdb.connect()
+    con = ibis.duckdb.connect()
+    con.con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def with_row_numbers(table: pa.Table, first: int = 2) -> pa.Table:

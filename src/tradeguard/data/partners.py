@@ -9,6 +9,12 @@ Table columns: ``iso2, iso3, name, jp_customs_code``.  One row per ISO country (
 empty when Japan Customs has no code for it), plus extra rows where several Japan codes fold into
 one ISO country (216 Azores -> PT) and rows with an empty ``iso2`` for Japan codes that
 deliberately have no ISO code (702 "Unknown", 326 Netherlands Antilles ...).
+
+Those codes are still *known*: ``reference/jp_placeholders.csv`` gives each one a placeholder
+from ISO 3166's user-assigned range (326 -> ``XN``), so that rows carrying them are stored
+(an obsolete code in a real workbook must not block the file) yet never join a real partner:
+no rule, partner group or duty question accepts a placeholder (:func:`known_partners` holds ISO
+codes only; the store's validator also accepts :func:`placeholder_partners`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 PARTNERS_CSV = Path(__file__).with_name("reference") / "partners.csv"
+PLACEHOLDERS_CSV = PARTNERS_CSV.with_name("jp_placeholders.csv")
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,26 @@ def partner_name(iso2: str) -> str:
 def jp_code_mapping() -> dict[str, str]:
     """Japan Customs code -> ISO alpha-2, for the codes that have one (a copy)."""
     return {code: iso2 for code, iso2 in _table().jp_to_iso2.items() if iso2}
+
+
+@cache
+def _placeholders() -> dict[str, tuple[str, str]]:
+    """Japan Customs code -> (placeholder, name) for the codes without an ISO code."""
+    with PLACEHOLDERS_CSV.open(encoding="utf-8", newline="") as handle:
+        return {r["jp_customs_code"]: (r["placeholder"], r["name"])
+                for r in csv.DictReader(handle)}
+
+
+def placeholder_partners() -> dict[str, str]:
+    """Placeholder -> name (``XN`` -> Netherlands Antilles): partners that are no ISO country."""
+    return {code: name for code, name in _placeholders().values()}
+
+
+def jp_code_partners() -> dict[str, str]:
+    """Every Japan Customs code -> ISO alpha-2, or its placeholder where it has no ISO code."""
+    out = jp_code_mapping()
+    out.update({code: ph for code, (ph, _) in _placeholders().items()})
+    return out
 
 
 def iso3_mapping() -> dict[str, str]:

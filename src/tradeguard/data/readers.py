@@ -29,6 +29,9 @@ value           customs value in ``currency`` (whole yen, not thousands), not ne
 currency        ``JPY`` or ``USD``
 regime          agreement claimed (``jaepa``, ``cptpp``, ``mfn`` ...); blank = unknown
 declaration_id  optional, ignored (declarations are summed per day, line, partner, regime)
+hs4, hs6,       optional; only used to prove the chapter of an 8-digit ``tariff_line`` whose
+chapter         leading zero a spreadsheet dropped (``20230090`` with hs4 ``0202`` is restored
+                to ``020230090`` and the repair counted); without them such a line is refused
 ==============  ==============================================================================
 """
 
@@ -42,12 +45,13 @@ import pyarrow as pa
 from tradeguard.data import comtrade, jp_customs, workbook
 from tradeguard.data.frames import ROW, backend, check, collect_problems, notes_metadata, scalar
 from tradeguard.data.problems import IngestProblemsError, file_error
-from tradeguard.data.schema import COLUMNS, conform
-from tradeguard.data.textfile import file_sha256, read_bytes, read_csv_strings
+from tradeguard.data.schema import COLUMNS, conform, validate_table
+from tradeguard.data.textfile import file_sha256, read_csv_strings, read_head
 from tradeguard.data.units import UNIT_CONVERSIONS
 
 READER_VERSION = "tradeguard.data.readers/1"
 FORMATS = ("jp-epa-tidy", "jp-customs-xlsx", "parquet", "comtrade", "declarations")
+JP_CUSTOMS_FORMATS = ("jp-epa-tidy", "jp-customs-xlsx")
 FIX_ROWS = "correct the rows listed (or remove them) and ingest the file again"
 
 TIDY_COLUMNS = ("year", "month", "reporter", "flow", "partner_code_jp", "agreement_group_raw",
@@ -56,22 +60,34 @@ TIDY_COLUMNS = ("year", "month", "reporter", "flow", "partner_code_jp", "agreeme
 DECLARATION_COLUMNS = ("date", "tariff_line", "partner", "quantity", "quantity_unit", "value",
                        "currency", "regime")
 DECLARATION_UNITS = ("KG", "T", "G", "L", "KL", "NUMBER")
+LINE_PROOFS = {"hs4": 4, "hs6": 6, "chapter": 2}  # optional columns proving a line's chapter
 
 
-def read_jp_epa_tidy(path: str | Path) -> pa.Table:
-    """Tidy long CSV of Japan Customs EPA imports (18 columns, see the data README)."""
+def read_jp_epa_tidy(path: str | Path, *, chapters: Collection[str] | str | None = None
+                     ) -> pa.Table:
+    """Tidy long CSV of Japan Customs EPA imports (18 columns, see the data README).
+
+    ``chapters`` as for :func:`read_jp_customs_workbook`.  An 8-digit ``hs9`` is restored to
+    9 digits where the row's ``hs4``/``hs6`` prove its chapter (counted in the notes).
+    """
     import ibis
 
     path = Path(path)
     raw = ibis.memtable(read_csv_strings(path, required=TIDY_COLUMNS, allowed=(
         "period", "partner_name", "agreement_scope", "hs6", "hs4")))
     con = backend()
+    proofs = [(raw[c], w) for c, w in (("hs4", 4), ("hs6", 6)) if c in raw.columns]
+    hs9, repaired = jp_customs.restore_leading_zero(
+        raw.hs9.strip().re_replace("^'", ""), proofs)
+    raw = raw.mutate(hs9=hs9, _repaired=repaired)
+    raw, notes = jp_customs.in_chapters(raw, raw.hs9, _chapter_set(chapters), con)
     found, total = collect_problems(con, [
         check(raw, raw.reporter.strip() != "JPN", "reporter", "is not JPN (Japan's imports only)"),
         check(raw, raw.flow.strip() != "import", "flow", "is not import"),
     ])
     if total:
         raise IngestProblemsError(str(path), found, fix=FIX_ROWS, total=total)
+    notes.update(jp_customs.repair_notes(con, raw, "hs9", "_repaired"))
     long = raw.select(
         ROW, year=raw.year, month=raw.month, partner_code=raw.partner_code_jp,
         agreement=raw.agreement_group_raw, hs9=raw.hs9, unit1=raw.unit1, unit2=raw.unit2,
@@ -79,17 +95,24 @@ def read_jp_epa_tidy(path: str | Path) -> pa.Table:
         q1_col=ibis.literal("quantity1"), q2_col=ibis.literal("quantity2"),
         v_col=ibis.literal("value_thousand_jpy"),
     )
-    return _finish_jp_customs(con, long, path, "jp-customs-epa-tidy", {})
+    return _finish_jp_customs(con, long, path, "jp-customs-epa-tidy", notes)
+
+
+def _chapter_set(chapters: Collection[str] | str | None) -> frozenset[str] | None:
+    if isinstance(chapters, str):
+        return jp_customs.parse_chapters(chapters)
+    return None if chapters is None else frozenset(chapters)
 
 
 def read_jp_customs_workbook(path: str | Path, *,
-                             chapters: Collection[str] | None = None) -> pa.Table:
+                             chapters: Collection[str] | str | None = None) -> pa.Table:
     """Japan Customs wide EPA workbook (2012-2020 ``Region`` layout or 2021 ``EPA`` layout).
 
-    ``chapters`` (two-digit HS chapters, e.g. ``jp_customs.AGRICULTURAL_CHAPTERS``) keeps only
-    those lines; the rest are counted in the notes as ``outside chapters``.  ``read_any`` and
-    ``ingest`` keep every chapter (the store holds what was published).  Months with zero
-    quantity and value are padding of the wide layout and are dropped (counted as well).
+    ``chapters`` (two-digit HS chapters, e.g. ``jp_customs.AGRICULTURAL_CHAPTERS``, or text
+    such as ``"01-24"``) keeps only those lines; the rest are skipped before any check and
+    counted in the notes as ``skipped: outside chapters``.  None keeps every chapter;
+    :func:`read_any` and ``ingest`` default to ``jp_customs.DEFAULT_CHAPTERS``.  Months with
+    zero quantity and value are padding of the wide layout and are dropped (counted as well).
     """
     import ibis
 
@@ -97,11 +120,10 @@ def read_jp_customs_workbook(path: str | Path, *,
     sheet, layout = workbook.read_sheet(path)
     con = backend()
     wide = ibis.memtable(sheet)
-    notes: dict[str, int] = {"layout_epa_codes": int(layout == "epa")}
-    if chapters is not None:
-        inside = wide.hs9.strip().re_replace("^'", "").substr(0, 2).isin(sorted(chapters))
-        notes["skipped: outside chapters"] = scalar(con, wide.filter(~inside).count())
-        wide = wide.filter(inside)
+    notes: dict = {"layout_epa_codes": int(layout == "epa")}
+    code = wide.hs9.strip().re_replace("^'", "")
+    wide, skipped = jp_customs.in_chapters(wide, code, _chapter_set(chapters), con)
+    notes.update(skipped)
     found, total = collect_problems(con, workbook.sum_checks(wide))
     if total:
         raise IngestProblemsError(str(path), found, fix=FIX_ROWS, total=total)
@@ -134,8 +156,9 @@ def read_parquet(path: str | Path) -> pa.Table:
     import pyarrow.parquet as pq
 
     path = Path(path)
-    read_bytes(path)  # empty/unreadable files get the same message as the text readers
+    read_head(path, 4)  # empty/unreadable files get the same message as the text readers
     try:
+        _check_parquet_size(path, pq.ParquetFile(path).metadata)
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise file_error(str(path), "not a readable Parquet file", str(exc),
@@ -148,6 +171,18 @@ def read_parquet(path: str | Path) -> pa.Table:
     batch = pa.array([file_sha256(path)] * table.num_rows, pa.string())
     table = table.append_column("batch_id", batch)
     return conform(table, str(path))
+
+
+def _check_parquet_size(path: Path, meta) -> None:
+    """Refuse before reading when the footer announces too many rows, cells or bytes."""
+    from tradeguard.data.limits import check_rows, current, refused
+
+    limits = current()
+    check_rows(str(path), meta.num_rows, meta.num_columns, limits)
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if size > limits.max_uncompressed_bytes:
+        raise refused(str(path), f"the Parquet data inflate to {size:,} bytes",
+                      "max_uncompressed_bytes", limits.max_uncompressed_bytes)
 
 
 def read_comtrade(path: str | Path, *, flow: str = "import") -> pa.Table:
@@ -198,7 +233,10 @@ def read_declarations(path: str | Path) -> pa.Table:
 
     path = Path(path)
     raw = ibis.memtable(read_csv_strings(path, required=DECLARATION_COLUMNS,
-                                         allowed=("declaration_id",), strict=True))
+                                         allowed=("declaration_id", *LINE_PROOFS), strict=True))
+    line, repaired = jp_customs.restore_leading_zero(raw.tariff_line.strip(), [
+        (raw[c], w) for c, w in LINE_PROOFS.items() if c in raw.columns])
+    raw = raw.mutate(tariff_line=line, _repaired=repaired)
     units = {k: UNIT_CONVERSIONS[k] for k in DECLARATION_UNITS}
     lookup = ibis.memtable(pa.table({"u_code": list(units),
                                      "u_unit": [u for u, _ in units.values()],
@@ -213,27 +251,29 @@ def read_declarations(path: str | Path) -> pa.Table:
         check(t, qty.isnull(), "quantity", "is not a number"),
         check(t, t.u_unit.isnull(), "quantity_unit",
               "is not a known unit (kg, t, g, l, kl, number)"),
+        check(t, t.tariff_line.re_search("^[0-9]{8}$"), "tariff_line", jp_customs.EIGHT_DIGITS),
     ])
     if total:
         raise IngestProblemsError(str(path), found, fix=FIX_ROWS, total=total)
+    notes = jp_customs.repair_notes(con, t, "tariff_line", "_repaired")
     regime = t.regime.strip().lower()
     rows = t.select(
         ROW, period_start=date, period_end=date, granularity=ibis.literal("day"),
-        tariff_line=t.tariff_line.strip(), partner=t.partner.strip().upper(),
+        tariff_line=t.tariff_line, partner=t.partner.strip().upper(),
         quantity=qty * t.u_factor, quantity_unit=t.u_unit, value=t.value.strip(),
         currency=t.currency.strip().upper(), regime=(regime == "").ifelse(ibis.null("string"),
                                                                           regime),
         source=ibis.literal("declarations"), batch_id=ibis.literal(file_sha256(path)),
     )
     # validate the declarations row by row first, so problems name the file's rows ...
-    conform(con.to_pyarrow(rows), str(path))
+    validate_table(con.to_pyarrow(rows)).raise_if_problems(str(path), fix=FIX_ROWS)
     typed = rows.mutate(value=rows.value.cast("float64"))
     keys = [c for c in COLUMNS if c not in ("quantity", "value")]
     # ... then sum them: a safeguard counts volumes per day, not per declaration
     summed = typed.group_by(keys).aggregate(quantity=typed.quantity.sum(),
                                             value=typed.value.sum())
     table = con.to_pyarrow(summed.order_by(["period_start", "partner", "tariff_line"]))
-    return conform(table.select(list(COLUMNS)), str(path))
+    return _with_notes(conform(table.select(list(COLUMNS)), str(path)), notes)
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -242,7 +282,7 @@ def _csv_header(path: Path) -> list[str]:
 
     from tradeguard.data.textfile import decode_utf8
 
-    first = decode_utf8(read_bytes(path)[:65536].rsplit(b"\n", 1)[0] or b" ", str(path))
+    first = decode_utf8(read_head(path).rsplit(b"\n", 1)[0] or b" ", str(path))
     return [h.strip() for h in next(csv.reader(io.StringIO(first.partition("\n")[0])), [])]
 
 
@@ -258,7 +298,7 @@ def sniff_format(path: str | Path) -> str:
         return "jp-customs-xlsx"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
-    data = read_bytes(path)
+    data = read_head(path, 4)
     if data[:4] == b"PAR1":
         return "parquet"
     if data[:4] == b"PK\x03\x04":
@@ -275,8 +315,14 @@ def sniff_format(path: str | Path) -> str:
                      f"pass format= explicitly, one of: {', '.join(FORMATS)}")
 
 
-def read_any(path: str | Path, format: str | None = None) -> pa.Table:
-    """Read ``path`` with the reader for ``format`` (sniffed when None)."""
+def read_any(path: str | Path, format: str | None = None, *,
+             chapters: str | None = None) -> pa.Table:
+    """Read ``path`` with the reader for ``format`` (sniffed when None).
+
+    ``chapters`` (``"01-24"``, ``"all"`` ...) scopes the Japan Customs formats; None means
+    ``jp_customs.DEFAULT_CHAPTERS`` for them.  Other formats take every row (a ``chapters``
+    other than None or ``all`` is refused for them: it would be silently ignored).
+    """
     readers = {"jp-epa-tidy": read_jp_epa_tidy, "jp-customs-xlsx": read_jp_customs_workbook,
                "parquet": read_parquet, "comtrade": read_comtrade,
                "declarations": read_declarations}
@@ -286,4 +332,12 @@ def read_any(path: str | Path, format: str | None = None) -> pa.Table:
 
         raise InputError(problem(f"unknown format {chosen!r}", where=str(path),
                                  fix=f"use one of: {', '.join(FORMATS)}"))
+    if chosen in JP_CUSTOMS_FORMATS:
+        scope = _chapter_set(chapters or jp_customs.DEFAULT_CHAPTERS)
+        return readers[chosen](path, chapters=scope)
+    if chapters is not None and _chapter_set(chapters) is not None:
+        from tradeguard.errors import InputError, problem
+
+        raise InputError(problem(f"chapters apply to Japan Customs files, not {chosen!r}",
+                                 where=str(path), fix="leave out --chapters for this file"))
     return readers[chosen](path)

@@ -9,8 +9,10 @@ period_start    date32     first day of the month (monthly data), the declaratio
                            or 1 January (annual data, e.g. UN Comtrade)
 period_end      date32     last day of the month / the same date / 31 December
 granularity     string     ``month`` | ``day`` | ``year``
-tariff_line     string     9-digit Japanese statistical code (``020130010``); HS codes of 2, 4
-                           or 6 digits allowed for Comtrade; digits only, 2, 4, 6, 8, 9 or 10
+tariff_line     string     digits only, shaped for the source's nomenclature: 9-digit Japanese
+                           statistical code (``020130010``) for Japan Customs data and
+                           declarations; HS code of 2, 4 or 6 digits for UN Comtrade; 2, 4, 6,
+                           8, 9 or 10 digits otherwise; chapter ``00`` never
 partner         string     origin, ISO 3166 alpha-2 (``AU``); see ``partners.py``
 quantity        float64    in ``quantity_unit``; never negative, never NaN
 quantity_unit   string     ``kg`` | ``l`` | ``number`` | ``m2`` | ``m3`` (see ``units.py``);
@@ -25,18 +27,24 @@ batch_id        string     sha256 of the ingested file's bytes (links to the ``b
 ==============  =========  ===================================================================
 
 All columns except ``regime`` are required (non-null).
+
+Data bounds (docs/semantics.md, "Data bounds"): periods lie within :data:`DATE_MIN` ..
+:data:`DATE_MAX`; quantities and values are finite, not negative and at most the ceilings of
+``units.QUANTITY_CEILING`` / ``units.VALUE_CEILING``.  A row outside them is refused, never
+clipped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pyarrow as pa
 
 from tradeguard.data.frames import ROW, backend, check, collect_problems
 from tradeguard.data.problems import IngestProblemsError, RowProblem
 from tradeguard.data.regimes import REGIMES
-from tradeguard.data.units import CANONICAL_UNITS
+from tradeguard.data.units import CANONICAL_UNITS, QUANTITY_CEILING, VALUE_CEILING
 
 CANONICAL_SCHEMA = pa.schema(
     [
@@ -58,6 +66,17 @@ COLUMNS: tuple[str, ...] = tuple(CANONICAL_SCHEMA.names)
 GRANULARITIES = frozenset({"month", "day", "year"})
 CURRENCIES = frozenset({"JPY", "USD"})
 TARIFF_LINE_PATTERN = r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{8,10})$"
+# (source prefix, pattern, what it must be): the nomenclature a source's lines belong to
+LINE_SHAPES = (
+    ("jp-customs", r"^[0-9]{9}$", "a 9-digit Japanese statistical code"),
+    ("declarations", r"^[0-9]{9}$", "a 9-digit Japanese statistical code"),
+    ("un-comtrade", r"^([0-9]{2}|[0-9]{4}|[0-9]{6})$", "an HS code of 2, 4 or 6 digits"),
+)
+# The plausible window for import periods: wide around the rule library (WTO safeguards from
+# 1995, CPTPP schedules into the 2030s), narrow enough to refuse 0001-01-01 and 9999-12-31.
+DATE_MIN = date(1990, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+BOUNDS_FIX = "see 'Data bounds' in docs/semantics.md"
 _IBIS_TYPES = {"date32[day]": "date", "string": "string", "double": "float64"}
 
 
@@ -89,7 +108,7 @@ def validate_table(table: pa.Table) -> ValidationReport:
     is a row problem ("is not a number").  A ``_row`` column, when present, gives the row numbers
     used in the report (readers put source-file rows there); otherwise rows count from 1.
     """
-    report, _ = _validate(table)
+    report, _ = _validate(table, typed_result=False)
     return report
 
 
@@ -102,7 +121,8 @@ def conform(table: pa.Table, source: str) -> pa.Table:
     return typed
 
 
-def _validate(table: pa.Table) -> tuple[ValidationReport, pa.Table | None]:
+def _validate(table: pa.Table, typed_result: bool = True
+              ) -> tuple[ValidationReport, pa.Table | None]:
     structural = _column_problems(table)
     if structural:
         return ValidationReport(table.num_rows, tuple(structural), len(structural)), None
@@ -130,6 +150,8 @@ def _validate(table: pa.Table) -> tuple[ValidationReport, pa.Table | None]:
     problems, total = collect_problems(con, checks)
     if total:
         return ValidationReport(table.num_rows, tuple(problems), total), None
+    if not typed_result:  # validation only: never materialise a second copy of the rows
+        return ValidationReport(table.num_rows), None
     result = con.to_pyarrow(typed.drop(ROW)).cast(CANONICAL_SCHEMA)
     return ValidationReport(table.num_rows), result
 
@@ -153,7 +175,7 @@ def _column_problems(table: pa.Table) -> list[RowProblem]:
 def _row_checks(t, raw) -> list:
     import ibis
 
-    from tradeguard.data.partners import known_partners
+    from tradeguard.data.partners import known_partners, placeholder_partners
 
     required = [c for c in COLUMNS if c != "regime"]
     # Nulls are judged on the raw column: a value that failed to convert is already reported.
@@ -176,10 +198,8 @@ def _row_checks(t, raw) -> list:
         check(t, (gran == "year") & ((start.month() != 1) | (start.day() != 1)
                                      | (end != year_end)), "period_end",
               "a year record must run from 1 January to 31 December"),
-        check(t, ~t.tariff_line.re_search(TARIFF_LINE_PATTERN), "tariff_line",
-              "is not a tariff line (digits only: 2, 4, 6, 8, 9 or 10 of them)"),
-        check(t, ~t.partner.isin(sorted(known_partners())), "partner",
-              "is not an ISO 3166 alpha-2 country code"),
+        check(t, ~t.partner.isin(sorted(known_partners() | set(placeholder_partners()))),
+              "partner", "is not an ISO 3166 alpha-2 country code"),
         check(t, ~t.quantity_unit.isin(sorted(CANONICAL_UNITS)), "quantity_unit",
               f"is not a known unit ({', '.join(sorted(CANONICAL_UNITS))})"),
         check(t, ~t.currency.isin(sorted(CURRENCIES)), "currency",
@@ -187,10 +207,40 @@ def _row_checks(t, raw) -> list:
         check(t, t.regime.notnull() & ~t.regime.isin(sorted(REGIMES)), "regime",
               "is not a known regime (see tradeguard.data.regimes.REGIMES)"),
     ]
-    for name in ("quantity", "value"):
+    out += _line_checks(t) + _date_checks(t)
+    ceilings = {"quantity": (t.quantity_unit, QUANTITY_CEILING),
+                "value": (t.currency, VALUE_CEILING)}
+    for name, (unit, ceiling) in ceilings.items():
         col = t[name]
+        limit = unit.substitute(ceiling, else_=ibis.literal(None, "float64"))
+        finite = ~(col.isinf() | col.isnan())
         out += [
             check(t, col.isnan() | col.isinf(), name, "is not a finite number"),
             check(t, col < 0, name, "is negative"),
+            check(t, finite & (col > limit), name, "is above the plausible ceiling of "
+                  + limit.cast("int64").cast("string") + " " + unit + " for one record ("
+                  + BOUNDS_FIX + ")"),
         ]
     return out
+
+
+def _line_checks(t) -> list:
+    line, source = t.tariff_line, t.source
+    out = [check(t, line.substr(0, 2) == "00", "tariff_line",
+                 "has chapter 00, which no nomenclature has (chapters run from 01)")]
+    general = line.notnull()  # rows of no known nomenclature (Parquet from elsewhere ...)
+    for prefix, pattern, what in LINE_SHAPES:
+        mine = source.startswith(prefix)
+        general = general & ~mine
+        out.append(check(t, mine & ~line.re_search(pattern), "tariff_line", f"is not {what}"))
+    out.append(check(t, general & ~line.re_search(TARIFF_LINE_PATTERN), "tariff_line",
+                     "is not a tariff line (digits only: 2, 4, 6, 8, 9 or 10 of them)"))
+    return out
+
+
+def _date_checks(t) -> list:
+    window = f"{DATE_MIN.isoformat()} .. {DATE_MAX.isoformat()}"
+    outside = [(t[c] < DATE_MIN) | (t[c] > DATE_MAX) for c in ("period_start", "period_end")]
+    why = f"is outside the plausible window {window} ({BOUNDS_FIX})"
+    return [check(t, outside[0], "period_start", why),
+            check(t, outside[1] & ~outside[0], "period_end", why)]

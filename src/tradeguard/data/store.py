@@ -6,7 +6,8 @@
 column          type       meaning
 ==============  =========  ============================================================
 batch_id        VARCHAR    sha256 of the file's bytes (primary key; same bytes = same batch)
-source_path     VARCHAR    path the file was ingested from (as given, resolved)
+source_path     VARCHAR    path the file was ingested from (as given, resolved), or the file name
+                           the user gave (``source_name``) for an upload
 format          VARCHAR    reader format (``jp-epa-tidy``, ``jp-customs-xlsx`` ...)
 row_count       BIGINT     rows added to ``imports``
 quantity_kg     DOUBLE     total quantity in kg (rows in other units are in ``totals``)
@@ -18,7 +19,13 @@ period_max      DATE       latest period_end
 notes           VARCHAR    JSON: the reader's counts (skipped rows by reason ...)
 ingested_at     TIMESTAMP  UTC time supplied by the caller (the engine never reads a clock)
 reader_version  VARCHAR    ``tradeguard.data.readers/N``
+source_name     VARCHAR    file name given by the user (an upload's name), else the file's name
+source_bytes    BIGINT     size of the file in bytes (its sha256 is ``batch_id``)
+uploaded_by     VARCHAR    who sent it (the API token's label); null for a local ingest
 ==============  =========  ============================================================
+
+The last three columns were added after schema version 1 was released; an older store gets them
+(empty) on its next ingest.
 
 ``batch_coverage`` records what each batch covers (``tradeguard.data.coverage``), one row per
 covered run: ``regimes`` (``all`` entries, or only ``preference`` claims), ``granularity``,
@@ -39,10 +46,10 @@ import contextlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import IngestError, InputError, problem
 
@@ -50,6 +57,8 @@ if TYPE_CHECKING:
     import duckdb
     import ibis.expr.types as ir
     import pyarrow as pa
+
+    from tradeguard.data.limits import ReadLimits
 
 STORE_ENV = "TRADEGUARD_STORE"
 SCHEMA_VERSION = "1"
@@ -72,7 +81,13 @@ CREATE TABLE IF NOT EXISTS batch_coverage (
     span_start DATE NOT NULL, span_end DATE NOT NULL, chapters VARCHAR NOT NULL,
     headings VARCHAR NOT NULL, partners VARCHAR NOT NULL);
 INSERT INTO store_meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS source_name VARCHAR;
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS source_bytes BIGINT;
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS uploaded_by VARCHAR;
 """
+_BATCH_COLUMNS = ("batch_id, source_path, format, row_count, quantity_kg, value_jpy, value_usd, "
+                  "totals, period_min, period_max, notes, ingested_at, reader_version, "
+                  "source_name, source_bytes, uploaded_by")
 
 # Test seam: called inside the write transaction, after the rows are inserted and before COMMIT
 # (the crash tests kill the process there).  Never set in production code.
@@ -93,8 +108,11 @@ class IngestReport:
     value_totals: dict[str, float] = field(default_factory=dict)
     period_min: date | None = None
     period_max: date | None = None
-    notes: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)  # counts; "... examples": short lists
     ingested_at: datetime | None = None  # UTC, without tzinfo (as stored)
+    source_name: str | None = None  # the file name the user gave
+    source_bytes: int | None = None
+    uploaded_by: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -113,8 +131,10 @@ class IngestReport:
         qty = ", ".join(f"{v:,.0f} {u}" for u, v in sorted(self.quantity_totals.items()))
         val = ", ".join(f"{v:,.0f} {c}" for c, v in sorted(self.value_totals.items()))
         span = f"{self.period_min} to {self.period_max}" if self.period_min else "no periods"
+        notes = "".join(f"\n  {k}: {', '.join(v) if isinstance(v, list) else f'{v:,}'}"
+                        for k, v in sorted(self.notes.items()) if v)
         return (f"{self.status}: {self.source_path} ({self.format}), {self.rows:,} rows, {span}; "
-                f"quantity {qty or '-'}; value {val or '-'}; batch {self.batch_id[:12]}")
+                f"quantity {qty or '-'}; value {val or '-'}; batch {self.batch_id[:12]}{notes}")
 
 
 def default_store_path() -> Path:
@@ -128,16 +148,24 @@ def default_store_path() -> Path:
 
 
 def ingest(path: str | Path, store_path: str | Path | None = None, *, format: str | None = None,
-           dry_run: bool = False, ingested_at: datetime,
-           progress: Progress | None = None) -> IngestReport:
+           dry_run: bool = False, ingested_at: datetime, progress: Progress | None = None,
+           chapters: str | None = None, source_name: str | None = None,
+           uploaded_by: str | None = None, limits: ReadLimits | None = None) -> IngestReport:
     """Read, validate and store one file as one batch (see the module docstring).
 
     ``store_path`` defaults to :func:`default_store_path`; ``format`` to the sniffed one;
     ``ingested_at`` (timezone-aware) is recorded as given, converted to UTC; ``progress`` is
     called as ``progress(stage, done, total)`` with stages ``hash``, ``read`` and ``write``.
+    ``chapters`` scopes Japan Customs files (``"01-24"`` by default, ``"all"``; see
+    ``readers.read_any``).  ``source_name`` is the file name the user gave (an upload's name,
+    recorded instead of the server's temporary path) and ``uploaded_by`` who sent it (the API
+    token's label); both go into the batch record with the file's size and sha256.
+    ``limits`` bound what a read may inflate to (``tradeguard.data.limits``; default: the
+    environment's or the documented defaults).
     Raises ``IngestError`` (``IngestProblemsError`` listing rows for bad data), ``InputError``
     for a bad argument.
     """
+    from tradeguard.data.limits import reading
     from tradeguard.data.readers import READER_VERSION, read_any, sniff_format
     from tradeguard.data.textfile import file_sha256
 
@@ -149,18 +177,22 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
         raise IngestError(problem("no such file", where=str(path),
                                   fix="check the path; ingest takes one file at a time"))
     tick("hash", 0, 1)
-    batch_id = file_sha256(path)
+    batch_id = file_sha256(path, lambda done, total: tick("hash", done, total))
     previous = _existing_batch(store, batch_id)
     if previous is not None:
         return _report_from_batch(previous, store)
-    chosen = format or sniff_format(path)
     tick("read", 0, 1)
-    table = read_any(path, chosen)
+    with reading(limits, lambda done, total: tick("read", done, total)):
+        chosen = format or sniff_format(path)
+        table = read_any(path, chosen, chapters=chapters)
     if table.num_rows and table["batch_id"][0].as_py() != batch_id:
         raise IngestError(problem("the file changed while it was being read", where=str(path),
                                   fix="wait until the file is complete, then ingest again"))
     report = _report(table, "dry run" if dry_run else "ingested", batch_id, path, chosen, store,
                      stamp)
+    report = replace(report, source_name=source_name or path.name,
+                     source_bytes=path.stat().st_size, uploaded_by=uploaded_by,
+                     source_path=source_name or report.source_path)
     if dry_run:
         return report
     from tradeguard.data.coverage import batch_summary
@@ -193,20 +225,87 @@ def open_batches(store_path: str | Path | None = None) -> ir.Table:
 
 
 def _open_read_only(store_path: str | Path | None):
+    import duckdb
     import ibis
 
     store = Path(store_path) if store_path is not None else default_store_path()
     if not store.is_file():
-        raise IngestError(problem("the store does not exist yet", where=str(store),
-                                  fix="ingest a file first (tradeguard.data.store.ingest)"))
-    con = ibis.duckdb.connect(str(store), read_only=True)
-    # (not con.list_tables(): Ibis 12 calls fetch_arrow_table, which DuckDB 2 removed)
-    names = {r[0] for r in con.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        raise _missing_store(store)
+    _check_not_empty(store)
+    try:
+        con = ibis.duckdb.connect(str(store), read_only=True)
+        con.con.execute("SET enable_progress_bar = false")
+    except duckdb.Error as exc:
+        raise _open_error(store, exc) from exc
+    names = _verified_tables(con.con, store, close=con.disconnect)
     if "imports" not in names:  # created, but the first ingest never committed
         con.disconnect()
         raise IngestError(problem("the store holds no imports yet", where=str(store),
                                   fix="ingest a file first (tradeguard.data.store.ingest)"))
     return con
+
+
+def _missing_store(store: Path) -> IngestError:
+    if not store.parent.is_dir():
+        return IngestError(problem("the store's folder does not exist", where=str(store),
+                                   why=f"no folder {store.parent}",
+                                   fix=f"check the path (--store or ${STORE_ENV}); "
+                                       "`tradeguard ingest` creates the folder and the store"))
+    return IngestError(problem("the store does not exist yet", where=str(store),
+                               fix="ingest a file first (tradeguard.data.store.ingest)"))
+
+
+def _check_not_empty(store: Path) -> None:
+    if store.stat().st_size == 0:
+        raise IngestError(problem(
+            "the store file is empty (0 bytes)", where=str(store),
+            why="a failed copy, a full disk, or a file that is not a tradeguard store",
+            fix="move it away (or delete it) and ingest your files again, or point --store / "
+                f"${STORE_ENV} at the right file"))
+
+
+def _verified_tables(con: duckdb.DuckDBPyConnection, store: Path, close) -> set[str]:
+    """The store's table names, after reading every block of them once.
+
+    DuckDB checks each block's checksum as it reads it, and a store cut short fails when a
+    block beyond its end is read: one scan turns both into a clear error here, instead of a
+    traceback from whichever query would first touch the damaged block.
+    """
+    import duckdb
+
+    try:
+        # (not con.list_tables(): Ibis 12 calls fetch_arrow_table, which DuckDB 2 removed)
+        names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for table in sorted(names & {"imports", "batches"}):
+            con.execute(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {table}").fetchall()
+    except duckdb.Error as exc:
+        close()
+        raise _open_error(store, exc) from exc
+    return names
+
+
+def _open_error(store: Path, exc: Exception) -> IngestError:
+    """The store could not be opened or read: say why in the user's words, and the fix."""
+    text = str(exc)
+    lowered = text.lower()
+    unwritable = ("read-only file system", "permission denied", "operation not permitted",
+                  "no such file or directory")
+    if isinstance(exc, OSError) or any(u in lowered for u in unwritable):
+        return IngestError(problem(
+            "the store cannot be written here", where=str(store), why=text,
+            fix=f"choose a writable location with --store or ${STORE_ENV} (the folder must "
+                "allow writing), or fix the folder's permissions"))
+    if any(m in lowered for m in ("could not set lock", "conflicting lock",
+                                  "different configuration")):
+        return IngestError(problem(
+            "the store is in use by another program", where=str(store), why=text,
+            fix="close the other program using it (DuckDB allows one writer), wait for a "
+                "running ingest to finish, or choose another store path"))
+    return IngestError(problem(
+        "the store file is damaged (corrupt, cut short, or not a tradeguard store)",
+        where=str(store), why=text,
+        fix=f"restore it from a backup, or move it away (e.g. rename it to {store.name}.damaged)"
+            " and ingest your files again; tradeguard never writes into a damaged store"))
 
 
 def _utc(stamp: datetime) -> datetime:
@@ -221,21 +320,26 @@ def _utc(stamp: datetime) -> datetime:
 def _connect(store: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     import duckdb
 
+    if store.is_file():
+        _check_not_empty(store)
     try:
-        return duckdb.connect(str(store), read_only=read_only)
+        con = duckdb.connect(str(store), read_only=read_only)
+        con.execute("SET enable_progress_bar = false")  # it would write into stdout (--json)
+        return con
     except duckdb.Error as exc:
-        raise IngestError(problem("cannot open the store", where=str(store), why=str(exc),
-                                  fix="close other programs using it (DuckDB allows one writer), "
-                                      "or choose another store path")) from exc
+        raise _open_error(store, exc) from exc
 
 
 def _existing_batch(store: Path, batch_id: str) -> dict | None:
-    """The batch row if this content is already stored (store opened read-only, not modified)."""
+    """The batch row if this content is already stored (store opened read-only, not modified).
+
+    Also the store's health check before any write: a damaged store is refused here.
+    """
     if not store.is_file():
         return None
     con = _connect(store, read_only=True)
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables = _verified_tables(con, store, close=con.close)
         if "batches" not in tables:
             return None
         cur = con.execute("SELECT * FROM batches WHERE batch_id = ?", [batch_id])
@@ -251,7 +355,10 @@ def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: st
     """Insert rows and batch record in one transaction; False if another writer stored it first."""
     import duckdb
 
-    store.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _open_error(store, exc) from exc
     con = _connect(store, read_only=False)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -264,14 +371,16 @@ def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: st
         con.register("incoming", table)
         con.execute("INSERT INTO imports SELECT * FROM incoming")
         con.unregister("incoming")
-        con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        con.execute(f"INSERT INTO batches ({_BATCH_COLUMNS}) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             report.batch_id, report.source_path, report.format, report.rows,
             report.quantity_totals.get("kg", 0.0), report.value_totals.get("JPY", 0.0),
             report.value_totals.get("USD", 0.0),
             json.dumps({"quantity": report.quantity_totals, "value": report.value_totals},
                        sort_keys=True),
             report.period_min, report.period_max, json.dumps(report.notes, sort_keys=True),
-            report.ingested_at, version,
+            report.ingested_at, version, report.source_name, report.source_bytes,
+            report.uploaded_by,
         ])
         for run in covered or []:
             con.execute("INSERT INTO batch_coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -343,4 +452,6 @@ def _report_from_batch(batch: dict, store: Path) -> IngestReport:
         quantity_totals=totals["quantity"], value_totals=totals["value"],
         period_min=batch["period_min"], period_max=batch["period_max"],
         notes=json.loads(batch["notes"]), ingested_at=batch["ingested_at"],
+        source_name=batch.get("source_name"), source_bytes=batch.get("source_bytes"),
+        uploaded_by=batch.get("uploaded_by"),
     )

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 CANONICAL_UNITS: frozenset[str] = frozenset({"kg", "l", "number", "m2", "m3"})
 
+# Plausibility ceilings for one record (see "Data bounds" in docs/semantics.md).  Not law, and
+# not tight: they only keep absurd numbers (1e308, a pasted serial number) out of the store, so
+# that sums stay finite.  10^12 kg is a billion tonnes, more than all of Japan's imports of every
+# good in a year; 10^15 yen is about ten times Japan's annual imports by value.
+QUANTITY_CEILING: dict[str, float] = {unit: 1e12 for unit in CANONICAL_UNITS}
+VALUE_CEILING: dict[str, float] = {"JPY": 1e15, "USD": 1e13}
+
 # source code (upper-cased, trimmed) -> (canonical unit, multiply the quantity by)
 # Japan Customs codes: KG kilogram, GR gram, MT metric ton, L litre, KL kilolitre, NO number,
 # DZ dozen, TH thousand, SM square metre, CM cubic metre.  Comtrade weights are already in kg.

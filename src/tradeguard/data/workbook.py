@@ -69,25 +69,71 @@ def read_sheet(path: Path) -> tuple[pa.Table, str]:
     return table.drop_columns(["_overflow"]), layout
 
 
+EXTRA_COLUMNS = 16  # columns read beyond the layout, to notice stray values there
+CHUNK_ROWS = 50_000  # rows turned into Arrow at a time: Python tuples never pile up
+
+
+def check_zip(path: Path) -> None:
+    """Refuse an xlsx whose entries would inflate past the limits, before openpyxl opens it.
+
+    The sizes come from the zip's directory; Python's zipfile never returns more than an
+    entry's declared size, so the check bounds what openpyxl can read.
+    """
+    from tradeguard.data.limits import RATIO_CHECK_FROM, current, refused
+
+    limits, source = current(), str(path)
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+    total = sum(e.file_size for e in entries)
+    if total > limits.max_uncompressed_bytes:
+        raise refused(source, f"the workbook inflates to {total:,} bytes",
+                      "max_uncompressed_bytes", limits.max_uncompressed_bytes)
+    for e in entries:
+        ratio = e.file_size / max(e.compress_size, 1)
+        if e.file_size > RATIO_CHECK_FROM and ratio > limits.max_ratio:
+            raise refused(source, f"{e.filename} inflates {ratio:,.0f} times", "max_ratio",
+                          limits.max_ratio)
+
+
 def _from_openpyxl(path: Path) -> tuple[tuple, pa.Table]:
     import openpyxl
 
+    from tradeguard.data.limits import check_rows, current, report_progress
+
+    check_zip(path)
+    limits, width = current(), len(HEADER)
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
+        sheet = book.worksheets[0]
+        expected = sheet.max_row or 0  # the sheet's declared size (may be absent)
+        # max_col: a cell far to the right (XFD1) must not pad every row to 16,384 columns;
+        # values up to EXTRA_COLUMNS beyond the layout are still seen (and refused)
+        rows = sheet.iter_rows(values_only=True, max_col=width + EXTRA_COLUMNS)
         header = next(rows, ())
-        data = list(rows)
+        parts, chunk, numbers = [], [], []
+        for number, row in enumerate(rows, start=2):
+            if any(v is not None for v in row):
+                chunk.append(row)
+                numbers.append(number)
+            if number % CHUNK_ROWS == 0:
+                check_rows(str(path), number - 1, width, limits)
+                report_progress(number, expected)
+                parts.append(_chunk_table(chunk, numbers))
+                chunk, numbers = [], []
+        parts.append(_chunk_table(chunk, numbers))
     finally:
         book.close()
+    return tuple(header), pa.concat_tables(parts)
+
+
+def _chunk_table(data: list[tuple], numbers: list[int]) -> pa.Table:
     width = len(HEADER)
-    keep = [i for i, r in enumerate(data) if any(v is not None for v in r)]
-    data = [data[i] for i in keep]
     overflow = [any(v is not None for v in r[width:]) for r in data]
     padded = [r[:width] if len(r) >= width else r + (None,) * (width - len(r)) for r in data]
     columns = list(zip(*padded, strict=True)) if padded else [()] * width
     table = pa.table({name: _strings(col) for name, col in zip(NAMES, columns, strict=True)})
-    table = table.append_column(ROW, pa.array([i + 2 for i in keep], pa.int64()))
-    return tuple(header), table.append_column("_overflow", pa.array(overflow, pa.bool_()))
+    table = table.append_column(ROW, pa.array(numbers, pa.int64()))
+    return table.append_column("_overflow", pa.array(overflow, pa.bool_()))
 
 
 def _check_header(source: str, header: tuple) -> str:

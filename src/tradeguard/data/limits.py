@@ -1,0 +1,110 @@
+"""Resource limits for reading one input file, and the read-progress hook.
+
+A small file may inflate to gigabytes (a gzip or xlsx "bomb"), and a large one may simply be too
+big for the machine.  Every reader checks these limits *while* it reads, so a file over a limit
+is refused after reading at most about the limit, before it is inflated in memory:
+
+=======================  ===============  =========================================================
+setting                  default          what it bounds
+=======================  ===============  =========================================================
+max_uncompressed_bytes   2,000,000,000    bytes of text after decompression (gzip), of a plain
+                                          file, and of all entries of an xlsx (a zip) together
+max_ratio                100              uncompressed / compressed size of a gzip or of an xlsx
+                                          entry, checked once more than 10 MB came out (real
+                                          Japan Customs workbooks: about 6; gzipped CSV: 5-20)
+max_rows                 20,000,000       data rows of a CSV or worksheet
+max_cells                400,000,000      rows x columns
+=======================  ===============  =========================================================
+
+Override them with environment variables (``TRADEGUARD_MAX_UNCOMPRESSED_BYTES``,
+``TRADEGUARD_MAX_RATIO``, ``TRADEGUARD_MAX_ROWS``, ``TRADEGUARD_MAX_CELLS``) or per call with
+``ingest(..., limits=ReadLimits(...))``.  The readers find the limits and the progress callback
+of the ingest in progress through a context variable, so their signatures stay small.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, fields
+
+from tradeguard.data.problems import IngestProblemsError, file_error
+
+RATIO_CHECK_FROM = 10_000_000  # bytes out before the ratio is judged (tiny files may compress well)
+ENV_PREFIX = "TRADEGUARD_"
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_uncompressed_bytes: int = 2_000_000_000
+    max_ratio: int = 100
+    max_rows: int = 20_000_000
+    max_cells: int = 400_000_000
+
+
+def limits_from_env() -> ReadLimits:
+    """The defaults, overridden by ``TRADEGUARD_MAX_...`` environment variables."""
+    from tradeguard.errors import InputError, problem
+
+    values = {}
+    for f in fields(ReadLimits):
+        name = ENV_PREFIX + f.name.upper()
+        text = os.environ.get(name)
+        if text is None:
+            continue
+        if not text.strip().replace("_", "").isdigit() or int(text) <= 0:
+            raise InputError(problem(f"{name}={text!r} is not a positive whole number",
+                                     where="environment", fix=f"unset {name} or set it to e.g. "
+                                     f"{getattr(ReadLimits(), f.name)}"))
+        values[f.name] = int(text)
+    return ReadLimits(**values)
+
+
+_limits: ContextVar[ReadLimits | None] = ContextVar("tradeguard_read_limits", default=None)
+_progress: ContextVar[Callable[[int, int], None] | None] = ContextVar(
+    "tradeguard_read_progress", default=None)
+
+
+def current() -> ReadLimits:
+    """The limits of the read in progress (the environment's outside an ``ingest``)."""
+    return _limits.get() or limits_from_env()
+
+
+def report_progress(done: int, total: int) -> None:
+    """Tell the ingest's ``progress`` callback how far the read got (no-op outside one)."""
+    tick = _progress.get()
+    if tick is not None:
+        tick(done, total)
+
+
+@contextlib.contextmanager
+def reading(limits: ReadLimits | None, progress: Callable[[int, int], None] | None
+            ) -> Iterator[None]:
+    """Run a read with these limits and this ``progress(done, total)`` callback."""
+    t1 = _limits.set(limits or limits_from_env())
+    t2 = _progress.set(progress)
+    try:
+        yield
+    finally:
+        _limits.reset(t1)
+        _progress.reset(t2)
+
+
+def refused(source: str, what: str, setting: str, value: int) -> IngestProblemsError:
+    """The error for a file over a limit: names the limit and how to raise it."""
+    return file_error(source, what, f"the limit {setting} is {value:,}",
+                      f"if the file is genuine, split it, or raise the limit (environment "
+                      f"{ENV_PREFIX}{setting.upper()}, or ingest(limits=ReadLimits(...))); "
+                      "a small compressed file that inflates this far is a decompression bomb")
+
+
+def check_rows(source: str, rows: int, columns: int, limits: ReadLimits) -> None:
+    """Refuse once ``rows`` (of ``columns`` each) pass max_rows or max_cells."""
+    if rows > limits.max_rows:
+        raise refused(source, f"more than {limits.max_rows:,} rows", "max_rows",
+                      limits.max_rows)
+    if rows * columns > limits.max_cells:
+        raise refused(source, f"more than {limits.max_cells:,} cells", "max_cells",
+                      limits.max_cells)
