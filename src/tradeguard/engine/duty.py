@@ -53,8 +53,8 @@ class DutyWarning(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    code: str = Field(description="agreement_not_encoded, safeguard_announced_after_as_of "
-                                  "or value_published_after_as_of")
+    code: str = Field(description="agreement_not_encoded, safeguard_announced_after_as_of, "
+                                  "safeguard_duty_not_encoded or value_published_after_as_of")
     message: str
 
 
@@ -240,6 +240,20 @@ def coverage_warnings(rules: RuleSet, line: str, origin: str, day: dt.date,
             f"the {epa.short_name} ({epa.title}) applies to {origin} from {since}; its "
             f"schedule for line {line} is not encoded; {tail}")))
     return out
+
+
+def unencoded_safeguard_warnings(rules: RuleSet, line: str, origin: str, day: dt.date,
+                                 as_of: dt.date, regimes: Iterable[str]) -> list[DutyWarning]:
+    """A warning per confirmed safeguard use in force on ``day`` whose duty is not encoded:
+    the duty shown for its regimes is then lower than what was charged."""
+    shown = set(regimes)
+    return [DutyWarning(code="safeguard_duty_not_encoded", message=(
+                f"safeguard {u.measure_id} was in force {u.start}–{u.end} on "
+                f"{', '.join(u.regimes)}; its duty is not encoded ({u.missing}): the "
+                f"{', '.join(sorted(shown & set(u.regimes)))} duty shown is without it"))
+            for u in rules.unencoded_activations
+            if (u.start <= day <= u.end and u.announced_on <= as_of and shown & set(u.regimes)
+                and covers(u.lines, line) and covered_on(u.partners, origin, day, rules.groups))]
 
 
 def _activation_trace(rules: RuleSet, act: s.Activation) -> TraceEntry:
@@ -497,6 +511,12 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     warnings += coverage_warnings(rules, line, code, date, (o.regime for o in options))
     owed, owed_reason = _payable(chosen, options, exprs, line, date, as_of, exact_value,
                                  exact_quantity, quantity_unit, currency, rules)
+    unencoded = unencoded_safeguard_warnings(rules, line, code, date, as_of,
+                                             [chosen.regime] if chosen else [])
+    if unencoded:  # the amount would leave out a duty that was charged: no amount, a reason
+        owed, owed_reason = None, unencoded[0].message
+    warnings += unencoded or unencoded_safeguard_warnings(rules, line, code, date, as_of,
+                                                          (o.regime for o in options))
     return DutyResult(tariff_line=line, origin=code, date=date, as_of=as_of,
                       customs_value=exact_value, quantity=exact_quantity,
                       quantity_unit=quantity_unit, options=options, chosen=chosen, reason=reason,

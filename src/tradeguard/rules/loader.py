@@ -57,6 +57,7 @@ class RuleSet:
     files: dict[str, Path] = field(repr=False)
     documents: dict[str, BaseModel] = field(repr=False)
     epas: dict[str, s.EconomicPartnership] = field(default_factory=dict, repr=False)
+    unencoded_activations: tuple[s.UnencodedActivation, ...] = field(default=(), repr=False)
     _by_line: dict[str, list[tuple[str, s.Tariff]]] = field(
         default_factory=dict, repr=False, compare=False)
 
@@ -336,4 +337,6 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
                    price_safeguards=of(s.PriceSafeguard), templates=of(s.SafeguardTemplate),
                    activations=activations, files=files, documents=docs,
                    epas={k: e for d in of(s.EconomicPartnerships).values()
-                         for k, e in d.agreements.items()})
+                         for k, e in d.agreements.items()},
+                   unencoded_activations=tuple(u for d in of(s.Activations).values()
+                                               for u in d.unencoded))

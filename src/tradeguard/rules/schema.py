@@ -586,12 +586,37 @@ class Activation(Strict):
         return self
 
 
+class UnencodedActivation(Strict):
+    """A safeguard that sources confirm was applied but whose duty the rules cannot state.
+
+    The duty engine cannot apply it, so an answer on a day it covers warns
+    (`safeguard_duty_not_encoded`) instead of showing the normal duty as if nothing ran.
+    ``missing`` says what is not known (e.g. the raised standard import price).
+    """
+
+    measure_id: str
+    start: dt.date
+    end: dt.date = Field(description="Inclusive last day.")
+    lines: Lines
+    partners: PartnerScope
+    regimes: list[str]
+    announced_on: dt.date
+    announced_status: Status | None = None
+    announced_cite: str | None = None
+    missing: str
+    status: Status
+    cite: str
+    note: str | None = None
+
+
 class Activations(Strict):
     """The official ledger: every activation carries the date it was announced."""
 
     kind: Literal["activations"]
     sources: dict[str, Source]
     activations: list[Activation]
+    unencoded: list[UnencodedActivation] = Field(
+        default_factory=list, description="Confirmed uses whose duty is not encoded.")
 
     @model_validator(mode="after")
     def _announced(self) -> Activations:
