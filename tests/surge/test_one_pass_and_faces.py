@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +52,8 @@ def test_every_explanation_names_the_band_from_the_band_table(flags):
     assert ssm and all(texts[r["band"]] in r["explanation"] for r in ssm)
 
 
-@settings(max_examples=150, deadline=None)
+@pytest.mark.slow  # each example is one DuckDB query; lists of up to 30 values each
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
                           st.integers(0, 10**9).map(lambda k: k / 1000.0),
                           st.integers(0, 10**6).map(lambda k: k / 100.0)),
