@@ -14,8 +14,8 @@ import pytest
 import tradeguard as tg
 from tests.monitor.constructed import daily, spread
 from tradeguard.engine.expressions import format_duty
-from tradeguard.monitor.calendar import add_months
 from tradeguard.monitor.report import monitor
+from tradeguard.periods import add_months
 
 D = dt.date
 BEEF = "020230090"

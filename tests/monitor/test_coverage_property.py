@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradeguard.data.schema import CANONICAL_SCHEMA
-from tradeguard.monitor.calendar import month_end
 from tradeguard.monitor.report import monitor
+from tradeguard.periods import month_end
 
 #: Measures that count every import (or MFN imports): preference claims cannot judge them.
 #: (USJTA beef is not among them: Japan counts beef that took the USJTA rate, MAFF 2021.)

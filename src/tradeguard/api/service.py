@@ -522,7 +522,7 @@ def _state(state: Any) -> dict[str, Any]:
 
 def projected_crossing(crossing_months: dict[str, float]) -> dt.date | None:
     """The end of the first month by which the forecast's crossing probability reaches 50%."""
-    from tradeguard.monitor.calendar import month_end
+    from tradeguard.periods import month_end
 
     total = 0.0
     for month, p in sorted(crossing_months.items()):

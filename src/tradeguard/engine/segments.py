@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tradeguard.engine import expressions as ex
+from tradeguard.periods import fiscal_year
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import covers, known_on, normalise_line
@@ -178,10 +179,6 @@ def regime_pieces(rules: RuleSet, ledger: Sequence[s.Activation], line: str, par
         if pieces:
             out.setdefault(regime, []).extend(pieces)
     return out
-
-
-def fiscal_year(day: dt.date, start_month: int = 4) -> int:
-    return day.year - (1 if day.month < start_month else 0)
 
 
 def fiscal_cuts(start: dt.date, end: dt.date) -> list[Interval]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tradeguard.engine import expressions as ex
-from tradeguard.monitor.calendar import (
+from tradeguard.periods import (
     DAY,
     add_months,
     add_working_days,

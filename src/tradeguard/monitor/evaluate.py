@@ -16,10 +16,10 @@ from tradeguard.data.coverage import COMPLETE, NONE, PARTIAL, Coverage, Judgemen
 from tradeguard.engine import expressions as ex
 from tradeguard.errors import TradeguardError
 from tradeguard.monitor import activation as act
-from tradeguard.monitor.calendar import fiscal_year_end, quarter_ends
 from tradeguard.monitor.forecast import Forecast, forecast
 from tradeguard.monitor.status import Checkpoint, ConditionState, PeriodStatus
 from tradeguard.monitor.triggers import Series, TriggerBook, counted_scope, period_start, weakest
+from tradeguard.periods import fiscal_year_end, quarter_ends
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 

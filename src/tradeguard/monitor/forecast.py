@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tradeguard.monitor.calendar import add_months, fiscal_year_start, month_end
 from tradeguard.monitor.triggers import Series
+from tradeguard.periods import add_months, fiscal_year_start, month_end
 
 DEFAULT_DRAWS = 2000
 DEFAULT_SEED = 20261127

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
-from tradeguard.monitor.calendar import fiscal_year, fiscal_year_end, fiscal_year_start
+from tradeguard.periods import fiscal_year, fiscal_year_end, fiscal_year_start
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on

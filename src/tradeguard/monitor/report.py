@@ -17,7 +17,6 @@ import ibis
 from tradeguard.data.coverage import Coverage
 from tradeguard.engine import expressions as ex
 from tradeguard.monitor import activation as act
-from tradeguard.monitor.calendar import fiscal_year
 from tradeguard.monitor.counting import cumulative, specs_for
 from tradeguard.monitor.evaluate import Context, evaluate_period
 from tradeguard.monitor.forecast import DEFAULT_DRAWS, DEFAULT_SEED
@@ -28,6 +27,7 @@ from tradeguard.monitor.status import (  # re-exported: the report's parts
     PeriodStatus,
 )
 from tradeguard.monitor.triggers import Series, TriggerBook, counted_scope, period_start
+from tradeguard.periods import fiscal_year
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from tradeguard.data.coverage import Coverage, SeriesScope
 from tradeguard.errors import PeriodError, problem
-from tradeguard.monitor.calendar import add_months, fiscal_year_end, fiscal_year_start, month_end
+from tradeguard.periods import add_months, fiscal_year_end, fiscal_year_start, month_end
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from tradeguard.engine import expressions as ex
 from tradeguard.errors import RuleValidationError
+from tradeguard.periods import fiscal_year
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet, _walk, load_rules
 from tradeguard.rules.scope import END, Interval, coverage, intersect, merge
@@ -158,11 +159,6 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def fiscal_year(day: dt.date, start_month: int = 4) -> int:
-    """The fiscal year ``day`` falls in, named by the calendar year it starts in."""
-    return day.year if day.month >= start_month else day.year - 1
 
 
 def _is_cited_value(model: BaseModel) -> bool:
