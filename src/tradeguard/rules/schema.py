@@ -545,11 +545,8 @@ class PriceSafeguard(Strict):
 # --- activations ------------------------------------------------------------------------
 
 
-class Activation(Strict):
-    """A safeguard in force: a dated event that the duty engine applies.
-
-    Official ones ship as data; the monitor computes others in the same shape.
-    """
+class SafeguardWindow(Strict):
+    """Which measure ran, when (inclusive), on which lines, partners and regimes."""
 
     measure_id: str
     start: dt.date
@@ -557,6 +554,14 @@ class Activation(Strict):
     lines: Lines
     partners: PartnerScope
     regimes: list[str]
+
+
+class Activation(SafeguardWindow):
+    """A safeguard in force: a dated event that the duty engine applies.
+
+    Official ones ship as data; the monitor computes others in the same shape.
+    """
+
     duty: DutyExpression
     remedy: Literal["replace", "add"] = "replace"
     origin: Literal["official", "computed"] = "official"
@@ -586,7 +591,7 @@ class Activation(Strict):
         return self
 
 
-class UnencodedActivation(Strict):
+class UnencodedActivation(SafeguardWindow):
     """A safeguard that sources confirm was applied but whose duty the rules cannot state.
 
     The duty engine cannot apply it, so an answer on a day it covers warns
@@ -594,12 +599,6 @@ class UnencodedActivation(Strict):
     ``missing`` says what is not known (e.g. the raised standard import price).
     """
 
-    measure_id: str
-    start: dt.date
-    end: dt.date = Field(description="Inclusive last day.")
-    lines: Lines
-    partners: PartnerScope
-    regimes: list[str]
     announced_on: dt.date
     announced_status: Status | None = None
     announced_cite: str | None = None
