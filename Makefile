@@ -37,7 +37,7 @@ lint: install
 # The rules quality report fails the build on a malformed rule or an unresolved overlap.
 test: install lint browser
 	$(BIN)/tradeguard rules report --as-of 2026-11-27 > /dev/null
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: install
 	$(BIN)/python -m bench.run

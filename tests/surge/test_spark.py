@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pyarrow.compute as pc
 import pytest
 
 from tests.surge.conftest import AS_OF
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def spark_con():
-    pytest.importorskip("pyspark", reason="pyspark not installed (pip install 'tradeguard[spark]')")
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime for Spark")
-    from tradeguard.surge.backends import local_spark_session, spark_backend
-
-    session = local_spark_session("local[2]", shuffle_partitions=2)
-    session.sparkContext.setLogLevel("ERROR")
-    yield spark_backend(session)
-    session.stop()
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
 
 KEYS = ["tariff_line", "partner", "period", "method", "label", "band", "new_regime", "timing"]

@@ -52,7 +52,7 @@ def scan_store(store: str | Path | None = None, *, as_of: dt.date | None = None,
                backend: str = "duckdb", methods: Sequence[str] | str | None = None) -> pa.Table:
     """Scan the import store (``open_imports``); with ``backend="spark"`` the rows move to a
     local Spark session as Arrow (for data already on shared storage, register the Parquet
-    with ``tradeguard.surge.backends.read_parquet`` and call ``scan`` on that table)."""
+    with ``tradeguard.data.backends.read_parquet`` and call ``scan`` on that table)."""
     from tradeguard.data.store import open_imports
     from tradeguard.surge.detect import scan
     from tradeguard.surge.methods import DEFAULT_METHODS

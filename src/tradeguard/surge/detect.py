@@ -28,11 +28,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from tradeguard.data.backends import backend_for, register, to_arrow
 from tradeguard.data.frames import notes_metadata, read_notes
 from tradeguard.errors import InputError, problem
 from tradeguard.periods import fiscal_month_index, fiscal_year
 from tradeguard.surge import methods as m
-from tradeguard.surge.backends import backend_for, register, to_arrow
 from tradeguard.surge.context import ALL, eif_table, month_label, month_start, timing_table
 from tradeguard.surge.explain import LABEL_NEW, LABEL_SURGE, LABEL_TIMING
 

@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tradeguard.data.backends import to_arrow
 from tradeguard.errors import InputError, problem
 from tradeguard.periods import fiscal_year
-from tradeguard.surge.backends import to_arrow
 from tradeguard.surge.measures import Proposal, check_measure, limits, problems_as_dicts
 
 DOMESTIC_SERIES = ("production", "sales", "capacity_utilization", "employment", "prices",

@@ -1,9 +1,11 @@
-"""Where the surge scan runs: DuckDB (default, in process) or PySpark (local or a cluster).
+"""Where the engines run: DuckDB (default, in process) or PySpark (local or a cluster).
 
-The scan is one Ibis expression; these helpers only move Arrow tables in and out of a
-backend.  For PySpark they bypass Ibis' own in-memory path (which converts through pandas):
-Arrow goes in with ``SparkSession.createDataFrame(pyarrow.Table)`` and results come out with
-``DataFrame.toArrow()`` (both PySpark 4), so pandas is never imported on the Spark path.
+The surge scan, the monitor's counting and the duty batch are Ibis expressions; these helpers
+only move Arrow tables in and out of a backend.  For PySpark they bypass Ibis' own in-memory
+path (which converts through pandas): Arrow goes in with
+``SparkSession.createDataFrame(pyarrow.Table)`` and results come out with
+``DataFrame.toArrow()`` (both PySpark 4).  (The monitor's small lookup tables still go in
+through Ibis, and so through pandas.)
 
 Pointing at a cluster: build the ``SparkSession`` yourself (``SparkSession.builder.remote(...)``
 for Spark Connect, or ``.master("spark://host:7077")`` / ``yarn``) and pass it to
@@ -41,7 +43,7 @@ def duckdb_backend() -> ibis.BaseBackend:
 
 
 def local_spark_session(master: str | None = None, *, shuffle_partitions: int = 4,
-                        app_name: str = "tradeguard-surge"):
+                        app_name: str = "tradeguard"):
     """A SparkSession: ``master`` (default ``$TRADEGUARD_SPARK_MASTER`` or ``local[2]``), the
     web UI off, few shuffle partitions (the right setting for one machine), UTC session time."""
     try:
@@ -81,7 +83,7 @@ def backend_for(backend: Any) -> ibis.BaseBackend:
 
 def register(con: ibis.BaseBackend, table: pa.Table, name: str | None = None) -> ir.Table:
     """Make an Arrow table available in ``con`` and return it as an Ibis table."""
-    name = name or f"tg_surge_{os.getpid()}_{next(_names)}"
+    name = name or f"tg_table_{os.getpid()}_{next(_names)}"
     if is_spark(con):
         session = con._session
         df = session.createDataFrame(table) if table.num_rows else session.createDataFrame(
