@@ -73,9 +73,7 @@ def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        err.print(f"[bold red]error:[/] {option} `{text}` is not a date. Fix: write it as "
-                  "YYYY-MM-DD, e.g. 2021-03-20")
-        raise typer.Exit(code=1) from None
+        _fail(f"{option} `{text}` is not a date. Fix: write it as YYYY-MM-DD, e.g. 2021-03-20")
 
 
 def _print_json(data: Any) -> None:
@@ -234,7 +232,7 @@ def _print_duty(result: Any) -> None:
                       "yes" if option.safeguard else "", amount)
     out.print(table)
     out.print(f"Chosen: [bold]{result.chosen.regime if result.chosen else 'none'}[/] "
-              f"({result.reason})")
+              f"({escape(user_words(result.reason))})")
     for warning in result.warnings:
         text = escape(f"[{warning.code}]: {warning.message}")
         out.print(f"[bold yellow]warning[/] {text}", highlight=False, soft_wrap=True)
@@ -249,7 +247,7 @@ def _print_duty(result: Any) -> None:
 def _print_payable(result: Any) -> None:
     """The amount payable, step by step with each cut of the law, or why there is none."""
     if result.payable is None:
-        out.print(f"Payable: not computed — {escape(result.payable_reason or '')}",
+        out.print(f"Payable: not computed — {escape(user_words(result.payable_reason or ''))}",
                   highlight=False)
         return
     out.print("Payable (JPY, after the law's rounding):")
@@ -287,9 +285,7 @@ def ingest_cmd(
     from tradeguard.data.store import ingest
 
     if bundled == (path is not None):
-        err.print("[bold red]error:[/] give a PATH or --bundled (one of them). "
-                  "Fix: e.g. `tradeguard ingest --bundled`")
-        raise typer.Exit(code=1)
+        _fail("give a PATH or --bundled (one of them). Fix: e.g. `tradeguard ingest --bundled`")
     source = bundled_extract_path() if bundled else path
     # Provenance records when the batch was ingested: the interface reads the clock, the
     # engine only receives the time.
@@ -390,9 +386,7 @@ def timeline_cmd(
 
     text = period.upper().removeprefix("FY")
     if not text.isdigit():
-        err.print(f"[bold red]error:[/] --period `{period}` is not a fiscal year. "
-                  "Fix: write it like FY2019")
-        raise typer.Exit(code=1)
+        _fail(f"--period `{period}` is not a fiscal year. Fix: write it like FY2019")
     report = _monitor(store, as_of)
     try:
         data = report.period(measure_id, int(text)).timeline()
@@ -487,17 +481,14 @@ def formula_compare(
             try:
                 given[partner.strip().upper()] = float(_fraction(value.strip()))
             except (TypeError, ValueError):
-                err.print(f"[bold red]error:[/] share `{escape(item)}` is not PARTNER=number. "
-                          "Fix: write e.g. US=242/590")
-                raise typer.Exit(code=1) from None
+                _fail(f"share `{item}` is not PARTNER=number. Fix: write e.g. US=242/590")
     rules = shipped_rules()
     try:
         missing = [p for p in names if p not in given]
         if missing:
             if share_year is None:
-                err.print("[bold red]error:[/] no share for " + ", ".join(missing)
-                          + ". Fix: give --shares, or --share-year to compute them from data")
-                raise typer.Exit(code=1)
+                _fail(f"no share for {', '.join(missing)}. Fix: give --shares, or --share-year "
+                      "to compute them from data")
             from tradeguard.data.store import open_imports
 
             computed = shares_from_imports(open_imports(store), rules, template_id, names,
@@ -532,8 +523,8 @@ def surges_cmd(
     from tradeguard.surge.api import flags_as_json, scan_store
 
     if backend not in ("duckdb", "spark"):
-        err.print(f"[bold red]error:[/] --backend `{escape(backend)}` is not duckdb or spark")
-        raise typer.Exit(code=1)
+        _fail(f"--backend `{backend}` is not duckdb or spark. Fix: use --backend duckdb (the "
+              "default) or --backend spark")
     try:
         flags = scan_store(store, as_of=_date(as_of, "--as-of") if as_of else None,
                            backend=backend, methods=method or None)

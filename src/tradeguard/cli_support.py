@@ -21,6 +21,7 @@ OPTION_FOR_PARAMETER = {
     "tariff_line": "--line",
     "as_of": "--as-of",
     "format": "--format",
+    "methods": "--method",
 }
 
 INGEST_FIX = "ingest a file first: `tradeguard ingest FILE` (or `tradeguard ingest --bundled`)"
@@ -37,10 +38,11 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
      "write the date as YYYY-MM-DD, e.g. 2021-03-20"),
     (re.compile(r"pass (" + _PARAMETERS + r")= explicitly"), r"give \1"),
     (re.compile(r"`(customs_value|quantity)` is "), r"\1 is "),
+    (re.compile(r"give (customs_value) and (quantity)\b"), r"give \1 and \2"),
+    (re.compile(r"^(" + _PARAMETERS + r")=:"), r"\1:"),
     (re.compile(r"(?<![\w.-])(customs_value)\b"), r"\1"),
     (re.compile(r" ?\((?:see )?:?\w*:?`?tradeguard(?:\.\w+)+(?:\(\))?`?\)"), ""),
 ]
-_OPTION_WORDS = {name: option for name, option in OPTION_FOR_PARAMETER.items()}
 
 
 def user_words(message: str) -> str:
@@ -58,7 +60,7 @@ def user_words(message: str) -> str:
 
 def _expand(match: re.Match[str], replacement: str) -> str:
     """The replacement with each captured parameter name spelt as its CLI option."""
-    groups = [_OPTION_WORDS.get(g, g) if g else g for g in match.groups()]
+    groups = [OPTION_FOR_PARAMETER.get(g, g) if g else g for g in match.groups()]
     out = replacement
     for index, group in enumerate(groups, start=1):
         out = out.replace(f"\\{index}", group or "")

@@ -174,14 +174,30 @@ PYTHON_NAMES = re.compile(r"tradeguard\.\w+\.|customs_value|\w+= |datetime\.date
      "Fix: ingest a file first: `tradeguard ingest FILE` (or `tradeguard ingest --bundled`)"),
     (["surges", "--store", "{tmp}/none.duckdb"], "Fix: ingest a file first: `tradeguard ingest"),
     (["ingest", "{tmp}/odd.txt", "--store", "{tmp}/s.duckdb"], "Fix: give --format, one of:"),
+    (["surges", "--method", "foo", "--store", "{store}"],
+     "error: --method: unknown surge method(s): foo Fix: use one or more of: fao130"),
+    (["surges", "--as-of", "2019-13-01", "--store", "{store}"],
+     "error: --as-of `2019-13-01` is not a date. Fix: write it as YYYY-MM-DD, e.g. 2021-03-20"),
+    (["surges", "--backend", "hadoop"],
+     "Fix: use --backend duckdb (the default) or --backend spark"),
 ])
-def test_errors_speak_in_options_and_commands_not_python_names(tmp_path, args, expected):
+def test_errors_speak_in_options_and_commands_not_python_names(store, tmp_path, args, expected):
     (tmp_path / "odd.txt").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
-    result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)).replace("{store}", str(store))
+                                 for a in args])
     text = " ".join(result.stderr.split())
     assert result.exit_code == 1
     assert expected in text
     assert PYTHON_NAMES.findall(text) == []
+
+
+def test_duty_explanations_name_the_options_to_give():
+    result = runner.invoke(app, ["duty", "--line", "0203.19", "--origin", "CA", "--date",
+                                 "2025-06-01", "--value", "40000"])
+    assert result.exit_code == 0, result.output
+    assert ("Chosen: none (the options are not all ad valorem: give --value and --quantity to "
+            "compare duty amounts)") in " ".join(result.stdout.split())
+    assert "customs_value" not in result.stdout
 
 
 def test_error_text_is_printed_as_written_not_as_emoji(tmp_path):
