@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,12 +110,17 @@ def _store_path(store: Store | str | os.PathLike[str] | None) -> Path | None:
 
 
 class IngestAnswer:
-    """What :func:`ingest` did, in one line; the fields of ``IngestReport`` as attributes."""
+    """What :func:`ingest` did, in one line; ``status``, ``rows``, ``batch_id`` ... are those
+    of the ``IngestReport`` behind it (``report``)."""
 
     def __init__(self, report: IngestReport):
         self.report = report
-        for f in fields(report):
-            setattr(self, f.name, getattr(report, f.name))
+
+    def __getattr__(self, name: str) -> Any:
+        report = self.__dict__.get("report")  # absent while copy or pickle rebuilds the object
+        if report is None:
+            raise AttributeError(name)
+        return getattr(report, name)
 
     def __repr__(self) -> str:
         return f"<Ingest {self.report.summary().splitlines()[0]}>"

@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 import typer.main
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import tradeguard
 from tradeguard.cli import app
+from tradeguard.cli_support import parse_thresholds
 
 ROOT = Path(__file__).parents[2]
 runner = CliRunner()
@@ -241,3 +244,12 @@ def test_ambiguous_or_invalid_thresholds_are_refused_with_the_fix(store, levels,
     assert result.exit_code == 1
     assert message in text and "Fix: write" in text
     assert result.stdout == ""
+
+
+# A loaded machine (2 shared cores) can make generation look slow; that is no failure here.
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(1, 200), min_size=1, max_size=5))
+def test_percents_and_the_same_shares_give_the_same_sorted_levels(percents):
+    as_percents = parse_thresholds(",".join(f"{k}%" for k in percents))
+    as_shares = parse_thresholds(",".join(str(k / 100) for k in percents))
+    assert as_percents == as_shares == tuple(sorted({k / 100 for k in percents}))
