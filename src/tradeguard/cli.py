@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -40,7 +40,7 @@ out = Console() if sys.stdout.isatty() else Console(width=140)
 err = Console(stderr=True)
 
 
-def _fail(exc: TradeguardError | str) -> None:
+def _fail(exc: TradeguardError | str) -> NoReturn:
     """Print the error in the CLI's words (options, commands; no Python names) and exit 1."""
     err.print(f"[bold red]error:[/] {escape(user_words(str(exc)))}", highlight=False,
               soft_wrap=True, emoji=False)
