@@ -89,7 +89,7 @@ def test_alerts_with_custom_thresholds(store):
     assert any(r["measure_id"] == "jaepa.beef_chilled_safeguard" and r["period"] == "FY2015"
                for r in rows)
     bad = runner.invoke(app, ["alerts", "--store", str(store), "--thresholds", "high"])
-    assert bad.exit_code == 1 and "is not a list of numbers" in bad.stderr
+    assert bad.exit_code == 1 and "threshold `high` is not a number" in bad.stderr
 
 
 DECLARATIONS = """date,tariff_line,partner,quantity,quantity_unit,value,currency,regime

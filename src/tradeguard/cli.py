@@ -11,16 +11,18 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tradeguard.cli_support import user_words
 from tradeguard.errors import TradeguardError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+# Typer's completion: `tradeguard --install-completion` (bash, zsh, fish, PowerShell).
+app = typer.Typer(no_args_is_help=True, add_completion=True,
                   help="Agricultural import safeguards: rules, duty, monitoring.")
 rules_app = typer.Typer(no_args_is_help=True, help="Validate and browse the rule library.")
 app.add_typer(rules_app, name="rules")
@@ -38,18 +40,40 @@ out = Console() if sys.stdout.isatty() else Console(width=140)
 err = Console(stderr=True)
 
 
-def _fail(exc: TradeguardError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+def _fail(exc: TradeguardError | str) -> NoReturn:
+    """Print the error in the CLI's words (options, commands; no Python names) and exit 1."""
+    err.print(f"[bold red]error:[/] {escape(user_words(str(exc)))}", highlight=False,
+              soft_wrap=True, emoji=False)
     raise typer.Exit(code=1)
+
+
+def _version(show: bool) -> None:
+    if show:
+        from tradeguard import __version__
+
+        sys.stdout.write(f"tradeguard {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """Agricultural import safeguards: rules, duty, monitoring."""
+
+
+def _deprecated(old: str, new: str) -> None:
+    """Say once, on stderr (stdout may be JSON), that a spelling still works but is going."""
+    err.print(f"[yellow]note:[/] {old} is deprecated; use {new}", highlight=False)
 
 
 def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        err.print(f"[bold red]error:[/] {option} `{text}` is not a date. Fix: write it as "
-                  "YYYY-MM-DD, e.g. 2021-03-20")
-        raise typer.Exit(code=1) from None
+        _fail(f"{option} `{text}` is not a date. Fix: write it as YYYY-MM-DD, e.g. 2021-03-20")
 
 
 def _print_json(data: Any) -> None:
@@ -59,14 +83,27 @@ def _print_json(data: Any) -> None:
 @rules_app.command("validate")
 def rules_validate(
     path: Annotated[Path | None, typer.Option(help="Rule folder (default: shipped rules).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: ok, files, problems.")] = False,
 ) -> None:
     """Check every rule file; list every problem with file and key."""
+    from tradeguard.errors import RuleValidationError
     from tradeguard.rules.loader import load_rules
 
     try:
         rules = load_rules(path)
+    except RuleValidationError as exc:
+        if not as_json:
+            _fail(exc)
+        _print_json({"ok": False, "path": None if path is None else str(path),
+                     "rule_files": None,
+                     "problems": [user_words(p) for p in exc.problems]})
+        raise typer.Exit(code=1) from None
     except TradeguardError as exc:
         _fail(exc)
+    if as_json:
+        _print_json({"ok": True, "path": str(rules.root), "rule_files": len(rules.documents),
+                     "problems": []})
+        return
     out.print(f"[green]ok:[/] {len(rules.documents)} rule files valid in {rules.root}")
 
 
@@ -121,8 +158,10 @@ def rules_list(
 def rules_show(
     rule_id: Annotated[str, typer.Argument(help="Dotted rule id, e.g. usjta.beef_safeguard")],
     path: Annotated[Path | None, typer.Option(help="Rule folder.")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print JSON (the only output: a rule is shown as its data).")] = False,
 ) -> None:
-    """Show one rule as validated data, with its citations and statuses."""
+    """Show one rule as validated data (JSON), with its citations and statuses."""
     from tradeguard.rules.loader import load_rules
 
     try:
@@ -193,7 +232,7 @@ def _print_duty(result: Any) -> None:
                       "yes" if option.safeguard else "", amount)
     out.print(table)
     out.print(f"Chosen: [bold]{result.chosen.regime if result.chosen else 'none'}[/] "
-              f"({result.reason})")
+              f"({escape(user_words(result.reason))})")
     for warning in result.warnings:
         text = escape(f"[{warning.code}]: {warning.message}")
         out.print(f"[bold yellow]warning[/] {text}", highlight=False, soft_wrap=True)
@@ -208,7 +247,7 @@ def _print_duty(result: Any) -> None:
 def _print_payable(result: Any) -> None:
     """The amount payable, step by step with each cut of the law, or why there is none."""
     if result.payable is None:
-        out.print(f"Payable: not computed — {escape(result.payable_reason or '')}",
+        out.print(f"Payable: not computed — {escape(user_words(result.payable_reason or ''))}",
                   highlight=False)
         return
     out.print("Payable (JPY, after the law's rounding):")
@@ -246,9 +285,7 @@ def ingest_cmd(
     from tradeguard.data.store import ingest
 
     if bundled == (path is not None):
-        err.print("[bold red]error:[/] give a PATH or --bundled (one of them). "
-                  "Fix: e.g. `tradeguard ingest --bundled`")
-        raise typer.Exit(code=1)
+        _fail("give a PATH or --bundled (one of them). Fix: e.g. `tradeguard ingest --bundled`")
     source = bundled_extract_path() if bundled else path
     # Provenance records when the batch was ingested: the interface reads the clock, the
     # engine only receives the time.
@@ -337,8 +374,9 @@ def _status_cells(row: dict[str, Any]) -> list[str]:
 def timeline_cmd(
     measure_id: Annotated[str, typer.Argument(help="Safeguard rule id, e.g. cptpp.beef_safeguard")],
     period: Annotated[str, typer.Option("--period", help="Fiscal year, e.g. FY2019")],
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", help="Chart file to write (.svg); default: <measure>-<period>.svg")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the chart <measure>-<period>.svg (default: the current "
+        "folder)")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
@@ -348,15 +386,13 @@ def timeline_cmd(
 
     text = period.upper().removeprefix("FY")
     if not text.isdigit():
-        err.print(f"[bold red]error:[/] --period `{period}` is not a fiscal year. "
-                  "Fix: write it like FY2019")
-        raise typer.Exit(code=1)
+        _fail(f"--period `{period}` is not a fiscal year. Fix: write it like FY2019")
     report = _monitor(store, as_of)
     try:
         data = report.period(measure_id, int(text)).timeline()
     except TradeguardError as exc:
         _fail(exc)
-    target = out_file or Path(f"{measure_id}-FY{text}.svg")
+    target = _out_path(out_dir, f"{measure_id}-FY{text}.svg", old_suffix=".svg")
     target.write_text(timeline_svg(data), encoding="utf-8")
     if as_json:
         _print_json({**data, "chart": str(target)})
@@ -373,21 +409,39 @@ def timeline_cmd(
     out.print(f"chart written to {target}")
 
 
+def _out_path(out_dir: Path | None, name: str, *, old_suffix: str | None = None) -> Path:
+    """DIR/name, the folder made if missing.  ``--out`` is a folder on every command; a value
+    ending in ``old_suffix`` is the older file spelling, still honoured with a note."""
+    if (old_suffix and out_dir is not None and out_dir.suffix.lower() == old_suffix
+            and not out_dir.is_dir()):
+        _deprecated(f"--out FILE{old_suffix}", "--out FOLDER (the file is named for you)")
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        return out_dir
+    folder = out_dir or Path()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"--out {folder}: cannot make the folder ({exc.strerror}). Fix: choose a "
+              "folder you can write to")
+    return folder / name
+
+
 @app.command("alerts")
 def alerts_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
     thresholds: Annotated[str, typer.Option(
-        "--thresholds", help="Shares of the trigger, comma-separated")] = "0.8,0.9,1.0",
+        "--thresholds", help="Levels of the trigger, comma-separated: shares (0.8,0.9,1) or "
+        "percents (80%,90%,100%)")] = "0.8,0.9,1.0",
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Threshold alerts (default 80%, 90%, 100% of the trigger): what crossed which, and when."""
+    from tradeguard.cli_support import parse_thresholds
+
     try:
-        levels = tuple(sorted(float(t) for t in thresholds.split(",") if t.strip()))
-    except ValueError:
-        err.print(f"[bold red]error:[/] --thresholds `{escape(thresholds)}` is not a list of "
-                  "numbers. Fix: write e.g. 0.75,0.9,1")
-        raise typer.Exit(code=1) from None
+        levels = parse_thresholds(thresholds)
+    except TradeguardError as exc:
+        _fail(exc)
     rows = [a.row() for a in _monitor(store, as_of, levels).alerts()]
     if as_json:
         _print_json(rows)
@@ -427,17 +481,14 @@ def formula_compare(
             try:
                 given[partner.strip().upper()] = float(_fraction(value.strip()))
             except (TypeError, ValueError):
-                err.print(f"[bold red]error:[/] share `{escape(item)}` is not PARTNER=number. "
-                          "Fix: write e.g. US=242/590")
-                raise typer.Exit(code=1) from None
+                _fail(f"share `{item}` is not PARTNER=number. Fix: write e.g. US=242/590")
     rules = shipped_rules()
     try:
         missing = [p for p in names if p not in given]
         if missing:
             if share_year is None:
-                err.print("[bold red]error:[/] no share for " + ", ".join(missing)
-                          + ". Fix: give --shares, or --share-year to compute them from data")
-                raise typer.Exit(code=1)
+                _fail(f"no share for {', '.join(missing)}. Fix: give --shares, or --share-year "
+                      "to compute them from data")
             from tradeguard.data.store import open_imports
 
             computed = shares_from_imports(open_imports(store), rules, template_id, names,
@@ -472,8 +523,8 @@ def surges_cmd(
     from tradeguard.surge.api import flags_as_json, scan_store
 
     if backend not in ("duckdb", "spark"):
-        err.print(f"[bold red]error:[/] --backend `{escape(backend)}` is not duckdb or spark")
-        raise typer.Exit(code=1)
+        _fail(f"--backend `{backend}` is not duckdb or spark. Fix: use --backend duckdb (the "
+              "default) or --backend spark")
     try:
         flags = scan_store(store, as_of=_date(as_of, "--as-of") if as_of else None,
                            backend=backend, methods=method or None)
@@ -494,15 +545,33 @@ def surges_cmd(
 @app.command("evidence")
 def evidence_cmd(
     line: Annotated[str, typer.Option("--line", help="Tariff line or prefix, e.g. 0201")],
-    partners: Annotated[str | None, typer.Option(
-        "--partners", help="Comma-separated ISO codes (default: all)")] = None,
+    origin: Annotated[str | None, typer.Option(
+        "--origin", help="Origins, comma-separated ISO codes, e.g. AU,US (default: all)")] = None,
     domestic: Annotated[Path | None, typer.Option(
         "--domestic", help="JSON file of domestic series: {series: {year: value}}")] = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for evidence-<line>.html and evidence-<line>.json")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
     store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the pack as JSON.")] = False,
+    partners: Annotated[str | None, typer.Option(
+        "--partners", hidden=True, help="Deprecated spelling of --origin.")] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", hidden=True, help="Deprecated: write the HTML report to this file.")] = None,
 ) -> None:
-    """The WTO Agreement on Safeguards Art. 4.2(a) evidence pack for a line and partners."""
+    """The WTO Agreement on Safeguards Art. 4.2(a) evidence pack for a line and origins."""
+    if partners is not None:
+        _deprecated("--partners", "--origin")
+    pack = _evidence_pack(line, origin or partners, domestic, as_of, store)
+    written = _write_evidence(pack, out_dir, html)
+    if as_json:
+        sys.stdout.write(pack.to_json() + "\n")
+        return
+    _print_evidence(pack.to_dict(), written)
+
+
+def _evidence_pack(line: str, origins: str | None, domestic: Path | None, as_of: str | None,
+                   store: Path | None) -> Any:
     from tradeguard.data.store import open_imports
     from tradeguard.surge import evidence_pack
     from tradeguard.surge.api import last_day
@@ -510,38 +579,83 @@ def evidence_cmd(
     try:
         imports = open_imports(store)
         try:
-            pack = evidence_pack(
+            return evidence_pack(
                 imports, tariff_line=line,
-                partners=[p.strip().upper() for p in partners.split(",")] if partners else None,
+                partners=[p.strip().upper() for p in origins.split(",")] if origins else None,
                 as_of=_date(as_of, "--as-of") if as_of else last_day(imports),
                 domestic=json.loads(domestic.read_text(encoding="utf-8")) if domestic else None)
         finally:
             imports.get_backend().disconnect()
     except TradeguardError as exc:
         _fail(exc)
-    if html:
-        from tradeguard.web.evidence import evidence_html
 
+
+def _write_evidence(pack: Any, out_dir: Path | None, html: Path | None) -> list[Path]:
+    from tradeguard.web.evidence import evidence_html
+
+    written = []
+    if html is not None:
+        _deprecated("--html FILE", "--out FOLDER")
         html.write_text(evidence_html(pack), encoding="utf-8")
-    sys.stdout.write(pack.to_json() + "\n")
+        written.append(html)
+    if out_dir is not None:
+        stem = f"evidence-{pack.tariff_line.replace('.', '')}"
+        page = _out_path(out_dir, f"{stem}.html", old_suffix=".html")
+        page.write_text(evidence_html(pack), encoding="utf-8")
+        data = page.with_suffix(".json")
+        data.write_text(pack.to_json() + "\n", encoding="utf-8")
+        written += [page, data]
+    return written
+
+
+def _indicator_text(key: str, value: Any) -> str:
+    """`rate of increase: 2.2%`, `amount of increase: 2,705.4 t`: units, not bare fractions."""
+    words = key.removesuffix("_t").replace("_", " ")
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return escape(f"{words}: {value if value is not None else 'not computable'}")
+    if key.endswith("_t"):
+        return f"{words}: {value:,.1f} t"
+    return f"{words}: {value:.1%}" if "rate" in key else f"{words}: {value:,}"
+
+
+def _print_evidence(pack: dict[str, Any], written: list[Path]) -> None:
+    origins = pack["partners"] if pack["partners"] == "all" else ", ".join(pack["partners"])
+    table = Table("year", "imports (t)", "value (JPY)", "months", "complete",
+                  title=f"Imports of {pack['tariff_line']} from {origins}, as of {pack['as_of']}")
+    for row in pack["yearly"]:
+        table.add_row(str(row["year"]), f"{row['quantity_t']:,.1f}", f"{row['value']:,.0f}",
+                      str(row["months"]), "yes" if row["complete"] else "no")
+    out.print(table)
+    for key, value in pack["indicators"].items():
+        out.print(f"  {_indicator_text(key, value)}", highlight=False)
+    out.print(f"{len(pack['surge_flags'])} surge flags; domestic series: "
+              f"{', '.join(pack['domestic']) or 'none given (--domestic FILE)'}", highlight=False)
+    for note in pack["notes"]:
+        out.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+    for path in written:
+        out.print(f"wrote {path}")
 
 
 @fetch_app.command("comtrade")
 def fetch_comtrade_cmd(
     period: Annotated[str, typer.Option("--period", help="e.g. 2023 or 202301")],
     commodities: Annotated[str, typer.Option("--commodities", help="HS codes, comma-separated")],
-    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Folder for comtrade-<reporter>-<period>.csv")],
     reporter: Annotated[str, typer.Option("--reporter", help="M49 reporter code")] = "392",
     key: Annotated[str | None, typer.Option("--key", envvar="COMTRADE_API_KEY",
                                             help="UN Comtrade API key")] = None,
     parquet: Annotated[Path | None, typer.Option(
         "--parquet", help="Also stream the download to canonical Parquet")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: the files written.")] = False,
 ) -> None:
     """Download UN Comtrade data with the official comtradeapicall client (optional)."""
     from tradeguard.surge import fetch_comtrade, stream_comtrade
 
+    target = _out_path(out_dir, f"comtrade-{reporter}-{period}.csv", old_suffix=".csv")
+    report = None
     try:
-        path = fetch_comtrade(out_file, reporter=reporter, period=period,
+        path = fetch_comtrade(target, reporter=reporter, period=period,
                               commodities=commodities, api_key=key)
         if parquet:
             from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -555,15 +669,31 @@ def fetch_comtrade_cmd(
                     bar.update(task, completed=done, total=total or None)
 
                 _, report = stream_comtrade(path, out=parquet, progress=progress)
-            out.print(report.summary())
     except TradeguardError as exc:
         _fail(exc)
+    if as_json:
+        _print_json({"csv": str(path), "parquet": None if parquet is None else str(parquet),
+                     "parquet_summary": None if report is None else report.summary()})
+        return
+    if report is not None:
+        out.print(report.summary())
     out.print(f"wrote {path}")
 
 
 PathsOption = Annotated[int, typer.Option("--paths", help="Monte Carlo paths (seeded).")]
 YearsOption = Annotated[int, typer.Option("--years", help="Years simulated ahead.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed.")]
+ReportJsonOption = Annotated[bool, typer.Option(
+    "--json", help="Print JSON: the files written and the report they hold.")]
+
+
+def _print_written(html_path: Path, json_path: Path, as_json: bool) -> None:
+    """`wrote ...`, or with --json the report itself (read back: the file and stdout agree)."""
+    if not as_json:
+        out.print(f"wrote {html_path} and {json_path}")
+        return
+    _print_json({"files": {"html": str(html_path), "json": str(json_path)},
+                 "report": json.loads(json_path.read_text(encoding="utf-8"))})
 
 
 @design_app.command("compare")
@@ -573,6 +703,7 @@ def design_compare(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for report.html and report.json")],
     paths: PathsOption = 2000, years: YearsOption = 16, seed: SeedOption = 20261127,
     first_fy: Annotated[int, typer.Option("--first-fy", help="First simulated year")] = 2020,
+    as_json: ReportJsonOption = False,
 ) -> None:
     """Back-test and simulate designs side by side; write DIR/report.html and DIR/report.json."""
     from tradeguard.design.compare import compare, write_report
@@ -585,7 +716,7 @@ def design_compare(
         json_path, html_path = write_report(compare(designs, scenario), out_dir)
     except TradeguardError as exc:
         _fail(exc)
-    out.print(f"wrote {html_path} and {json_path}")
+    _print_written(html_path, json_path, as_json)
 
 
 @design_app.command("sweep")
@@ -595,6 +726,7 @@ def design_sweep(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for sweep.html and sweep.json")],
     paths: PathsOption = 2000, years: YearsOption = 16, seed: SeedOption = 20261127,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes")] = 2,
+    as_json: ReportJsonOption = False,
 ) -> None:
     """Vary design elements over a grid; draw the protection / market-access frontier."""
     from tradeguard.design.compare import load_sweep, sweep, write_sweep
@@ -607,7 +739,7 @@ def design_sweep(
         json_path, html_path = write_sweep(result, out_dir)
     except TradeguardError as exc:
         _fail(exc)
-    out.print(f"wrote {html_path} and {json_path}")
+    _print_written(html_path, json_path, as_json)
 
 
 @design_app.command("sensitivity")
@@ -617,6 +749,7 @@ def design_sensitivity(
     values: Annotated[str, typer.Option("--values", help="Comma-separated values")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for sensitivity.html/.json")],
     paths: PathsOption = 2000, years: YearsOption = 16,
+    as_json: ReportJsonOption = False,
 ) -> None:
     """Move one element and show the effect on every output."""
     import yaml
@@ -631,11 +764,11 @@ def design_sensitivity(
                              Scenario(paths=paths, years=years))
     except TradeguardError as exc:
         _fail(exc)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "sensitivity.json").write_text(json.dumps(result, indent=1, default=str),
-                                              encoding="utf-8")
-    (out_dir / "sensitivity.html").write_text(sensitivity_html(result), encoding="utf-8")
-    out.print(f"wrote {out_dir / 'sensitivity.html'} and {out_dir / 'sensitivity.json'}")
+    json_path = _out_path(out_dir, "sensitivity.json")
+    html_path = json_path.with_name("sensitivity.html")
+    json_path.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    html_path.write_text(sensitivity_html(result), encoding="utf-8")
+    _print_written(html_path, json_path, as_json)
 
 
 @app.command("serve")

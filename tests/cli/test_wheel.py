@@ -1,0 +1,114 @@
+"""The built wheel, installed in a fresh venv, runs every command of the README tour.
+
+Slow (a wheel build and a full dependency install: minutes), so it runs when
+``TRADEGUARD_WHEEL_TEST=1`` (CI sets it) and is skipped otherwise, with the reason.  The build
+needs hatchling and the install needs a package index (PyPI or a local mirror); where either is
+missing the test is skipped and says which.  The commands are read from the README's ```sh
+blocks, so the README and the test cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+OPT_IN = "TRADEGUARD_WHEEL_TEST"
+# The design lab's Monte Carlo is shortened: the tour shows the commands, not 2,000 paths.
+SHORT_SIMULATION = ["--paths", "4", "--years", "1"]
+
+installs_the_wheel = pytest.mark.skipif(
+    os.environ.get(OPT_IN) != "1",
+    reason=f"set {OPT_IN}=1 to build the wheel and install it in a fresh venv (minutes; needs "
+           "a package index)")
+
+
+def tour_commands(readme: str) -> list[list[str]]:
+    """Each `.venv/bin/tradeguard ...` line of the README's sh blocks, as arguments."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", readme, flags=re.S):
+        text = block.replace("\\\n", " ")
+        for line in text.splitlines():
+            line = line.split("  #")[0].split(" # ")[0].strip()
+            if line.startswith(".venv/bin/tradeguard "):
+                commands.append(shlex.split(line.removeprefix(".venv/bin/tradeguard ")))
+    return commands
+
+
+def test_the_readme_tour_is_read_whole():
+    commands = tour_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    firsts = [c[0] for c in commands]
+    assert {"rules", "lines", "duty", "ingest", "status", "timeline", "alerts", "formula",
+            "design"} <= set(firsts)
+    assert ["design", "compare", "beef-japan-opening", "beef-us-opening",
+            "jaepa-frozen-quarterly-100", "--out", "out/"] in commands
+
+
+def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def venv_bin(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("wheel")
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(folder / "dist"),
+                  str(ROOT)])
+    if built.returncode != 0:
+        pytest.skip(f"the wheel could not be built here (hatchling unreachable?): "
+                    f"{built.stderr.strip().splitlines()[-1:]}")
+    wheel = next((folder / "dist").glob("tradeguard-*.whl"))
+    _run([sys.executable, "-m", "venv", str(folder / "venv")]).check_returncode()
+    bin_dir = folder / "venv" / "bin"
+    installed = _run([str(bin_dir / "pip"), "install", "-q", str(wheel)])
+    if installed.returncode != 0:
+        pytest.skip(f"the wheel's dependencies could not be installed (no package index?): "
+                    f"{installed.stderr.strip().splitlines()[-1:]}")
+    return bin_dir
+
+
+def _clean_env(store: Path) -> dict[str, str]:
+    """No PYTHONPATH: the venv must run the installed wheel, never this checkout's source."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return {**env, "TRADEGUARD_STORE": str(store)}
+
+
+@pytest.mark.slow
+@installs_the_wheel
+def test_the_installed_wheel_runs_the_readme_tour(venv_bin, tmp_path):
+    env = _clean_env(tmp_path / "store.duckdb")
+    commands = tour_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    failed = []
+    for args in commands:
+        extra = SHORT_SIMULATION if args[0] == "design" else []
+        done = _run([str(venv_bin / "tradeguard"), *args, *extra], cwd=tmp_path, env=env)
+        if done.returncode != 0:
+            failed.append((args, done.stderr[-400:]))
+    assert failed == []
+    assert (tmp_path / "charts" / "cptpp.beef_safeguard-FY2019.svg").is_file()
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+@pytest.mark.slow
+@installs_the_wheel
+def test_the_installed_wheel_answers_from_its_own_files(venv_bin, tmp_path):
+    env = _clean_env(tmp_path / "store.duckdb")
+    version = _run([str(venv_bin / "tradeguard"), "--version"], cwd=tmp_path, env=env)
+    import tradeguard
+
+    assert version.stdout == f"tradeguard {tradeguard.__version__}\n"
+    answer = _run([str(venv_bin / "tradeguard"), "duty", "--line", "0202.30", "--origin", "US",
+                   "--date", "2021-03-20", "--value", "1000000", "--quantity", "1000", "--json"],
+                  cwd=tmp_path, env=env)
+    assert json.loads(answer.stdout)["payable"]["total"] == "495700"
+    where = _run([str(venv_bin / "python"), "-c",
+                  "import tradeguard as tg; print(tg.__file__); print(tg.lines('frozen beef')"
+                  ".rows[0]['code'])"], cwd=tmp_path, env=env)
+    path, code = where.stdout.split()
+    assert Path(path).is_relative_to(venv_bin.parent) and code == "0202"
