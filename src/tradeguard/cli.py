@@ -197,6 +197,8 @@ def _print_duty(result: Any) -> None:
     for warning in result.warnings:
         text = escape(f"[{warning.code}]: {warning.message}")
         out.print(f"[bold yellow]warning[/] {text}", highlight=False, soft_wrap=True)
+    for note in result.notes:  # e.g. "rice is excluded under the RCEP ...; MFN applies"
+        out.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
     _print_payable(result)
     for option in result.options:
         for entry in option.trace:
