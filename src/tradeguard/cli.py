@@ -133,6 +133,37 @@ def rules_show(
 
 
 
+@rules_app.command("coverage")
+def rules_coverage(
+    path: Annotated[Path | None, typer.Option(help="Rule folder (default: shipped rules).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Each agreement x product group: encoded, partly encoded, excluded or not encoded,
+    with the rule values behind it counted by status (C, C2, D, U)."""
+    from tradeguard.rules.coverage import GROUPS, cell_text, coverage
+    from tradeguard.rules.loader import load_rules
+
+    try:
+        cells = coverage(load_rules(path))
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json([c.as_dict() for c in cells])
+        return
+    table = Table("agreement", *GROUPS, title="Rules coverage: treatment (values confirmed/"
+                  "secondary/derived/unconfirmed)")
+    rows: dict[str, list[str]] = {}
+    for cell in cells:
+        rows.setdefault(cell.short_name, []).append(cell_text(cell))
+    for name, texts in rows.items():
+        table.add_row(name, *texts)
+    out.print(table)
+    for cell in cells:
+        if cell.note:
+            out.print(f"[dim]{escape(cell.short_name)} · {cell.group}:[/] {escape(cell.note)}",
+                      highlight=False)
+
+
 @lines_app.command("search")
 def lines_search(
     query: Annotated[str, typer.Argument(help='Words or a code, e.g. "frozen beef" or 0202')],
