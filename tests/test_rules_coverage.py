@@ -74,3 +74,13 @@ def test_the_cli_prints_the_table_and_the_cells_as_json():
     rice = next(c for c in data if c["agreement"] == "eu" and c["group"] == "rice")
     assert (rice["treatment"], rice["status"], rice["rules"]) == ("excluded", "confirmed", [])
     assert rice["citation"].startswith("MAFF press release and minister's statement, 6 Jul 2017")
+
+
+def test_the_cli_markdown_is_the_docs_table():
+    from typer.testing import CliRunner
+
+    from tradeguard.cli import app
+
+    result = CliRunner().invoke(app, ["rules", "coverage", "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == markdown_table(coverage(shipped_rules())) + "\n"

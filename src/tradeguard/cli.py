@@ -137,10 +137,12 @@ def rules_show(
 def rules_coverage(
     path: Annotated[Path | None, typer.Option(help="Rule folder (default: shipped rules).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print the Markdown table of docs/rules-coverage.md.")] = False,
 ) -> None:
     """Each agreement x product group: encoded, partly encoded, excluded or not encoded,
     with the rule values behind it counted by status (C, C2, D, U)."""
-    from tradeguard.rules.coverage import GROUPS, cell_text, coverage
+    from tradeguard.rules.coverage import GROUPS, cell_text, coverage, markdown_table
     from tradeguard.rules.loader import load_rules
 
     try:
@@ -149,6 +151,9 @@ def rules_coverage(
         _fail(exc)
     if as_json:
         _print_json([c.as_dict() for c in cells])
+        return
+    if markdown:
+        sys.stdout.write(markdown_table(cells) + "\n")
         return
     table = Table("agreement", *GROUPS, title="Rules coverage: treatment (values confirmed/"
                   "secondary/derived/unconfirmed)")
