@@ -53,13 +53,29 @@ def test_duty_before_the_announcement_leaves_the_safeguard_out_and_says_why():
     assert "announced on 2021-03-17, after as_of 2021-03-01" in data["warnings"][0]["message"]
 
 
-def test_duty_table_warns_that_the_eu_agreement_is_not_encoded():
-    result = runner.invoke(app, ["duty", "--line", "0202.30", "--origin", "FR", "--date",
-                                 "2021-03-20"])
+def test_duty_table_warns_that_the_eu_agreement_is_not_encoded_for_potato_starch():
+    result = runner.invoke(app, ["duty", "--line", "1108.13", "--origin", "FR", "--date",
+                                 "2025-06-01"])
     assert result.exit_code == 0, result.output
-    assert "Chosen: mfn" in result.stdout
     assert "warning [agreement_not_encoded]: the Japan-EU EPA" in result.stdout
     assert "applies to FR from 2019-02-01" in result.stdout
+
+
+def test_french_frozen_beef_in_june_2020_answers_under_the_japan_eu_epa_with_citations():
+    result = runner.invoke(app, ["duty", "--line", "0202.30", "--origin", "FR", "--date",
+                                 "2020-06-01"])
+    assert result.exit_code == 0, result.output
+    assert "Chosen: jeuepa" in result.stdout and "25.8%" in result.stdout
+    assert "jeuepa.beef_tariff schedules[0].rates[2] = 25.8% from 2020-04-01 [derived]" in (
+        result.stdout.replace("\n", " "))
+    assert "warning" not in result.stdout
+
+
+def test_duty_table_prints_the_note_that_an_agreement_excludes_the_line():
+    result = runner.invoke(app, ["duty", "--line", "1006", "--origin", "TH", "--date",
+                                 "2023-06-01"])
+    assert result.exit_code == 0, result.output
+    assert "note: rice is excluded under the RCEP: line 1006, MFN applies" in result.stdout
 
 
 def test_rules_validate_reports_all_three_mistakes_and_exits_non_zero():

@@ -32,8 +32,13 @@ def test_status_json_fields(store):
     assert result.exit_code == 0, result.output
     rows = {r["measure_id"]: r for r in json.loads(result.stdout)}
     assert set(rows) == {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
-                         "jaepa.beef_frozen_safeguard", "wto.beef_chilled_emergency",
-                         "wto.beef_frozen_emergency", "wto.pork_emergency"}
+                         "jaepa.beef_frozen_safeguard", "jeuepa.beef_safeguard",
+                         "wto.beef_chilled_emergency", "wto.beef_frozen_emergency",
+                         "wto.pork_emergency"}
+    # The Japan-EU EPA's FY2019 trigger was not found: the count stands, the trigger is null.
+    eu = rows["jeuepa.beef_safeguard"]
+    assert (eu["period"], eu["trigger_t"], eu["triggered"]) == ("FY2019", None, False)
+    assert eu["cumulative_t"] is not None and eu["cumulative_t"] > 0
     row = rows["cptpp.beef_safeguard"]
     for key in ("measure_id", "period_start", "period_end", "cumulative_t", "trigger_t", "share",
                 "triggered", "crossing_date", "activation_start", "activation_end",

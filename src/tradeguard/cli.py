@@ -172,6 +172,42 @@ def rules_show(
 
 
 
+@rules_app.command("coverage")
+def rules_coverage(
+    path: Annotated[Path | None, typer.Option(help="Rule folder (default: shipped rules).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print the Markdown table of docs/rules-coverage.md.")] = False,
+) -> None:
+    """Each agreement x product group: encoded, partly encoded, excluded or not encoded,
+    with the rule values behind it counted by status (C, C2, D, U)."""
+    from tradeguard.rules.coverage import GROUPS, cell_text, coverage, markdown_table
+    from tradeguard.rules.loader import load_rules
+
+    try:
+        cells = coverage(load_rules(path))
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json([c.as_dict() for c in cells])
+        return
+    if markdown:
+        sys.stdout.write(markdown_table(cells) + "\n")
+        return
+    table = Table("agreement", *GROUPS, title="Rules coverage: treatment (values confirmed/"
+                  "secondary/derived/unconfirmed)")
+    rows: dict[str, list[str]] = {}
+    for cell in cells:
+        rows.setdefault(cell.short_name, []).append(cell_text(cell))
+    for name, texts in rows.items():
+        table.add_row(name, *texts)
+    out.print(table)
+    for cell in cells:
+        if cell.note:
+            out.print(f"[dim]{escape(cell.short_name)} · {cell.group}:[/] {escape(cell.note)}",
+                      highlight=False)
+
+
 @lines_app.command("search")
 def lines_search(
     query: Annotated[str, typer.Argument(help='Words or a code, e.g. "frozen beef" or 0202')],
@@ -236,6 +272,8 @@ def _print_duty(result: Any) -> None:
     for warning in result.warnings:
         text = escape(f"[{warning.code}]: {warning.message}")
         out.print(f"[bold yellow]warning[/] {text}", highlight=False, soft_wrap=True)
+    for note in result.notes:  # e.g. "rice is excluded under the RCEP ...; MFN applies"
+        out.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
     _print_payable(result)
     for option in result.options:
         for entry in option.trace:

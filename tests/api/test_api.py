@@ -45,8 +45,8 @@ def test_duty_get_carries_the_warnings_at_the_top_level(client):
     body = r.json()
     assert (body["chosen"]["ad_valorem_percent"], body["chosen"]["safeguard"]) == (25.8, False)
     assert [w["code"] for w in body["warnings"]] == ["safeguard_announced_after_as_of"]
-    france = client.get("/api/duty", params={"line": "0202.30", "origin": "FR",
-                                             "date": "2021-03-20"}).json()
+    france = client.get("/api/duty", params={"line": "1108.13", "origin": "FR",
+                                             "date": "2025-06-01"}).json()
     assert [w["code"] for w in france["warnings"]] == ["agreement_not_encoded"]
     assert "Japan-EU EPA" in france["warnings"][0]["message"]
 
@@ -66,8 +66,8 @@ def test_status_is_the_library_status(client, report):
 
 @pytest.mark.parametrize(("query", "expected"), [
     ({"product": "beef"}, {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
-                           "jaepa.beef_frozen_safeguard", "wto.beef_chilled_emergency",
-                           "wto.beef_frozen_emergency"}),
+                           "jaepa.beef_frozen_safeguard", "jeuepa.beef_safeguard",
+                           "wto.beef_chilled_emergency", "wto.beef_frozen_emergency"}),
     ({"product": "pork"}, {"wto.pork_emergency"}),
     ({"partner": "AU", "product": "beef"}, {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
                                             "jaepa.beef_frozen_safeguard"}),

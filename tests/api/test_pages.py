@@ -70,7 +70,7 @@ def test_duty_twin_equals_duty(client):
 
 
 def test_duty_page_shows_where_the_answer_does_not_reach(client):
-    q = {"line": "0202.30", "origin": "FR", "date": "2021-03-20"}
+    q = {"line": "1108.13", "origin": "FR", "date": "2025-06-01"}
     twin = client.get("/duty", params={**q, "format": "json"}).json()
     assert [w["code"] for w in twin["result"]["warnings"]] == ["agreement_not_encoded"]
     html = client.get("/duty", params=q).text
@@ -88,7 +88,8 @@ def test_quotas_and_data_twins(client):
     data = client.get("/data?format=json").json()
     assert data["batches"] == client.get("/api/batches").json()
     rules = client.get("/rules?format=json").json()
-    assert {a["id"] for a in rules["agreements"]} == {"cptpp", "jaepa", "tpp", "usjta", "wto"}
+    assert {a["id"] for a in rules["agreements"]} == {"cptpp", "jaepa", "jcepa", "jeuepa", "jmepa",
+                                                      "jukcepa", "tpp", "usjta", "wto"}
     rule = client.get("/rules/usjta.beef_safeguard?format=json").json()
     assert rule == client.get("/api/rules/usjta.beef_safeguard").json()
 

@@ -127,31 +127,50 @@ def test_a_value_published_after_as_of_gives_way_to_the_one_known_before():
     assert known.chosen.ad_valorem_percent == 25.0 and known.warnings == []
 
 
-@pytest.mark.parametrize(("origin", "day", "expected"), [
-    ("FR", D(2021, 3, 20), ["Japan-EU EPA"]),
-    ("FR", D(2019, 1, 31), []),
-    ("BR", D(2021, 3, 20), []),
-    ("US", D(2021, 3, 20), []),
-    ("AU", D(2023, 6, 1), ["RCEP"]),
-    ("GB", D(2020, 6, 1), ["Japan-EU EPA"]),
-    ("GB", D(2021, 6, 1), ["Japan-UK CEPA"]),
-    ("TH", D(2023, 6, 1), ["Japan-Thailand EPA", "AJCEP", "RCEP"]),
+@pytest.mark.parametrize(("line", "origin", "day", "expected"), [
+    ("1108.13", "FR", D(2025, 6, 1), ["Japan-EU EPA"]),
+    ("1108.13", "BR", D(2025, 6, 1), []),
+    ("1108.13", "US", D(2025, 6, 1), ["USJTA"]),
+    ("0203.22", "AU", D(2025, 6, 1), ["Japan-Australia EPA"]),
+    ("1108.13", "GB", D(2025, 6, 1), ["CPTPP", "Japan-UK CEPA"]),
+    ("1108.13", "TH", D(2025, 6, 1), ["Japan-Thailand EPA", "AJCEP", "RCEP"]),
+    ("0202", "FR", D(2021, 3, 20), []),   # the Japan-EU EPA's beef schedule is encoded
+    ("0202", "GB", D(2020, 6, 1), []),    # the UK under the Japan-EU EPA in the transition
+    ("0202", "TH", D(2023, 6, 1), []),    # excluded under all three: a note, not a warning
 ])
-def test_an_agreement_whose_schedule_is_not_encoded_is_named(origin, day, expected):
-    result = tg.duty("0202", origin, day, as_of=day)
+def test_an_agreement_whose_schedule_is_not_encoded_is_named(line, origin, day, expected):
+    result = tg.duty(line, origin, day, as_of=day)
     named = [w.message.split(" (")[0].removeprefix("the ") for w in result.warnings
              if w.code == "agreement_not_encoded"]
     assert sorted(named) == sorted(expected)
 
 
 def test_the_coverage_warning_says_what_is_shown():
-    result = tg.duty("0202.30", "FR", D(2021, 3, 20), as_of=D(2021, 3, 20))
+    result = tg.duty("1108.13", "FR", D(2025, 6, 1), as_of=D(2025, 6, 1))
     assert result.warnings[0].message == (
         "the Japan-EU EPA (Agreement between the European Union and Japan for an Economic "
-        "Partnership) applies to FR from 2019-02-01; its schedule for line 020230 is not "
+        "Partnership) applies to FR from 2019-02-01; its schedule for line 110813 is not "
         "encoded; MFN shown")
-    vietnam = tg.duty("0201", "VN", D(2023, 6, 1), as_of=D(2023, 6, 1))
-    assert vietnam.warnings[0].message.endswith("options shown: cptpp, mfn")
+    australia = tg.duty("0203.22", "AU", D(2025, 6, 1), as_of=D(2025, 6, 1))
+    assert australia.warnings[0].message.endswith("options shown: cptpp, mfn")
+
+
+def test_an_exclusion_is_a_note_that_mfn_applies_not_a_warning():
+    result = tg.duty("1006", "TH", D(2023, 6, 1), as_of=D(2023, 6, 1))
+    assert result.warnings == []
+    assert [n.split(":")[0] for n in result.notes] == [
+        "rice is excluded under the AJCEP", "rice is excluded under the RCEP",
+        "rice is excluded under the Japan-Thailand EPA"]
+    assert "line 1006, MFN applies [confirmed: MAFF Minister Nogami" in result.notes[1]
+    assert result.notes[2].startswith(
+        "rice is excluded under the Japan-Thailand EPA: line 1006, MFN applies [derived: ")
+
+
+def test_lines_an_agreement_leaves_out_of_its_quota_say_no_preference():
+    chilled = tg.duty("0201", "CL", D(2017, 6, 1), as_of=D(2017, 6, 1))
+    assert (chilled.chosen.regime, chilled.warnings) == ("mfn", [])
+    assert chilled.notes[0].startswith(
+        "the Japan-Chile EPA gives this beef line no preference: line 0201, MFN applies")
 
 
 def test_the_official_ledger_must_carry_announcement_dates(tmp_path):

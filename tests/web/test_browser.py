@@ -11,8 +11,9 @@ from tests.web.conftest import TOKEN, screenshot
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
 BUNDLED_MEASURES = {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
-                    "jaepa.beef_frozen_safeguard", "wto.beef_chilled_emergency",
-                    "wto.beef_frozen_emergency", "wto.pork_emergency"}
+                    "jaepa.beef_frozen_safeguard", "jeuepa.beef_safeguard",
+                    "wto.beef_chilled_emergency", "wto.beef_frozen_emergency",
+                    "wto.pork_emergency"}
 
 
 def test_overview_lists_the_bundled_measures(page):
@@ -64,11 +65,12 @@ def test_rules_browser_and_quotas(page):
     assert page.locator(".badge.s-confirmed").count() > 0
     screenshot(page, "rules")
     page.goto("/quotas")
-    # The two TPP-12 rice quotas (signed, never in force) are listed only on request.
-    assert page.locator("#quotas tbody tr").count() == 4
+    # The two TPP-12 rice quotas (signed, never in force) are listed only on request; the
+    # 11 in force: CPTPP 4, Japan-EU EPA 2, Japan-Mexico EPA 3, Japan-Chile EPA 2.
+    assert page.locator("#quotas tbody tr").count() == 11
     screenshot(page, "quotas")
     page.goto("/quotas?include_signed=true")
-    assert page.locator("#quotas tbody tr").count() == 6
+    assert page.locator("#quotas tbody tr").count() == 13
     assert page.locator("#quotas .st-not_in_force").count() == 2
 
 

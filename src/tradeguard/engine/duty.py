@@ -216,25 +216,60 @@ def _unannounced_warning(rules: RuleSet, ledger: Iterable[s.Activation], regime:
     return None
 
 
-def _encoded(rules: RuleSet, agreement_id: str | None, line: str) -> bool:
-    """Whether the library encodes any of the agreement's schedule for ``line``."""
+def _encoded(rules: RuleSet, agreement_id: str | None, line: str, day: dt.date) -> bool:
+    """Whether the library encodes the agreement's schedule for ``line`` on ``day``: a
+    tariff rate or a quota that has started by then."""
     if agreement_id is None:
         return False
-    return (any(t.agreement == agreement_id for _, t in rules.tariffs_for(line))
+    return (any(t.agreement == agreement_id and any(
+                    covers(sch.lines, line) and sch.rates[0].valid_from <= day
+                    for sch in t.schedules) for _, t in rules.tariffs_for(line))
             or any(q.agreement == agreement_id and covers(q.lines, line)
-                   for q in rules.quotas.values()))
+                   and q.valid_from <= day for q in rules.quotas.values()))
+
+
+def _exclusion(epa: s.EconomicPartnership, line: str,
+               day: dt.date) -> tuple[str, s.ProductTreatment] | None:
+    """The product group under which the agreement excludes ``line`` on ``day``, if any."""
+    for group, found in epa.products.items():
+        if (covers(found.lines or [], line)
+                and (found.valid_from or epa.entry_into_force) <= day):
+            return group, found
+    return None
+
+
+def exclusion_notes(rules: RuleSet, line: str, origin: str, day: dt.date) -> list[str]:
+    """A note per economic partnership that applies to ``origin`` on ``day`` and excludes
+    ``line`` from its preferences: MFN applies under it, which is a finding, not a gap."""
+    out = []
+    doc = rules.documents.get("economic_partnerships")
+    for _key, epa in sorted(rules.epas.items()):
+        found = _exclusion(epa, line, day)
+        if found is None or partnership_since(epa, origin, day, rules.groups) is None:
+            continue
+        group, treatment = found
+        cited = doc.sources.get(treatment.cite) if isinstance(
+            doc, s.EconomicPartnerships) else None
+        source = ", ".join(filter(None, [cited.title, cited.url])) if cited else treatment.cite
+        said = (f"{group} is excluded under the {epa.short_name}"
+                if treatment.treatment == "excluded"
+                else f"the {epa.short_name} gives this {group} line no preference")
+        out.append(f"{said}: line {line}, MFN applies [{treatment.status}: {source}]")
+    return out
 
 
 def coverage_warnings(rules: RuleSet, line: str, origin: str, day: dt.date,
                       regimes: Iterable[str]) -> list[DutyWarning]:
     """A warning per economic partnership that applies to ``origin`` on ``day`` but whose
-    schedule for ``line`` is not encoded: its rate cannot be among the options."""
+    schedule for ``line`` is not encoded (nor recorded as excluded): its rate cannot be
+    among the options."""
     shown = sorted(set(regimes))
     tail = "MFN shown" if shown == [MFN] else f"options shown: {', '.join(shown)}"
     out = []
     for _key, epa in sorted(rules.epas.items()):
         since = partnership_since(epa, origin, day, rules.groups)
-        if since is None or _encoded(rules, epa.encoded_as, line):
+        if (since is None or _encoded(rules, epa.encoded_as, line, day)
+                or _exclusion(epa, line, day) is not None):
             continue
         out.append(DutyWarning(code="agreement_not_encoded", message=(
             f"the {epa.short_name} ({epa.title}) applies to {origin} from {since}; its "
@@ -509,6 +544,7 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     exprs = [expr for _, expr in priced]
     chosen, reason = _choose(options, exprs)
     warnings += coverage_warnings(rules, line, code, date, (o.regime for o in options))
+    notes += exclusion_notes(rules, line, code, date)
     owed, owed_reason = _payable(chosen, options, exprs, line, date, as_of, exact_value,
                                  exact_quantity, quantity_unit, currency, rules)
     unencoded = unencoded_safeguard_warnings(rules, line, code, date, as_of,

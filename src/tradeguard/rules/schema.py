@@ -629,6 +629,37 @@ class Activations(Strict):
 # --- agreement coverage ---------------------------------------------------------------------
 
 
+#: The five product groups the coverage table reports on.
+ProductGroup = Literal["beef", "pork", "dairy", "rice", "sugar"]
+
+
+class ProductTreatment(Strict):
+    """What one agreement does for one product group, as research found it.
+
+    ``excluded``: the agreement grants no preference on the group (MFN applies).
+    ``encoded`` and ``partly_encoded``: tariff or quota rules of the agreement cover the
+    group (``note`` says what is left out).  ``not_encoded``: preferences exist or may exist
+    but are not in the library; ``note`` says what was found and what was searched.
+    ``lines`` are the group's lines on which the agreement grants no preference: on them a
+    duty answer says "MFN applies" instead of warning that the schedule is missing.
+    """
+
+    treatment: Literal["encoded", "partly_encoded", "excluded", "not_encoded"]
+    lines: Annotated[list[str], BeforeValidator(_normalise_lines)] | None = Field(
+        None, description="Lines with no preference (prefixes).")
+    valid_from: dt.date | None = Field(
+        None, description="First day the treatment holds (default: entry into force).")
+    status: Status
+    cite: str
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _excluded_names_lines(self) -> ProductTreatment:
+        if self.treatment == "excluded" and not self.lines:
+            raise ValueError("an exclusion names its `lines`, so a duty answer can say so")
+        return self
+
+
 class EconomicPartnership(Strict):
     """One of Japan's economic partnership agreements, with whom and from when it applies.
 
@@ -646,6 +677,8 @@ class EconomicPartnership(Strict):
     members: list[Membership] = Field(default_factory=list)
     parties: PartnerScope | None = None
     encoded_as: str | None = None
+    products: dict[ProductGroup, ProductTreatment] = Field(
+        default_factory=dict, description="The research finding per product group.")
     status: Status
     cite: str
     note: str | None = None
@@ -662,6 +695,8 @@ class EconomicPartnerships(Strict):
 
     kind: Literal["economic_partnerships"]
     sources: dict[str, Source]
+    product_groups: dict[ProductGroup, Lines] = Field(
+        default_factory=dict, description="The tariff lines (prefixes) of each product group.")
     agreements: dict[str, EconomicPartnership]
 
 

@@ -183,6 +183,21 @@ def dashboard_router() -> APIRouter:
 
         return await _page(request, "rules.html", build)
 
+    @r.get("/rules/coverage")
+    async def rules_coverage(request: Request) -> Response:
+        from tradeguard.rules.coverage import GROUPS, cell_text, coverage
+
+        async def build() -> tuple[dict, dict]:
+            cells = coverage(desk(request).rules)
+            rows: dict[str, dict[str, Any]] = {}
+            for c in cells:
+                row = rows.setdefault(c.agreement, {"agreement": c.agreement,
+                                                    "short_name": c.short_name, "cells": []})
+                row["cells"].append({**c.as_dict(), "text": cell_text(c)})
+            return {"groups": list(GROUPS), "rows": list(rows.values())}, {}
+
+        return await _page(request, "rules_coverage.html", build)
+
     @r.get("/rules/{rule_id}")
     async def rule(request: Request, rule_id: str) -> Response:
         async def build() -> tuple[dict, dict]:
