@@ -67,8 +67,11 @@ def test_duty_answer_as_a_table_keeps_exact_amounts_and_marks_the_choice():
 
 
 def test_duty_answer_repr_names_its_warnings():
-    answer = tg.duty("0202.30", "FR", dt.date(2021, 3, 20), as_of=AS_OF)
-    assert repr(answer) == "<Duty on 020230 from FR on 2021-03-20: mfn 38.5%, 1 warning(s)>"
+    # Potato starch from France: the Japan-EU EPA applies and its schedule is not encoded.
+    answer = tg.duty("1108.13", "FR", dt.date(2025, 6, 1), as_of=AS_OF,
+                     customs_value=1_000_000, quantity=1_000)
+    assert repr(answer) == ("<Duty on 110813 from FR on 2025-06-01: mfn 119 JPY/kg, "
+                            "payable 208,400 JPY, 1 warning(s)>")
     assert "warning [agreement_not_encoded]" in answer._repr_html_()
 
 
@@ -108,7 +111,9 @@ def test_ingest_needs_a_path_or_bundled():
 
 def test_status_rows_equal_the_monitor_and_convert_to_pandas(store):
     status = tg.status(store)
-    assert repr(status) == "<Safeguard status as of 2019-12-31: 6 rows>"
+    # 7 open measures: the Japan-EU EPA beef safeguard (issue 16) joined the six.
+    assert repr(status) == "<Safeguard status as of 2019-12-31: 7 rows>"
+    assert "jeuepa.beef_safeguard" in {r["measure_id"] for r in status}
     rows = {r["measure_id"]: r for r in status}
     assert rows["cptpp.beef_safeguard"]["cumulative_t"] == pytest.approx(290_148.676)
     assert rows["wto.beef_chilled_emergency"]["cumulative_t"] is None  # a gap, never zero
