@@ -330,6 +330,8 @@ def _status_cells(row: dict[str, Any]) -> list[str]:
     forecast = ("-" if row["forecast_probability"] is None
                 else f"P={row['forecast_probability']:.0%}, "
                      f"{row['forecast_projected_t']:,.0f} t")
+    if row.get("forecast_prior") not in (None, "own_history"):
+        forecast += f" (prior: {row['forecast_prior']})"  # the season was borrowed
     return [imports, trigger, share, state, in_force or "-", forecast]
 
 

@@ -49,3 +49,40 @@ def test_backtest_calibration_on_the_bundled_years(series):
     assert late.coverage == 1.0 and late.median_abs_error < 0.01
     # Errors shrink as the year fills in.
     assert rows[0].median_abs_error > rows[5].median_abs_error > rows[10].median_abs_error
+
+
+def test_a_series_with_history_says_its_prior(series):
+    fc = forecast(series, MEASURE, [("australia", 60_000.0, 120_000.0)], 2018,
+                  dt.date(2018, 9, 30), SPAN, draws=200)
+    assert fc.prior == "own_history"
+    assert fc.years_used == [2015, 2016, 2017]
+    lo50, hi50 = fc.bands["50"]
+    lo90, hi90 = fc.bands["90"]
+    assert lo90 < lo50 < fc.projected_t < hi50 < hi90
+
+
+def test_first_year_of_usjta_borrows_the_pooled_beef_season_and_gets_a_probability():
+    """US beef under the USJTA in FY2020: no US row exists before 2020 (the bundled data holds
+    preferential imports only), so the season comes from beef of every partner, FY2015-18.
+    The US rows are constructed (labelled so): the real FY2020 pace, 242,229 t by 10 March
+    2021 (MAFF), spread evenly over April-September 2020."""
+    import pyarrow as pa
+
+    from tests.monitor.constructed import daily, spread
+    from tradeguard.design.backtest import bundled_imports
+    from tradeguard.monitor.report import monitor
+
+    bundled = bundled_imports()
+    us = daily(spread(dt.date(2020, 4, 1), 183, 242_229 / 344 * 183, "020230090", "US",
+                      "usjta")).cast(bundled.schema)
+    report = monitor(pa.concat_tables([bundled, us]), as_of=dt.date(2020, 9, 30),
+                     measures=["usjta.beef_safeguard"], draws=400)
+    period = report.period("usjta.beef_safeguard", 2020)
+    fc = period.forecast
+    assert fc.prior == "pooled_partners"
+    assert fc.years_used == [2015, 2016, 2017, 2018]
+    assert 0.15 < fc.probability < 0.45  # a real chance: the trigger was crossed on 10 March 2021
+    assert set(fc.crossing_months) <= {"2021-01", "2021-02", "2021-03"}
+    row = period.row()
+    assert row["forecast_prior"] == "pooled_partners"
+    assert period.timeline()["forecast"]["prior"] == "pooled_partners"
