@@ -640,6 +640,71 @@ def design_sensitivity(
     out.print(f"wrote {out_dir / 'sensitivity.html'} and {out_dir / 'sensitivity.json'}")
 
 
+def _design_bar(bar: Any) -> Any:
+    """The core's ``progress(stage, done, total)`` callback, drawn on a Rich bar."""
+    task = bar.add_task("design", total=None)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.update(task, description=stage, completed=done, total=total or None)
+
+    return progress
+
+
+@design_app.command("validate")
+def design_validate(
+    draws: Annotated[int, typer.Option("--draws", help="Forecast draws per case (seeded).")] = 500,
+    seed: SeedOption = 20261127,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (scores and cases).")] = False,
+) -> None:
+    """Score the monitor's forecast out of sample on the bundled history, beside naive baselines."""
+    from rich.progress import Progress
+
+    from tradeguard.design.validate import validate
+
+    try:
+        with Progress(console=err, transient=True, disable=as_json) as bar:
+            result = validate(draws=draws, seed=seed, progress=_design_bar(bar))
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    _print_validation(result.scores, len(result.skipped))
+
+
+def _print_validation(sc: dict[str, Any], skipped: int) -> None:
+    if not sc.get("cases"):
+        out.print("no year could be scored: see --json for the reasons")
+        return
+    table = Table("score", "model", "naive baseline", "cases",
+                  title=f"Rolling-origin validation: {sc['cases']} forecasts, "
+                        f"{sc['years']} measure-years, {sc['crossed']} crossed")
+    table.add_row("Brier (trigger probability)", f"{sc['brier_model_on_those']:.4f}",
+                  f"{sc['brier_baseline_last_year_outcome']:.4f} (last year's outcome)",
+                  str(sc["brier_cases_with_baseline"]))
+    table.add_row("median |error| of year-end imports",
+                  f"{sc['median_abs_error_model_on_those']:.1%}",
+                  f"{sc['median_abs_error_naive_growth']:.1%} (last year's growth)",
+                  str(sc["median_abs_error_cases_with_naive"]))
+    table.add_row("50% band coverage", f"{sc['coverage_50']:.0%}", "-", str(sc["cases"]))
+    table.add_row("90% band coverage", f"{sc['coverage_90']:.0%}", "-", str(sc["cases"]))
+    pooled = sc["pooled_prior"]
+    if pooled["cases"]:
+        table.add_row("pooled prior: Brier / median |error|",
+                      f"{pooled['brier']:.4f} / {pooled['median_abs_error']:.1%}", "-",
+                      str(pooled["cases"]))
+    out.print(table)
+    rel = Table("forecast probability", "cases", "mean forecast", "observed",
+                title="Reliability")
+    for row in sc["reliability"]:
+        if row["cases"]:
+            rel.add_row(row["bin"], str(row["cases"]), f"{row['mean_probability']:.3f}",
+                        f"{row['observed_frequency']:.3f}")
+    out.print(rel)
+    out.print(f"{skipped} measure-years not scored (not computable, incomplete or a partial "
+              "first year): --json lists each with its reason", highlight=False)
+
+
 @app.command("serve")
 def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",

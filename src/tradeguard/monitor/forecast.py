@@ -44,6 +44,8 @@ PRIORS = {
                        "data (any regime): the partners themselves have no complete earlier "
                        "year",
 }
+# The series tried for the season, in order: the same partners (any regime), then pooled.
+VARIANTS = ("reference", "pooled")
 BANDS = {"50": (0.25, 0.75), "90": (0.05, 0.95)}
 
 
@@ -104,14 +106,14 @@ def _loo_sigma(shares: dict[int, np.ndarray], k: int) -> float:
 
 def season_for(series: Series, measure_id: str, condition_ids: list[str], fy: int,
                data_span: tuple[dt.date, dt.date], start_month: int = 4,
-               train_years: list[int] | None = None,
+               train_years: list[int] | None = None, variants: tuple[str, ...] = VARIANTS,
                ) -> tuple[str, dict[str, dict[int, np.ndarray]], list[int]]:
     """(prior, shares per condition, years): the closest history with a complete year.
 
     The season is learnt from complete years before ``fy``, or from ``train_years``.
     """
     before = fy if train_years is None else max(train_years, default=fy - 1) + 1
-    for variant in ("reference", "pooled"):
+    for variant in variants:
         shares = {c: seasonal_shares(series, measure_id, c, before, data_span, start_month,
                                      variant) for c in condition_ids}
         if train_years is not None:
@@ -135,18 +137,19 @@ def forecast(series: Series, measure_id: str, conditions: list[tuple[str, float,
              fy: int, data_day: dt.date, data_span: tuple[dt.date, dt.date],
              start_month: int = 4, draws: int = DEFAULT_DRAWS,
              seed: int = DEFAULT_SEED, train_years: list[int] | None = None,
-             ) -> Forecast | None:
+             variants: tuple[str, ...] = VARIANTS) -> Forecast | None:
     """``conditions``: (condition id, cumulative now, year-end trigger) for each condition.
 
     The season is learnt from complete years before ``fy``, or from ``train_years``
     (the back-test passes every other year); without one, from a prior (:data:`PRIORS`).
+    ``variants=("pooled",)`` forces the pooled prior (validation scores it on every year).
     """
     months = month_ends(fy, start_month)
     if data_day < months[0] or data_day >= months[-1]:
         return None
     k = max(i for i, d in enumerate(months) if d <= data_day)
     prior, shares, years = season_for(series, measure_id, [c for c, _, _ in conditions], fy,
-                                      data_span, start_month, train_years)
+                                      data_span, start_month, train_years, variants)
     if not years:
         return None
     rng = np.random.default_rng(seed)
