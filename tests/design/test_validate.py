@@ -26,24 +26,27 @@ def result():
 
 def test_every_whole_year_of_the_computable_measures_is_forecast_from_earlier_years(result):
     sc = result.scores
-    # JAEPA chilled and frozen, FY2016-FY2018, 11 month-ends each: FY2015 has no earlier year.
-    assert sc["cases"] == 66 and sc["years"] == 6
+    # JAEPA chilled and frozen, FY2016-FY2018, 11 month-ends each (FY2014-15 have no earlier
+    # year), and CPTPP's Year 1 (30 Dec 2018 - 31 Mar 2019) at the ends of January and
+    # February, its season borrowed from Australia's imports under the Japan-Australia EPA.
+    assert sc["cases"] == 68 and sc["years"] == 7
     assert {(r["measure_id"], r["period"]) for r in sc["by_year"]} == {
+        ("cptpp.beef_safeguard", "FY2018")} | {
         (m, f"FY{y}") for m in ("jaepa.beef_chilled_safeguard", "jaepa.beef_frozen_safeguard")
         for y in (2016, 2017, 2018)}
-    assert sc["by_prior"] == {"own_history": 66, "partner_other_regimes": 0,
+    assert sc["by_prior"] == {"own_history": 66, "partner_other_regimes": 2,
                               "pooled_partners": 0}
     # Rolling origin: each year is forecast from whole years before it only.
     assert {(c.fy, c.years_used) for c in result.cases} == {
         (2016, (2015,)), (2017, (2015, 2016)), (2018, (2015, 2016, 2017))}
-    assert result.stages[-1] == ("validate", 8, 8)  # FY2015 is tried, and has no history
+    assert result.stages[-1] == ("validate", 11, 11)  # FY2014-15 are tried: no history
 
 
 def test_years_not_scored_say_why(result):
     reasons = {(s["measure_id"], s["period"]): s["reason"] for s in result.skipped}
     assert reasons[("jaepa.beef_chilled_safeguard", "FY2015")].startswith(
         "no forecast: no complete earlier year")
-    assert "partial first year" in reasons[("cptpp.beef_safeguard", "FY2018")]
+    assert reasons[("jaepa.beef_frozen_safeguard", "FY2014")].startswith("no forecast")
     assert reasons[("cptpp.beef_safeguard", "FY2019")] == "the year is not complete in the data"
     assert reasons[("wto.beef_frozen_emergency", "FY2016")].startswith(
         "not computable from the data")
@@ -62,8 +65,8 @@ def test_scores_on_the_bundled_data_with_the_baselines_beside_them(result):
     # The 90% band holds the truth less often than 90% (FY2018's regime switch, few years).
     assert 0.6 < sc["coverage_90"] < 0.9
     assert sc["coverage_50"] < sc["coverage_90"]
-    assert sum(r["cases"] for r in sc["reliability"]) == 66
-    assert sc["pooled_prior"]["cases"] == 66
+    assert sum(r["cases"] for r in sc["reliability"]) == 68
+    assert sc["pooled_prior"]["cases"] == 68
 
 
 def test_the_validation_is_seeded(result):
@@ -99,7 +102,7 @@ def test_design_validate_cli_prints_json_scores():
     out = CliRunner().invoke(app, ["design", "validate", "--draws", "20", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
-    assert data["scores"]["cases"] == 66 and data["draws"] == 20
+    assert data["scores"]["cases"] == 68 and data["draws"] == 20
     assert data["priors"]["pooled_partners"].startswith("the pooled season")
     bad = CliRunner().invoke(app, ["design", "validate", "--draws", "0"])
     assert bad.exit_code == 1 and "draws must be at least 1" in bad.output

@@ -86,3 +86,31 @@ def test_first_year_of_usjta_borrows_the_pooled_beef_season_and_gets_a_probabili
     row = period.row()
     assert row["forecast_prior"] == "pooled_partners"
     assert period.timeline()["forecast"]["prior"] == "pooled_partners"
+
+
+def test_a_partial_first_year_is_projected_from_its_own_start():
+    """CPTPP Year 1 ran 30 Dec 2018 - 31 Mar 2019 and reached 59,357 t (bundled data). At the
+    end of February the forecast projects the rest of *that* period, not of a year from April
+    (which would give about 40,543 / 0.85 t), and its 90% band holds the real outcome."""
+    from tradeguard.design.backtest import bundled_imports
+    from tradeguard.monitor.report import monitor
+
+    report = monitor(bundled_imports(), as_of=dt.date(2019, 2, 28),
+                     measures=["cptpp.beef_safeguard"], draws=500)
+    fc = report.period("cptpp.beef_safeguard", 2018).forecast
+    assert fc.prior == "partner_other_regimes" and fc.years_used == [2015, 2016, 2017]
+    lo, hi = fc.bands["90"]
+    assert lo < 59_357 < hi
+    assert 55_000 < fc.projected_t < 70_000
+
+
+def test_from_start_cuts_the_season_at_the_period_start():
+    import numpy as np
+
+    from tradeguard.monitor.forecast import from_start, month_ends
+
+    months = month_ends(2018)
+    f = np.arange(1, 13) / 12.0   # an even year
+    g = from_start(f, months, dt.date(2019, 1, 1))   # the last quarter only
+    assert list(np.round(g[9:], 6)) == [round(1 / 3, 6), round(2 / 3, 6), 1.0]
+    assert float(g[8]) == 0.0

@@ -39,7 +39,7 @@ class Case:
 
     measure_id: str
     fy: int
-    months_in: int                   # months of data at the origin (1 = April only)
+    months_in: int                   # month-ends of the fiscal year at the origin (1 = April)
     prior: str                       # which history taught the season (forecast.PRIORS)
     probability: float               # the model's P(crossing by year end)
     crossed: bool                    # what happened
@@ -88,7 +88,7 @@ def validate(imports: Any = None, *, rules: RuleSet | None = None, draws: int = 
     by_key = {(p.measure_id, p.fy): p for p in report.periods}
     scored, skipped = [], []
     for p in report.periods:
-        reason = _not_scored(p, span[1], rules.safeguards[p.measure_id].year_start_month)
+        reason = _not_scored(p, span[1])
         (skipped.append({"measure_id": p.measure_id, "period": f"FY{p.fy}", "reason": reason})
          if reason else scored.append(p))
     cases: list[Case] = []
@@ -107,14 +107,11 @@ def validate(imports: Any = None, *, rules: RuleSet | None = None, draws: int = 
     return result
 
 
-def _not_scored(p: PeriodStatus, data_end: dt.date, start_month: int) -> str | None:
+def _not_scored(p: PeriodStatus, data_end: dt.date) -> str | None:
     if p.coverage != "complete":
         return f"not computable from the data: {p.coverage_reason}"
     if p.period_end > data_end:
         return "the year is not complete in the data"
-    if p.period_start != fiscal_year_start(p.fy, start_month):
-        return ("a partial first year: the forecast's season is for a whole fiscal year, "
-                "so a year that starts later is not scored")
     final = p.latest
     if final is None or any(c.trigger_t is None for c in final.conditions):
         return "the year-end trigger cannot be set from the data"
@@ -132,16 +129,21 @@ def _cases(series: Series, p: PeriodStatus, prev: PeriodStatus | None,
                 else float(prev.crossing_date is not None))
     out = []
     for k, day in enumerate(month_ends(p.fy, start_month)[:11]):
+        if day < p.period_start:
+            continue  # a partial first year: no forecast before it starts
         if p.crossing_date is not None and p.crossing_date <= day:
             break  # the crossing is known: nothing left to forecast
         now = [cp for cp in p.checkpoints if cp.day <= day]
-        cums = {c.condition_id: c.cumulative_t for c in now[-1].conditions} if now else {}
+        if not now:
+            continue  # no count of the period yet (it started days before this month's end)
+        cums = {c.condition_id: c.cumulative_t for c in now[-1].conditions}
         conds = [(cid, cums.get(cid, 0.0), trig) for cid, trig in triggers.items()]
-        fc = forecast(series, p.measure_id, conds, p.fy, day, span, start_month, draws, seed)
+        fc = forecast(series, p.measure_id, conds, p.fy, day, span, start_month, draws, seed,
+                      period_start=p.period_start)
         if fc is None:
             continue
         pooled = forecast(series, p.measure_id, conds, p.fy, day, span, start_month, draws,
-                          seed, variants=("pooled",))
+                          seed, variants=("pooled",), period_start=p.period_start)
         cum_now = cums.get(binding.condition_id, 0.0)
         out.append(Case(p.measure_id, p.fy, k + 1, fc.prior, fc.probability,
                         p.crossing_date is not None, baseline, binding.cumulative_t,
@@ -158,6 +160,8 @@ def _naive(series: Series, p: PeriodStatus, condition_id: str, k: int, cum_now: 
     """This year's count times last year's growth from the same month's end to the year's end
     (the same partners and lines, any regime); None where last year is not whole in the data."""
     ends = month_ends(p.fy - 1, start_month)
+    if p.period_start != fiscal_year_start(p.fy, start_month):
+        return None  # a partial first year has no same period last year
     if span[0] > fiscal_year_start(p.fy - 1, start_month) or span[1] < ends[-1]:
         return None
     then = series.at(p.measure_id, condition_id, "reference", p.fy - 1, ends[k])

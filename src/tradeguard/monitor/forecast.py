@@ -92,6 +92,21 @@ def seasonal_shares(series: Series, measure_id: str, condition_id: str, before_f
     return out
 
 
+def from_start(f: np.ndarray, months: list[dt.date], start: dt.date) -> np.ndarray:
+    """Shares of the part of the year from ``start``: 0 before it, 1 at the year's end.
+
+    The share already in before ``start`` is f at the previous month's end plus the elapsed
+    days' part of the start month (imports spread evenly within a month).
+    """
+    s = next(i for i, d in enumerate(months) if d >= start)
+    before_month = f[s - 1] if s > 0 else 0.0
+    elapsed = (start.day - 1) / months[s].day
+    before = before_month + elapsed * (f[s] - before_month)
+    if before >= 1.0:
+        return np.ones_like(f)
+    return np.clip((f - before) / (1.0 - before), 0.0, 1.0)
+
+
 def _loo_sigma(shares: dict[int, np.ndarray], k: int) -> float:
     """Spread of log(projected / actual) when each past year is projected from the others."""
     if len(shares) < 3:
@@ -137,12 +152,15 @@ def forecast(series: Series, measure_id: str, conditions: list[tuple[str, float,
              fy: int, data_day: dt.date, data_span: tuple[dt.date, dt.date],
              start_month: int = 4, draws: int = DEFAULT_DRAWS,
              seed: int = DEFAULT_SEED, train_years: list[int] | None = None,
-             variants: tuple[str, ...] = VARIANTS) -> Forecast | None:
+             variants: tuple[str, ...] = VARIANTS,
+             period_start: dt.date | None = None) -> Forecast | None:
     """``conditions``: (condition id, cumulative now, year-end trigger) for each condition.
 
     The season is learnt from complete years before ``fy``, or from ``train_years``
     (the back-test passes every other year); without one, from a prior (:data:`PRIORS`).
     ``variants=("pooled",)`` forces the pooled prior (validation scores it on every year).
+    ``period_start``: a counting period that starts after the fiscal year does (a partial
+    Year 1, e.g. CPTPP from 30 December 2018) counts from then, so the season is cut there.
     """
     months = month_ends(fy, start_month)
     if data_day < months[0] or data_day >= months[-1]:
@@ -152,6 +170,9 @@ def forecast(series: Series, measure_id: str, conditions: list[tuple[str, float,
                                       data_span, start_month, train_years, variants)
     if not years:
         return None
+    if period_start is not None and period_start > months[0].replace(day=1):
+        shares = {c: {y: from_start(f, months, period_start) for y, f in v.items()}
+                  for c, v in shares.items()}
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(years), size=draws)
     # Every condition must be exceeded at once, and cumulative imports only grow, so a
