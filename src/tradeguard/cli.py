@@ -654,16 +654,21 @@ def _design_bar(bar: Any) -> Any:
 def design_validate(
     draws: Annotated[int, typer.Option("--draws", help="Forecast draws per case (seeded).")] = 500,
     seed: SeedOption = 20261127,
+    data: Annotated[Path | None, typer.Option("--data", help="Import data file (any format "
+                                              "`ingest` reads); default: the bundled history")
+                    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (scores and cases).")] = False,
 ) -> None:
     """Score the monitor's forecast out of sample on the bundled history, beside naive baselines."""
     from rich.progress import Progress
 
+    from tradeguard.data.readers import read_any
     from tradeguard.design.validate import validate
 
     try:
+        imports = read_any(data) if data is not None else None
         with Progress(console=err, transient=True, disable=as_json) as bar:
-            result = validate(draws=draws, seed=seed, progress=_design_bar(bar))
+            result = validate(imports, draws=draws, seed=seed, progress=_design_bar(bar))
     except TradeguardError as exc:
         _fail(exc)
     if as_json:

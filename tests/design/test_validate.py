@@ -106,3 +106,25 @@ def test_design_validate_cli_prints_json_scores():
     assert data["priors"]["pooled_partners"].startswith("the pooled season")
     bad = CliRunner().invoke(app, ["design", "validate", "--draws", "0"])
     assert bad.exit_code == 1 and "draws must be at least 1" in bad.output
+
+
+def test_validate_takes_other_data_and_says_when_nothing_can_be_scored(tmp_path):
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from tradeguard.design.backtest import bundled_imports
+
+    table = bundled_imports()
+    one_year = table.filter(pc.equal(pc.year(table["period_start"]), 2017))
+    path = tmp_path / "beef-2017.parquet"
+    pq.write_table(one_year, path)
+    out = CliRunner().invoke(app, ["design", "validate", "--data", str(path), "--draws", "10"])
+    assert out.exit_code == 0, out.output
+    assert "no year could be scored" in out.output
+    as_json = json.loads(CliRunner().invoke(app, ["design", "validate", "--data", str(path),
+                                                  "--draws", "10", "--json"]).output)
+    assert as_json["scores"] == {"cases": 0}
+    chilled = {s["period"]: s["reason"] for s in as_json["skipped"]
+               if s["measure_id"] == "jaepa.beef_chilled_safeguard"}
+    assert chilled["FY2016"].endswith("the count is a lower bound")
+    assert chilled["FY2017"] == "the year is not complete in the data"
