@@ -405,6 +405,8 @@ def _status_cells(row: dict[str, Any]) -> list[str]:
     forecast = ("-" if row["forecast_probability"] is None
                 else f"P={row['forecast_probability']:.0%}, "
                      f"{row['forecast_projected_t']:,.0f} t")
+    if row.get("forecast_prior") not in (None, "own_history"):
+        forecast += f" (prior: {row['forecast_prior']})"  # the season was borrowed
     return [imports, trigger, share, state, in_force or "-", forecast]
 
 
@@ -807,6 +809,180 @@ def design_sensitivity(
     json_path.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
     html_path.write_text(sensitivity_html(result), encoding="utf-8")
     _print_written(html_path, json_path, as_json)
+
+
+def _design_bar(bar: Any) -> Any:
+    """The core's ``progress(stage, done, total)`` callback, drawn on a Rich bar."""
+    task = bar.add_task("design", total=None)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.update(task, description=stage, completed=done, total=total or None)
+
+    return progress
+
+
+@design_app.command("validate")
+def design_validate(
+    draws: Annotated[int, typer.Option("--draws", help="Forecast draws per case (seeded).")] = 500,
+    seed: SeedOption = 20261127,
+    data: Annotated[Path | None, typer.Option("--data", help="Import data file (any format "
+                                              "`ingest` reads); default: the bundled history")
+                    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (scores and cases).")] = False,
+) -> None:
+    """Score the monitor's forecast out of sample on the bundled history, beside naive baselines."""
+    from rich.progress import Progress
+
+    from tradeguard.data.readers import read_any
+    from tradeguard.design.validate import validate
+
+    try:
+        imports = read_any(data) if data is not None else None
+        with Progress(console=err, transient=True, disable=as_json) as bar:
+            result = validate(imports, draws=draws, seed=seed, progress=_design_bar(bar))
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    _print_validation(result.scores, len(result.skipped))
+
+
+def _print_validation(sc: dict[str, Any], skipped: int) -> None:
+    if not sc.get("cases"):
+        out.print("no year could be scored: see --json for the reasons")
+        return
+    table = Table("score", "model", "naive baseline", "cases",
+                  title=f"Rolling-origin validation: {sc['cases']} forecasts, "
+                        f"{sc['years']} measure-years, {sc['crossed']} crossed")
+    table.add_row("Brier (trigger probability)", f"{sc['brier_model_on_those']:.4f}",
+                  f"{sc['brier_baseline_last_year_outcome']:.4f} (last year's outcome)",
+                  str(sc["brier_cases_with_baseline"]))
+    table.add_row("median |error| of year-end imports",
+                  f"{sc['median_abs_error_model_on_those']:.1%}",
+                  f"{sc['median_abs_error_naive_growth']:.1%} (last year's growth)",
+                  str(sc["median_abs_error_cases_with_naive"]))
+    table.add_row("50% band coverage", f"{sc['coverage_50']:.0%}", "-", str(sc["cases"]))
+    table.add_row("90% band coverage", f"{sc['coverage_90']:.0%}", "-", str(sc["cases"]))
+    pooled = sc["pooled_prior"]
+    if pooled["cases"]:
+        table.add_row("pooled prior: Brier / median |error|",
+                      f"{pooled['brier']:.4f} / {pooled['median_abs_error']:.1%}", "-",
+                      str(pooled["cases"]))
+    out.print(table)
+    rel = Table("forecast probability", "cases", "mean forecast", "observed",
+                title="Reliability")
+    for row in sc["reliability"]:
+        if row["cases"]:
+            rel.add_row(row["bin"], str(row["cases"]), f"{row['mean_probability']:.3f}",
+                        f"{row['observed_frequency']:.3f}")
+    out.print(rel)
+    out.print(f"{skipped} measure-years not scored (not computable, incomplete or a partial "
+              "first year): --json lists each with its reason", highlight=False)
+
+
+def _number_list(text: str | None, option: str) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        _fail(TradeguardError(f"{option}: {text!r} is not a comma-separated list of numbers. "
+                              f"Fix: e.g. {option} -10,0,10"))
+        raise  # unreachable: _fail exits
+
+
+@design_app.command("trade-off")
+def design_trade_off(
+    base: Annotated[Path, typer.Argument(help="Design file (YAML) or an example's name")],
+    hold: Annotated[str, typer.Option("--hold", help="Output kept constant: protection, "
+                                      "days or access")] = "protection",
+    vary: Annotated[str, typer.Option("--vary", help="Two elements, x,y: trigger_growth, "
+                                      "safeguard_rate, late_february_days, late_march_days")
+                    ] = "trigger_growth,safeguard_rate",
+    x_values: Annotated[str | None, typer.Option("--x-values", help="x values, e.g. -10,0,10")
+                        ] = None,
+    y_values: Annotated[str | None, typer.Option("--y-values", help="y values, e.g. 26,30,38.5")
+                        ] = None,
+    paths: PathsOption = 500, years: YearsOption = 8, seed: SeedOption = 20261127,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Iso-output curve: for each x, the y that keeps the held output at the base design's."""
+    from rich.progress import Progress
+
+    from tradeguard.design.negotiate import trade_off
+    from tradeguard.design.simulate import Scenario
+    from tradeguard.design.spec import read_document
+
+    names = [v.strip() for v in vary.split(",")]
+    values = {n: v for n, v in zip(names, (_number_list(x_values, "--x-values"),
+                                           _number_list(y_values, "--y-values")), strict=False)
+              if v is not None}
+    try:
+        doc, _ = read_document(base)
+        with Progress(console=err, transient=True, disable=as_json) as bar:
+            result = trade_off(doc, hold, names, values,
+                               Scenario(paths=paths, years=years, seed=seed),
+                               progress=_design_bar(bar))
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(result)
+        return
+    x, y = result["x"], result["y"]
+    table = Table(f"{x['element']} ({x['unit']})", f"{y['element']} ({y['unit']})", "note",
+                  title=f"Same {result['hold']} as {result['base']} "
+                        f"({result['held_output']} = {result['target']:.4g})")
+    for p in result["curve"]:
+        table.add_row(f"{p['x']:g}", "-" if p["y"] is None else f"{p['y']:.2f}",
+                      escape(p["note"] or ""))
+    out.print(table)
+    for note in result["notes"]:
+        out.print(f"note: {escape(note)}", highlight=False)
+
+
+@design_app.command("between")
+def design_between(
+    position_a: Annotated[Path, typer.Argument(help="First position (design file or example)")],
+    position_b: Annotated[Path, typer.Argument(help="Second position (design file or example)")],
+    vary: Annotated[str | None, typer.Option("--vary", help="element=from:to,... (default: "
+                                             "the elements the positions set differently)")
+                    ] = None,
+    steps: Annotated[int, typer.Option("--steps", help="Values per element")] = 3,
+    paths: PathsOption = 500, years: YearsOption = 8, seed: SeedOption = 20261127,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The packages between two positions on the protection / market-access frontier."""
+    from rich.progress import Progress
+
+    from tradeguard.design.negotiate import between, parse_ranges
+    from tradeguard.design.simulate import Scenario
+    from tradeguard.design.spec import load_designs
+
+    try:
+        a, b = load_designs([position_a, position_b])
+        with Progress(console=err, transient=True, disable=as_json) as bar:
+            result = between(a, b, parse_ranges(vary), steps,
+                             Scenario(paths=paths, years=years, seed=seed),
+                             progress=_design_bar(bar))
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(result)
+        return
+    table = Table(*result["elements"], "protection (points)", "access (t/yr)", "days/yr",
+                  "P(any)", title=f"{result['on_frontier_between']} of "
+                  f"{result['packages_simulated']} packages on the frontier between "
+                  + " and ".join(p["position"] for p in result["positions"]))
+    for row in result["packages"]:
+        table.add_row(*(f"{row[e]:g}" for e in result["elements"]),
+                      f"{row['protection_points']:.3f}", f"{row['access_t_a_year']:,.0f}",
+                      f"{row['expected_days_a_year']:.1f}",
+                      f"{row['trigger_probability_any']:.2f}")
+    out.print(table)
+    for p in result["positions"]:
+        out.print(f"{p['position']}: protection {p['protection_points']:.3f} points, access "
+                  f"{p['access_t_a_year']:,.0f} t a year", highlight=False)
 
 
 @app.command("serve")

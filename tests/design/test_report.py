@@ -119,3 +119,26 @@ def test_router_lists_examples_and_rejects_bad_designs():
         "designs": [{"id": "a", "title": "a", "base": "usjta.beef_safeguard"}],
         "scenario": {"paths": 16, "years": 2}, "backtest_years": [2019, 2019]})
     assert ok.status_code == 200 and ok.json()["designs"][0]["years"][0]["year"] == 2020
+
+
+def test_report_lists_what_the_simulation_does_not_model_at_the_top(report_dir):
+    from tradeguard.design.limitations import GENERAL
+
+    data = json.loads((report_dir / "report.json").read_text())
+    assert data["limitations"][:len(GENERAL)] == list(GENERAL)
+    assert any(s.startswith("Tariff-rate quotas are not simulated") for s in data["limitations"])
+    assert all(isinstance(d["limitations"], list) for d in data["designs"])
+    html = (report_dir / "report.html").read_text()
+    top = html.index("<section id='limitations'>")
+    assert top < html.index("<table>")
+    assert "Termination is not modelled" in html[top:html.index("</section>")]
+
+
+def test_a_design_whose_base_floor_is_not_applied_says_so():
+    from tradeguard.design.limitations import for_design
+    from tradeguard.design.spec import parse
+
+    design = parse({"id": "wto-frozen", "title": "WTO-era frozen beef as encoded",
+                    "base": "wto.beef_frozen_emergency"})
+    found = for_design(design)
+    assert any("has a base floor, which is not applied" in s for s in found), found

@@ -122,6 +122,7 @@ class StatusRow(BaseModel):
     safeguard_rate_in_force: str | None
     forecast_probability: float | None
     forecast_projected_t: float | None
+    forecast_prior: str | None = None
     conditions: list[Condition]
     notes: list[str]
     title: str
@@ -178,6 +179,8 @@ class TimelineForecast(BaseModel):
     high_t: float
     probability: float
     crossing_months: dict[str, float]
+    prior: str | None = None
+    prior_description: str | None = None
 
 
 _TIMELINE = {"measure_id": "cptpp.beef_safeguard", "period": "FY2019",
@@ -220,6 +223,10 @@ class ForecastOut(BaseModel):
                               "data_through": "2019-12-31", "projected_t": 367652.8,
                               "low_t": 360000.0, "high_t": 375000.0, "probability": 0.0,
                               "crossing_months": {}, "years_used": [2015, 2016, 2017, 2018],
+                              "prior": "partner_other_regimes",
+                              "prior_description": "the same partners' imports of the same "
+                              "lines under other regimes, in years before the counted series "
+                              "was complete",
                               "projected_crossing": None})
     measure_id: str
     period: str
@@ -230,6 +237,8 @@ class ForecastOut(BaseModel):
     probability: float
     crossing_months: dict[str, float]
     years_used: list[int]
+    prior: str
+    prior_description: str
     projected_crossing: str | None
 
 

@@ -430,6 +430,7 @@ class Desk:
                 "projected_t": round(fc.projected_t, 1), "low_t": round(fc.low_t, 1),
                 "high_t": round(fc.high_t, 1), "probability": round(fc.probability, 4),
                 "crossing_months": fc.crossing_months, "years_used": list(fc.years_used),
+                "prior": fc.prior, "prior_description": fc.prior_description,
                 "projected_crossing": crossing.isoformat() if crossing else None}))
         return out
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from tradeguard.design import charts
 from tradeguard.design.backtest import backtest
+from tradeguard.design.limitations import for_design, limitations
 from tradeguard.design.simulate import OUTPUTS, Scenario, SimulationResult, simulate
 from tradeguard.design.spec import Design, parse
 from tradeguard.rules.loader import RuleSet, shipped_rules
@@ -42,6 +43,7 @@ def compare(designs: Sequence[Design], scenario: Scenario | None = None, *, impo
                       "years": sim.design(d.id)["years"],
                       "trigger_probability_any": sim.design(d.id)["trigger_probability_any"],
                       "totals": sim.totals(d.id),
+                      "limitations": for_design(d),
                       "backtest": {"method": bt.method, "as_of": bt.as_of.isoformat(),
                                    "periods": bt.rows()}})
     return {"kind": "tradeguard design comparison",
@@ -50,6 +52,7 @@ def compare(designs: Sequence[Design], scenario: Scenario | None = None, *, impo
             "notes": ["Simulated figures are means over seeded Monte Carlo paths; money in JPY.",
                       "Back-test extra duty: customs value × (safeguard − scheduled rate).",
                       "Elasticities are documented parameters; see `fitted.parameters`."],
+            "limitations": limitations(list(designs)),
             "designs": items}
 
 
@@ -71,11 +74,20 @@ def _fmt(v: Any) -> str:
     return escape(str(v)) if v is not None else ""
 
 
+def _limitations_html(sentences: Sequence[str]) -> list[str]:
+    """What the simulation does not model, first, so no figure below is read without it."""
+    if not sentences:
+        return []
+    return ["<section id='limitations'><h2>What this simulation does not model</h2><ul>",
+            *(f"<li>{escape(s)}</li>" for s in sentences), "</ul></section>"]
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     designs = report["designs"]
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>tradeguard design "
              f"comparison</title><style>{_CSS}</style></head><body>",
              "<h1>Safeguard designs compared</h1>",
+             *_limitations_html(report.get("limitations", [])),
              "<p>Back-test on historical data, then a seeded Monte Carlo simulation with a "
              "partial-equilibrium response (SMART-family Armington model). Parameters and their "
              "sources are in report.json (<code>fitted.parameters</code>).</p>",

@@ -37,7 +37,8 @@ class CountSpec:
     condition_id: str
     # "counted": the legal count within the measure's validity; "base": the same scope in
     # any year, for triggers set from history; "reference": the same partners and lines
-    # under any regime, for the forecast's seasonal pattern.
+    # under any regime, for the forecast's seasonal pattern; "pooled": the same lines from
+    # every partner under any regime, the forecast's prior for a series with no history.
     variant: str
     lines: tuple[str, ...]
     partners: s.PartnerScope
@@ -49,7 +50,7 @@ class CountSpec:
 
 def specs_for(rules: RuleSet, measure_id: str) -> list[CountSpec]:
     """Every series a measure's conditions need: counted, base (if history sets the
-    trigger) and reference (for the forecast)."""
+    trigger), reference (for the forecast) and pooled (the forecast's prior)."""
     measure = rules.safeguards[measure_id]
     end = END if measure.valid_to is None else measure.valid_to + DAY
     out = []
@@ -69,6 +70,8 @@ def specs_for(rules: RuleSet, measure_id: str) -> list[CountSpec]:
         out.append(CountSpec(measure_id, cond.id, "reference", lines, cond.counting.partners,
                              None, (BEGINNING, END), measure.year_start_month,
                              ignore_membership_dates=True))
+        out.append(CountSpec(measure_id, cond.id, "pooled", lines, s.PartnerScope(include="all"),
+                             None, (BEGINNING, END), measure.year_start_month))
     return out
 
 

@@ -196,7 +196,8 @@ def _forecast(ctx: Context, measure_id: str, conditions: list[s.Condition], fy: 
         levels.append((cond.id, ctx.series.at(measure_id, cond.id, "counted", fy, data_through)
                        + carry.get(cond.id, 0.0), year_end.volume_t))
     fc = forecast(ctx.series, measure_id, levels, fy, data_through, ctx.data_span,
-                  measure.year_start_month, ctx.draws, ctx.seed)
+                  measure.year_start_month, ctx.draws, ctx.seed,
+                  period_start=period_start(measure, fy))
     if fc is None:
         notes.append("no forecast: no complete earlier year in the reference series")
     return fc

@@ -104,7 +104,9 @@ class PeriodStatus:
                           "low_t": round(self.forecast.low_t, 1),
                           "high_t": round(self.forecast.high_t, 1),
                           "probability": round(self.forecast.probability, 4),
-                          "crossing_months": self.forecast.crossing_months}
+                          "crossing_months": self.forecast.crossing_months,
+                          "prior": self.forecast.prior,
+                          "prior_description": self.forecast.prior_description}
                          if self.forecast else None),
         }
 
@@ -144,6 +146,8 @@ class PeriodStatus:
                                      if self.forecast else None),
             "forecast_projected_t": (round(self.forecast.projected_t, 1)
                                      if self.forecast else None),
+            # which history taught the forecast's season (forecast.PRIORS)
+            "forecast_prior": self.forecast.prior if self.forecast else None,
             "conditions": ([asdict(c) for c in latest.conditions]
                            if latest and self.computable else []),
             "notes": self.notes,
