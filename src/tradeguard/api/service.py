@@ -300,7 +300,7 @@ class Desk:
                                               where=str(self.store_path),
                                               fix="upload a file on the Data page (or run "
                                                   "`tradeguard ingest --bundled`)"))
-                imports = open_imports(self.store_path)
+                imports = open_imports(self.store_path, known_on=as_of)
                 try:
                     report = (monitor_latest(imports, rules=self.rules) if as_of is None
                               else monitor(imports, as_of=as_of, rules=self.rules))
