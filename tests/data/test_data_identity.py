@@ -226,3 +226,38 @@ def test_removing_the_only_batch_leaves_no_records_and_the_batch_can_come_back(t
     assert total_kg(store) is None  # no records: a sum of nothing, never shown as zero
     back = ingest(csv, store, ingested_at=INGESTED_AT)
     assert (back.status, back.batch_no, total_kg(store)) == ("ingested", 2, 10.0)
+
+
+def test_the_cli_ingests_a_revision_lists_batches_and_removes_one(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradeguard.cli import app
+
+    run = CliRunner().invoke
+    store = str(tmp_path / "store.duckdb")
+    first = constructed_tidy(tmp_path / "preliminary.csv", [(2017, 4, 1000.0)])
+    second = constructed_tidy(tmp_path / "confirmed.csv", [(2017, 4, 1200.0)])
+    assert run(app, ["ingest", str(first), "--store", store, "--known-on", "2017-05-31"]
+               ).exit_code == 0
+    refused = run(app, ["ingest", str(second), "--store", store])
+    assert refused.exit_code == 1 and "1 with different ones" in " ".join(refused.stderr.split())
+    revised = run(app, ["ingest", str(second), "--store", store, "--replace", "--known-on",
+                        "2017-06-30", "--json"])
+    assert revised.exit_code == 0, revised.output
+    body = json.loads(revised.stdout)
+    assert (body["batch_no"], body["revision"], body["known_on"]) == (2, True, "2017-06-30")
+    listed = json.loads(run(app, ["batches", "list", "--store", store, "--json"]).stdout)
+    assert [(b["batch_no"], b["known_on"], b["revision"]) for b in listed["batches"]] == [
+        (1, "2017-05-31", False), (2, "2017-06-30", True)]
+    table = run(app, ["batches", "list", "--store", store])
+    assert table.exit_code == 0 and "confirmed.csv" in table.stdout
+    plan = json.loads(run(app, ["batches", "remove", "2", "--store", store, "--dry-run",
+                                "--json"]).stdout)
+    assert (plan["status"], plan["reinstated"]) == ("dry run", 1)
+    done = run(app, ["batches", "remove", "2", "--store", store])
+    assert done.exit_code == 0 and done.stdout.startswith("removed: batch #2 ")
+    assert total_kg(Path(store)) == 1000.0
+    after = json.loads(run(app, ["batches", "list", "--store", store, "--json"]).stdout)
+    assert [e["batch_no"] for e in after["removed"]] == [2]

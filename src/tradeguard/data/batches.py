@@ -19,6 +19,10 @@ from typing import Any
 from tradeguard.errors import IngestError, InputError, problem
 
 
+class NoSuchBatch(IngestError):
+    """The store holds no batch of that number or id (the API answers 404)."""
+
+
 @dataclass(frozen=True)
 class Removal:
     """What :func:`remove_batch` did (``status`` ``removed``) or would do (``dry run``)."""
@@ -143,7 +147,7 @@ def _find(con, store: Path, column: str, value: Any, ref: Any) -> dict[str, Any]
             held = [] if cols is None else con.execute(
                 f"SELECT batch_no FROM ({cols}) ORDER BY batch_no").fetchall()
             shown = ", ".join(f"#{n}" for (n,) in held) or "none"
-            raise IngestError(problem(f"the store holds no batch {ref}", where=str(store),
+            raise NoSuchBatch(problem(f"the store holds no batch {ref}", where=str(store),
                                       why=f"its batches: {shown}",
                                       fix="see `tradeguard batches list`; nothing was changed"))
         found = dict(zip([d[0] for d in con.description], row, strict=True))
