@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import INGESTED_AT
+from conftest import INGESTED_AT, workbook_row, write_workbook
 from test_data_store import store_digest
 
 from tradeguard.data.batches import list_batches, remove_batch
@@ -86,6 +86,18 @@ def test_the_same_records_as_parquet_are_not_a_new_batch(tmp_path):
     pq.write_table(read_any(csv), tmp_path / "a.parquet")
     again = ingest(tmp_path / "a.parquet", store, ingested_at=INGESTED_AT)
     assert again.status == "already ingested" and total_kg(store) == 1000.0
+
+
+def test_the_same_records_in_the_customs_workbook_layout_are_not_a_new_batch(tmp_path):
+    store = tmp_path / "store.duckdb"
+    ingest(constructed_tidy(tmp_path / "a.csv", [(2017, 4, 1000.0), (2017, 5, 20.0)]), store,
+           ingested_at=INGESTED_AT)
+    book = write_workbook(tmp_path / "2017_EPA.xlsx", [  # constructed: the same two months
+        workbook_row(2017, "K", "   ", 601, "020130010", 1, "KG", {4: (1000, 1000),
+                                                                   5: (20, 20)})])
+    again = ingest(book, store, ingested_at=INGESTED_AT)
+    assert (again.status, again.batch_no) == ("already ingested", 1)
+    assert total_kg(store) == 1020.0
 
 
 def test_partial_overlap_is_refused_counting_it_and_naming_the_earlier_batch(tmp_path):
