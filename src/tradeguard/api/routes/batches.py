@@ -18,11 +18,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from tradeguard.api.app import _problems_doc
 
 router = APIRouter(tags=["data"])
 
 
+class RemovalOut(BaseModel):
+    """What a removal did (``removed``) or would do (``dry run``)."""
+
+    status: str = Field(description="`removed` or `dry run`")
+    batch_no: int | None
+    batch_id: str
+    source_name: str | None
+    rows: int
+    known_on: str | None
+    store_path: str
+    reinstated: int = Field(description="Records of earlier batches that count again")
+    removed_at: str | None
+    removed_by: str | None
+
+
 @router.delete("/batches/{batch}", summary="Remove a batch (needs the token)",
+               response_model=RemovalOut, responses=_problems_doc(401, 403, 404, 422),
                description="Removes the batch's records, coverage and record in one "
                            "transaction and records the removal. Records it had superseded "
                            "count again. `dry_run=true` changes nothing. Needs "
