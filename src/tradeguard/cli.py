@@ -34,6 +34,8 @@ fetch_app = typer.Typer(no_args_is_help=True, help="Download data (needs a netwo
 app.add_typer(fetch_app, name="fetch")
 lines_app = typer.Typer(no_args_is_help=True, help="Tariff lines in words: search and describe.")
 app.add_typer(lines_app, name="lines")
+batches_app = typer.Typer(no_args_is_help=True, help="The store's batches: list, remove (undo).")
+app.add_typer(batches_app, name="batches")
 
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
@@ -314,9 +316,15 @@ def ingest_cmd(
         "--chapters", help="HS chapters to keep from Japan Customs files, e.g. 01-24 (the "
         "default) or 01,02,04-24; `all` keeps every chapter. Rows outside are skipped and "
         "counted.")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Store the file as a revision: its records supersede the stored "
+        "records with the same keys (both are kept).")] = False,
+    known_on: Annotated[str | None, typer.Option(
+        "--known-on", help="Day the figures became known, YYYY-MM-DD (default: today, the "
+        "ingest date).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Load import data into the store: atomic, idempotent, with provenance."""
+    """Load import data into the store: atomic, idempotent by content, with provenance."""
     from rich.progress import Progress
 
     from tradeguard.data.bundled import bundled_extract_path
@@ -336,13 +344,68 @@ def ingest_cmd(
 
         try:
             report = ingest(source, store, format=fmt, dry_run=dry_run, ingested_at=now,
-                            progress=progress, chapters=chapters)
+                            progress=progress, chapters=chapters, replace=replace,
+                            known_on=_date(known_on, "--known-on") if known_on else None)
         except TradeguardError as exc:
             _fail(exc)
     if as_json:
         _print_json({k: v for k, v in report.__dict__.items()})
         return
     out.print(escape(report.summary()), highlight=False)
+
+
+@batches_app.command("list")
+def batches_list(
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: batches and removals.")
+                       ] = False,
+) -> None:
+    """Every batch in the store, by number, with what it holds and when it became known."""
+    from tradeguard.data.batches import list_batches
+
+    try:
+        found = list_batches(store)
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("no", "batch", "file", "format", "rows", "periods", "known on", "ingested",
+                  "revision", "by")
+    for b in found["batches"]:
+        span = f"{b['period_min']} to {b['period_max']}" if b["period_min"] else "-"
+        table.add_row(str(b["batch_no"]), b["batch_id"][:12], escape(b.get("source_name") or
+                      b["source_path"]), b["format"], f"{b['row_count']:,}", span,
+                      str(b["known_on"]), str(b["ingested_at"])[:16].replace("T", " "),
+                      "yes" if b.get("revision") else "", escape(b.get("uploaded_by") or ""))
+    out.print(table)
+    if found["removed"]:
+        out.print(f"{len(found['removed'])} removal(s) recorded (see --json)")
+
+
+@batches_app.command("remove")
+def batches_remove(
+    batch: Annotated[str, typer.Argument(help="Batch number (see `batches list`) or full id.")],
+    store: StoreOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go; change nothing.")
+                       ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Remove one batch (atomic, recorded in the store's batch events)."""
+    import getpass
+
+    from tradeguard.data.batches import remove_batch
+
+    try:
+        # the interface reads the clock and the user; the engine only records them
+        done = remove_batch(batch, store, removed_at=dt.datetime.now(dt.UTC),
+                            removed_by=getpass.getuser(), dry_run=dry_run)
+    except TradeguardError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(done.as_dict())
+        return
+    out.print(escape(done.summary()), highlight=False)
 
 
 def _monitor(store: Path | None, as_of: str | None,
@@ -352,7 +415,7 @@ def _monitor(store: Path | None, as_of: str | None,
 
     levels = thresholds or DEFAULT_THRESHOLDS
     try:
-        imports = open_imports(store)
+        imports = open_imports(store, known_on=_date(as_of, "--as-of") if as_of else None)
         if as_of is None:
             # Default: each measure as of the last day the data covers what it counts, so the
             # answer depends on the data (never the clock, nor one stray row).
@@ -617,7 +680,7 @@ def _evidence_pack(line: str, origins: str | None, domestic: Path | None, as_of:
     from tradeguard.surge.api import last_day
 
     try:
-        imports = open_imports(store)
+        imports = open_imports(store, known_on=_date(as_of, "--as-of") if as_of else None)
         try:
             return evidence_pack(
                 imports, tariff_line=line,

@@ -98,7 +98,54 @@ def test_duplicate_file_is_a_no_op(store):
 
 def test_every_corpus_file_has_a_case():
     files = {p.name for p in BAD_INPUTS.iterdir() if p.suffix == ".csv"}
-    assert files == set(CASES) | {"valid_declarations.csv"}
+    assert files == set(CASES) | set(REPEATS) | {"valid_declarations.csv"}
+
+
+# Records the seeded store already holds (ADR 0004): refused whole, by the CLI with exit code 1.
+REPEATS = {
+    "repeat_other_figures.csv": [
+        "the file repeats records already in the store; nothing was ingested",
+        "1 of the file's 1 records are already in the store", "0 with the same figures, "
+        "1 with different ones", "earlier batch #1 (", "'valid_declarations.csv'", "--replace"],
+    "repeat_partial.csv": [
+        "1 of the file's 2 records are already in the store", "1 with the same figures, 0 with "
+        "different ones", "Adding them again would count them twice",
+        "tradeguard batches remove 1"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPEATS))
+def test_repeated_records_are_refused_by_the_cli_and_store_unchanged(name, store):
+    from typer.testing import CliRunner
+
+    from tradeguard.cli import app
+
+    before = store_digest(store)
+    result = CliRunner().invoke(app, ["ingest", str(BAD_INPUTS / name), "--store", str(store)])
+    assert result.exit_code == 1
+    text = " ".join(result.stderr.split())  # Rich wraps long messages
+    for fragment in REPEATS[name]:
+        assert fragment in text
+    assert store_digest(store) == before
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["batches", "remove", "7"], "the store holds no batch 7"),
+    (["batches", "remove", "seven"], "'seven' is not a batch number or id"),
+    (["ingest", str(BAD_INPUTS / "repeat_partial.csv"), "--known-on", "31/05/2019"],
+     "--known-on `31/05/2019` is not a date"),
+])
+def test_bad_undo_and_revision_arguments_exit_1_and_leave_the_store_unchanged(
+        args, fragment, store):
+    from typer.testing import CliRunner
+
+    from tradeguard.cli import app
+
+    before = store_digest(store)
+    result = CliRunner().invoke(app, [*args, "--store", str(store)])
+    assert result.exit_code == 1
+    assert fragment in " ".join(result.stderr.split())
+    assert store_digest(store) == before
 
 
 def test_truncated_workbook(store, tmp_path):

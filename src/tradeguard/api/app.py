@@ -181,7 +181,8 @@ def upload_suffix(filename: str | None) -> str:
 
 async def ingest_upload(desk: Desk, *, content: bytes | None, stream: Any, filename: str | None,
                         fmt: str | None, dry_run: bool,
-                        uploaded_by: str = DEFAULT_TOKEN_LABEL) -> dict[str, Any]:
+                        uploaded_by: str = DEFAULT_TOKEN_LABEL, replace: bool = False,
+                        known_on: dt.date | None = None) -> dict[str, Any]:
     """Write the upload to a temporary file the server names, then ``ingest()`` it.
 
     The batch records the client's file name (never the temporary path), and ``uploaded_by``.
@@ -202,7 +203,7 @@ async def ingest_upload(desk: Desk, *, content: bytes | None, stream: Any, filen
                 desk.ingest, target, fmt=fmt, dry_run=dry_run,
                 ingested_at=dt.datetime.now(dt.UTC),  # provenance: the interface reads the clock
                 source_name=_client_name(filename), uploaded_by=uploaded_by,
-                limits=upload_limits(target.stat().st_size))
+                limits=upload_limits(target.stat().st_size), replace=replace, known_on=known_on)
         except TradeguardError as exc:
             # Say "upload 'x.csv'" instead of the temporary path in the message.
             exc.args = tuple(str(a).replace(str(target.resolve()), label)
@@ -408,6 +409,10 @@ def api_router() -> APIRouter:
                                                 "value": "declarations"}})] = None,
         dry_run: Annotated[bool, Query(description="Validate only; store nothing",
                                        openapi_examples={"check": {"value": True}})] = False,
+        replace: Annotated[bool, Query(description="Store the file as a revision of the "
+                                       "records it repeats (also a form field)")] = False,
+        known_on: Annotated[dt.date | None, Query(description="Day the figures became known "
+                                                  "(default: the upload's date)")] = None,
     ) -> Any:
         d = desk(request)
         check_token(request.app.state.token, bearer(request))  # before reading the body
@@ -418,13 +423,16 @@ def api_router() -> APIRouter:
             if upload is None or isinstance(upload, str):
                 raise _invalid("the form has no file", "send the file in field `file`")
             content = await upload.read()
+            replace = replace or str(form.get("replace", "")).lower() in ("true", "1", "on")
             report = await ingest_upload(d, content=content, stream=None,
                                          filename=upload.filename or filename, fmt=format,
-                                         dry_run=dry_run, uploaded_by=request.app.state.token_label)
+                                         dry_run=dry_run, uploaded_by=request.app.state.token_label,
+                                         replace=replace, known_on=known_on)
         else:
             report = await ingest_upload(d, content=None, stream=request.stream(),
                                          filename=filename, fmt=format, dry_run=dry_run,
-                                         uploaded_by=request.app.state.token_label)
+                                         uploaded_by=request.app.state.token_label,
+                                         replace=replace, known_on=known_on)
         return _json(report, 200)
 
     return r
@@ -575,6 +583,9 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
     from tradeguard.api.routes.surges import router as surge_router
 
     app.include_router(surge_router, prefix="/api")
+    from tradeguard.api.routes.batches import router as batches_router
+
+    app.include_router(batches_router, prefix="/api")
     from tradeguard.web.dashboard import dashboard_router
 
     app.include_router(dashboard_router())

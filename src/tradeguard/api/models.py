@@ -330,6 +330,10 @@ class BatchOut(BaseModel):
     source_name: str | None = Field(None, description="File name given by the user.")
     source_bytes: int | None = Field(None, description="Size of the file in bytes.")
     uploaded_by: str | None = Field(None, description="Who uploaded it (the token's label).")
+    batch_no: int | None = Field(None, description="The batch's number (never reused).")
+    known_on: str | None = Field(None, description="Day its figures became known.")
+    revision: bool | None = Field(None, description="True: it supersedes earlier records "
+                                  "with the same keys; null: stored before revisions existed.")
 
 
 class IngestOut(BaseModel):
@@ -355,6 +359,10 @@ class IngestOut(BaseModel):
     source_name: str | None = Field(None, description="File name recorded in the batch.")
     source_bytes: int | None = Field(None, description="Size of the file in bytes.")
     uploaded_by: str | None = Field(None, description="Who uploaded it (the token's label).")
+    batch_no: int | None = Field(None, description="The batch's number (null: not stored).")
+    known_on: str | None = Field(None, description="Day its figures became known.")
+    revision: bool = Field(False, description="True: it supersedes earlier records with the "
+                           "same keys.")
 
 
 class DutyQuery(BaseModel):

@@ -300,7 +300,7 @@ class Desk:
                                               where=str(self.store_path),
                                               fix="upload a file on the Data page (or run "
                                                   "`tradeguard ingest --bundled`)"))
-                imports = open_imports(self.store_path)
+                imports = open_imports(self.store_path, known_on=as_of)
                 try:
                     report = (monitor_latest(imports, rules=self.rules) if as_of is None
                               else monitor(imports, as_of=as_of, rules=self.rules))
@@ -489,15 +489,27 @@ class Desk:
 
     def ingest(self, path: Path, *, fmt: str | None, dry_run: bool, ingested_at: dt.datetime,
                source_name: str | None = None, uploaded_by: str | None = None,
-               limits: Any = None) -> dict[str, Any]:
+               limits: Any = None, replace: bool = False,
+               known_on: dt.date | None = None) -> dict[str, Any]:
         from tradeguard.data.store import ingest
 
         with self.lock:  # no reader may be open while DuckDB writes
             report = ingest(path, self.store_path, format=fmt, dry_run=dry_run,
                             ingested_at=ingested_at, source_name=source_name,
-                            uploaded_by=uploaded_by, limits=limits)
+                            uploaded_by=uploaded_by, limits=limits, replace=replace,
+                            known_on=known_on)
             self._stamp = None  # re-read the batch set on the next request
         return finite(report.as_dict())
+
+    def remove_batch(self, batch: str, *, dry_run: bool, removed_at: dt.datetime,
+                     removed_by: str | None) -> dict[str, Any]:
+        from tradeguard.data.batches import remove_batch
+
+        with self.lock:  # no reader may be open while DuckDB writes
+            done = remove_batch(batch, self.store_path, dry_run=dry_run,
+                                removed_at=removed_at, removed_by=removed_by)
+            self._stamp = None  # re-read the batch set on the next request
+        return done.as_dict()
 
 
 def _studied(agreement: Any, item: dict[str, Any]) -> dict[str, Any]:

@@ -22,10 +22,20 @@ reader_version  VARCHAR    ``tradeguard.data.readers/N``
 source_name     VARCHAR    file name given by the user (an upload's name), else the file's name
 source_bytes    BIGINT     size of the file in bytes (its sha256 is ``batch_id``)
 uploaded_by     VARCHAR    who sent it (the API token's label); null for a local ingest
+batch_no        BIGINT     the batch's number (1, 2 ...; never reused, also after a removal)
+known_on        DATE       the day its figures became known (``ingest(known_on=...)``, default
+                           the ingest date): the data as known on a date reads batches known
+                           by then (``identity.as_known_on``)
+revision        BOOLEAN    true when it was ingested with ``replace=True`` over records already
+                           stored: for those keys it supersedes the earlier batches
 ==============  =========  ============================================================
 
-The last three columns were added after schema version 1 was released; an older store gets them
-(empty) on its next ingest.
+The columns from ``source_name`` on were added after schema version 1 was released; an older
+store gets them on its next ingest or removal (``known_on`` then is the ingest date, batches
+are numbered by ingest time, ``revision`` stays null: "made before revisions").
+
+``batch_events`` records every removal (``tradeguard.data.batches``): the event, the batch's
+number and id, when and by whom, its rows and the whole batch record as JSON.
 
 ``batch_coverage`` records what each batch covers (``tradeguard.data.coverage``), one row per
 covered run: ``regimes`` (``all`` entries, or only ``preference`` claims), ``granularity``,
@@ -37,7 +47,8 @@ Guarantees of :func:`ingest`: the file is read and validated completely before t
 opened for writing; the rows and the batch record go in one transaction (all or nothing, also if
 the process is killed: DuckDB replays only committed transactions from its write-ahead log); the
 same file content is never ingested twice; a dry run and a failed ingest leave the store file
-byte-for-byte unchanged (it is not even created).
+byte-for-byte unchanged (it is not even created); records whose natural keys are already stored
+(``identity.py``) are refused, or stored as a revision with ``replace=True``, never added twice.
 """
 
 from __future__ import annotations
@@ -46,7 +57,8 @@ import contextlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from dataclasses import replace as replace_fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +70,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pyarrow as pa
 
+    from tradeguard.data.identity import Overlap
     from tradeguard.data.limits import ReadLimits
 
 STORE_ENV = "TRADEGUARD_STORE"
@@ -84,10 +97,22 @@ INSERT INTO store_meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 ALTER TABLE batches ADD COLUMN IF NOT EXISTS source_name VARCHAR;
 ALTER TABLE batches ADD COLUMN IF NOT EXISTS source_bytes BIGINT;
 ALTER TABLE batches ADD COLUMN IF NOT EXISTS uploaded_by VARCHAR;
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS batch_no BIGINT;
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS known_on DATE;
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS revision BOOLEAN;
+CREATE TABLE IF NOT EXISTS batch_events (
+    event VARCHAR NOT NULL, batch_no BIGINT, batch_id VARCHAR NOT NULL, happened_at TIMESTAMP NOT NULL,
+    done_by VARCHAR, row_count BIGINT NOT NULL, batch VARCHAR NOT NULL);
+UPDATE batches SET known_on = CAST(ingested_at AS DATE) WHERE known_on IS NULL;
+UPDATE batches SET batch_no = numbered.n FROM (
+    SELECT batch_id, (SELECT coalesce(max(batch_no), 0) FROM batches)
+                     + row_number() OVER (ORDER BY ingested_at, batch_id) AS n
+    FROM batches WHERE batch_no IS NULL) AS numbered
+WHERE batches.batch_id = numbered.batch_id;
 """
 _BATCH_COLUMNS = ("batch_id, source_path, format, row_count, quantity_kg, value_jpy, value_usd, "
                   "totals, period_min, period_max, notes, ingested_at, reader_version, "
-                  "source_name, source_bytes, uploaded_by")
+                  "source_name, source_bytes, uploaded_by, batch_no, known_on, revision")
 
 # Test seam: called inside the write transaction, after the rows are inserted and before COMMIT
 # (the crash tests kill the process there).  Never set in production code.
@@ -113,6 +138,9 @@ class IngestReport:
     source_name: str | None = None  # the file name the user gave
     source_bytes: int | None = None
     uploaded_by: str | None = None
+    batch_no: int | None = None  # None until stored
+    known_on: date | None = None
+    revision: bool = False  # supersedes records of earlier batches (replace=True)
 
     @property
     def changed(self) -> bool:
@@ -123,7 +151,7 @@ class IngestReport:
         from dataclasses import asdict
 
         out = asdict(self)
-        for key in ("period_min", "period_max", "ingested_at"):
+        for key in ("period_min", "period_max", "ingested_at", "known_on"):
             out[key] = None if out[key] is None else out[key].isoformat()
         return out
 
@@ -133,8 +161,12 @@ class IngestReport:
         span = f"{self.period_min} to {self.period_max}" if self.period_min else "no periods"
         notes = "".join(f"\n  {k}: {', '.join(v) if isinstance(v, list) else f'{v:,}'}"
                         for k, v in sorted(self.notes.items()) if v)
+        number = f"#{self.batch_no} " if self.batch_no is not None else ""
+        known = f", known on {self.known_on}" if self.known_on else ""
+        kind = " (a revision)" if self.revision else ""
         return (f"{self.status}: {self.source_path} ({self.format}), {self.rows:,} rows, {span}; "
-                f"quantity {qty or '-'}; value {val or '-'}; batch {self.batch_id[:12]}{notes}")
+                f"quantity {qty or '-'}; value {val or '-'}; batch {number}"
+                f"{self.batch_id[:12]}{known}{kind}{notes}")
 
 
 def default_store_path() -> Path:
@@ -150,7 +182,8 @@ def default_store_path() -> Path:
 def ingest(path: str | Path, store_path: str | Path | None = None, *, format: str | None = None,
            dry_run: bool = False, ingested_at: datetime, progress: Progress | None = None,
            chapters: str | None = None, source_name: str | None = None,
-           uploaded_by: str | None = None, limits: ReadLimits | None = None) -> IngestReport:
+           uploaded_by: str | None = None, limits: ReadLimits | None = None,
+           replace: bool = False, known_on: date | None = None) -> IngestReport:
     """Read, validate and store one file as one batch (see the module docstring).
 
     ``store_path`` defaults to :func:`default_store_path`; ``format`` to the sniffed one;
@@ -162,6 +195,11 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
     token's label); both go into the batch record with the file's size and sha256.
     ``limits`` bound what a read may inflate to (``tradeguard.data.limits``; default: the
     environment's or the documented defaults).
+    Records already stored with the same figures are not stored again (status ``already
+    ingested``); records whose keys are stored with other figures, or a file that repeats some
+    stored records next to new ones, are refused unless ``replace`` makes the batch a revision
+    (``identity.py``).  ``known_on`` is the day the figures became known (default: the date of
+    ``ingested_at``).
     Raises ``IngestError`` (``IngestProblemsError`` listing rows for bad data), ``InputError``
     for a bad argument.
     """
@@ -172,6 +210,7 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
     path = Path(path)
     store = Path(store_path) if store_path is not None else default_store_path()
     stamp = _utc(ingested_at)
+    known = _known_on(known_on, stamp)
     tick = progress or (lambda stage, done, total: None)
     if not path.is_file():
         raise IngestError(problem("no such file", where=str(path),
@@ -190,28 +229,87 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
                                   fix="wait until the file is complete, then ingest again"))
     report = _report(table, "dry run" if dry_run else "ingested", batch_id, path, chosen, store,
                      stamp)
-    report = replace(report, source_name=source_name or path.name,
-                     source_bytes=path.stat().st_size, uploaded_by=uploaded_by,
-                     source_path=source_name or report.source_path)
-    if dry_run:
-        return report
+    report = replace_fields(report, source_name=source_name or path.name,
+                            source_bytes=path.stat().st_size, uploaded_by=uploaded_by,
+                            source_path=source_name or report.source_path, known_on=known)
+    overlap = _stored_overlap(store, table)
+    verdict = _judge_overlap(overlap, report, replace)
+    if verdict is not None or dry_run:
+        return verdict or report
     from tradeguard.data.coverage import batch_summary
 
     covered = batch_summary(table)  # before the store opens: a failure writes nothing
     tick("write", 0, table.num_rows)
-    stored = _write_batch(store, table, report, READER_VERSION, covered)
+    stored = _write_batch(store, table, report, READER_VERSION, covered, replace=replace)
     tick("write", table.num_rows, table.num_rows)
-    return report if stored else _report_from_batch(_existing_batch(store, batch_id), store)
+    return stored if stored is not None else _report_from_batch(
+        _existing_batch(store, batch_id), store)
 
 
-def open_imports(store_path: str | Path | None = None) -> ir.Table:
-    """The ``imports`` table as an Ibis table (read-only connection) for the monitor.
+def _known_on(known_on: date | None, stamp: datetime) -> date:
+    if known_on is None:
+        return stamp.date()
+    if isinstance(known_on, datetime) or not isinstance(known_on, date):
+        raise InputError(problem("known_on must be a date", where="ingest(known_on=...)",
+                                 why=f"got {known_on!r}",
+                                 fix="pass the day the figures were published, e.g. "
+                                     "datetime.date(2021, 4, 30) (--known-on 2021-04-30)"))
+    return known_on
+
+
+def _judge_overlap(overlap: Overlap | None, report: IngestReport,
+                   replace: bool) -> IngestReport | None:
+    """Nothing new: the "already ingested" report; a repeat without ``replace``: refused;
+    else None (store it; a revision when it overlaps)."""
+    from tradeguard.data.identity import overlap_refusal
+
+    if overlap is None or not overlap.overlapping:
+        return None
+    names = [b.describe() for b in overlap.earlier]
+    if overlap.nothing_new:
+        first = overlap.earlier[0]
+        return replace_fields(report, status="already ingested", batch_id=first.batch_id,
+                              batch_no=first.batch_no, known_on=first.known_on,
+                              notes={**report.notes, "already stored in": names})
+    if not replace:
+        raise overlap_refusal(overlap, report.source_path, report.known_on)
+    return None
+
+
+def _stored_overlap(store: Path, table: pa.Table) -> Overlap | None:
+    """How the table's records meet the stored ones (store opened read-only, not modified)."""
+    from tradeguard.data.identity import find_overlap
+
+    if not store.is_file():
+        return None
+    con = _connect(store, read_only=True)
+    try:
+        con.register("incoming", table)
+        return find_overlap(con, "incoming")
+    finally:
+        con.close()
+
+
+def open_imports(store_path: str | Path | None = None, *,
+                 known_on: date | None = None) -> ir.Table:
+    """The import records as known on ``known_on`` (read-only connection) for the monitor.
+
+    Every reader of the store's imports goes through here: the records of the batches known on
+    ``known_on`` (None: every batch), each natural key from its latest revision only
+    (``identity.as_known_on``), in the canonical columns.
 
     DuckDB allows one writing process, and within one process no writer next to a read-only
     connection: disconnect (``table.get_backend().disconnect()``) before ingesting from the
     same process.
     """
-    return _open_read_only(store_path).table("imports")
+    from tradeguard.data.identity import as_known_on
+
+    con = _open_read_only(store_path)
+    try:
+        return as_known_on(con.table("imports"), con.table("batches"), known_on)
+    except Exception:
+        con.disconnect()
+        raise
 
 
 def open_coverage(store_path: str | Path | None = None) -> ir.Table:
@@ -351,8 +449,11 @@ def _existing_batch(store: Path, batch_id: str) -> dict | None:
 
 
 def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: str,
-                 covered: list[dict] | None = None) -> bool:
-    """Insert rows and batch record in one transaction; False if another writer stored it first."""
+                 covered: list[dict] | None = None, *, replace: bool = False
+                 ) -> IngestReport | None:
+    """Insert rows and batch record in one transaction; the stored batch's report, or None if
+    another writer stored the same file first.  The overlap is judged again inside the
+    transaction, so a batch another writer committed meanwhile is never counted twice."""
     import duckdb
 
     try:
@@ -367,21 +468,12 @@ def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: st
         if con.execute("SELECT 1 FROM batches WHERE batch_id = ?",
                        [report.batch_id]).fetchone():
             con.execute("ROLLBACK")
-            return False
+            return None
         con.register("incoming", table)
+        stored = _as_stored(con, report, replace)
         con.execute("INSERT INTO imports SELECT * FROM incoming")
         con.unregister("incoming")
-        con.execute(f"INSERT INTO batches ({_BATCH_COLUMNS}) VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            report.batch_id, report.source_path, report.format, report.rows,
-            report.quantity_totals.get("kg", 0.0), report.value_totals.get("JPY", 0.0),
-            report.value_totals.get("USD", 0.0),
-            json.dumps({"quantity": report.quantity_totals, "value": report.value_totals},
-                       sort_keys=True),
-            report.period_min, report.period_max, json.dumps(report.notes, sort_keys=True),
-            report.ingested_at, version, report.source_name, report.source_bytes,
-            report.uploaded_by,
-        ])
+        _insert_batch(con, stored, version)
         for run in covered or []:
             con.execute("INSERT INTO batch_coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
                 report.batch_id, run["regimes"], run["granularity"], run["span_start"],
@@ -402,9 +494,47 @@ def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: st
         # tidiness: if it fails, DuckDB replays the log on the next open.
         with contextlib.suppress(duckdb.Error):
             con.execute("CHECKPOINT")
-        return True
+        return stored
     finally:
         con.close()
+
+
+def _as_stored(con: duckdb.DuckDBPyConnection, report: IngestReport,
+               replace: bool) -> IngestReport:
+    """The report with its batch number and revision flag, judged inside the transaction."""
+    from tradeguard.data.identity import find_overlap
+
+    overlap = find_overlap(con, "incoming")
+    verdict = _judge_overlap(overlap, report, replace)
+    if verdict is not None:  # another writer stored these records since the first look
+        raise IngestError(problem("another ingest stored the same records meanwhile; nothing "
+                                  "was ingested", where=report.source_path,
+                                  fix="run the ingest again to see how the file relates to "
+                                      "the store now"))
+    number = con.execute("SELECT greatest((SELECT coalesce(max(batch_no), 0) FROM batches), "
+                         "(SELECT coalesce(max(batch_no), 0) FROM batch_events)) + 1"
+                         ).fetchone()[0]
+    notes = dict(report.notes)
+    if overlap.overlapping:
+        notes["superseded records"] = overlap.overlapping
+        notes["supersedes"] = [b.describe() for b in overlap.earlier]
+    return replace_fields(report, batch_no=number, revision=bool(overlap.overlapping),
+                          notes=notes)
+
+
+def _insert_batch(con: duckdb.DuckDBPyConnection, report: IngestReport, version: str) -> None:
+    values = [
+        report.batch_id, report.source_path, report.format, report.rows,
+        report.quantity_totals.get("kg", 0.0), report.value_totals.get("JPY", 0.0),
+        report.value_totals.get("USD", 0.0),
+        json.dumps({"quantity": report.quantity_totals, "value": report.value_totals},
+                   sort_keys=True),
+        report.period_min, report.period_max, json.dumps(report.notes, sort_keys=True),
+        report.ingested_at, version, report.source_name, report.source_bytes,
+        report.uploaded_by, report.batch_no, report.known_on, report.revision,
+    ]
+    marks = ", ".join("?" * len(values))
+    con.execute(f"INSERT INTO batches ({_BATCH_COLUMNS}) VALUES ({marks})", values)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -453,5 +583,6 @@ def _report_from_batch(batch: dict, store: Path) -> IngestReport:
         period_min=batch["period_min"], period_max=batch["period_max"],
         notes=json.loads(batch["notes"]), ingested_at=batch["ingested_at"],
         source_name=batch.get("source_name"), source_bytes=batch.get("source_bytes"),
-        uploaded_by=batch.get("uploaded_by"),
+        uploaded_by=batch.get("uploaded_by"), batch_no=batch.get("batch_no"),
+        known_on=batch.get("known_on"), revision=bool(batch.get("revision")),
     )

@@ -104,7 +104,7 @@ def monitor(imports: Any = None, *, as_of: dt.date, store: Any = None,
     from tradeguard.rules.loader import shipped_rules
 
     rules = rules or shipped_rules()
-    table = _imports_table(imports, store)
+    table = _imports_table(imports, store, as_of)
     ids = sorted(measures or rules.safeguards)
     specs = [spec for mid in ids for spec in specs_for(rules, mid)]
     series = Series(cumulative(table, specs, rules, as_of).to_pyarrow())
@@ -213,11 +213,11 @@ def _carried_out(measure: s.VolumeSafeguard, period: PeriodStatus) -> dict[str, 
             if c.trigger_t is not None}
 
 
-def _imports_table(imports: Any, store: Any) -> ibis.Table:
-    if imports is None:
+def _imports_table(imports: Any, store: Any, as_of: dt.date | None = None) -> ibis.Table:
+    if imports is None:  # the store's records as known on as_of (latest revisions)
         from tradeguard.data.store import open_imports
 
-        return open_imports(store)
+        return open_imports(store, known_on=as_of)
     if isinstance(imports, ibis.Table):
         return imports
     return ibis.memtable(imports)

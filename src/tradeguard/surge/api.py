@@ -57,7 +57,7 @@ def scan_store(store: str | Path | None = None, *, as_of: dt.date | None = None,
     from tradeguard.surge.detect import scan
     from tradeguard.surge.methods import DEFAULT_METHODS
 
-    imports = open_imports(store)
+    imports = open_imports(store, known_on=as_of)
     try:
         as_of = as_of or last_day(imports)
         data = imports if backend == "duckdb" else imports.to_pyarrow()

@@ -47,7 +47,7 @@ def evidence(desk: Desk, tariff_line: str, partners: list[str] | None,
     from tradeguard.surge.evidence import evidence_pack
 
     with desk.lock:
-        imports = open_imports(desk.store_path)
+        imports = open_imports(desk.store_path, known_on=as_of)
         try:
             return evidence_pack(imports, tariff_line=tariff_line, partners=partners,
                                  as_of=as_of or last_day(imports))
