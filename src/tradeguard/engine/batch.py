@@ -107,49 +107,74 @@ def _as_table(declarations: Any) -> tuple[ibis.Table, pa.Table | None]:
                                  fix="rename that column"))
     table = table.set_column(table.schema.get_field_index("date"), "date",
                              _dates(table.column("date")))
-    numbered = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    numbered = table.append_column(ROW, _row_numbers(table.num_rows))
     # A memtable registers the Arrow data with the backend without copying it.
     return ibis.memtable(numbered), table
 
 
-def _runs(rows: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _runs(rows: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The runs of consecutive row numbers in ``rows``: where each starts, its length and
-    its first row number."""
-    starts, firsts, offset = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], 0
+    its first row number; None as soon as there are more than ``_MAX_RUNS``."""
+    starts, count, offset = [np.zeros(0, np.int64)], 0, 0
     for chunk in rows.chunks:
-        values = chunk.to_numpy()
-        local = np.concatenate(([0], np.flatnonzero(np.diff(values) != 1) + 1)) if len(values) \
-            else np.zeros(0, np.int64)
-        starts.append(local + offset)
-        firsts.append(values[local])
-        offset += len(values)
+        breaks = pc.indices_nonzero(pc.not_equal(pc.pairwise_diff(chunk), 1))
+        count += len(breaks) + 1
+        if count > _MAX_RUNS:
+            return None
+        if len(chunk):
+            starts.append(np.concatenate(([0], breaks.to_numpy().astype(np.int64))) + offset)
+        offset += len(chunk)
     first_positions = np.concatenate(starts)
-    return first_positions, np.diff(np.append(first_positions, offset)), np.concatenate(firsts)
+    firsts = pc.take(rows, pa.array(first_positions, pa.int64())).to_numpy()
+    return first_positions, np.diff(np.append(first_positions, offset)), firsts
+
+
+def _row_numbers(n: int) -> pa.Array:
+    """0..n-1 as int64 in Arrow's pool (filled block by block: no large numpy temporary)."""
+    data = pa.allocate_buffer(8 * n)
+    numbers = np.frombuffer(data, dtype=np.int64)
+    block = 1 << 16
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        numbers[start:stop] = np.arange(start, stop, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), n, [None, data])
 
 
 def _input_order(answers: pa.Table) -> pa.Table:
     """The answers in input order, by their row numbers (a permutation of 0..n-1).
 
-    A backend returns the rows of each scan morsel in order, but the morsels in the
-    order its threads finish them.  When the rows fall into a few runs of consecutive
-    numbers that tile 0..n-1, the runs are put in order as zero-copy slices; otherwise
-    one take reorders the rows.  Either way a lost or doubled row is an error.
+    A backend returns the rows in its own order: DuckDB's hash join keeps each scan
+    morsel's rows together but in match order within each batch, and its threads finish
+    the morsels in any order.  When the rows fall into a few runs of consecutive numbers
+    that tile 0..n-1 (a plain scan), the runs are put in order as zero-copy slices;
+    otherwise one take reorders the rows.  Either way a lost or doubled row is an error.
     """
     rows = answers.column(ROW)
-    starts, lengths, first = _runs(rows)
-    if len(starts) < _MAX_RUNS:
+    runs = _runs(rows)
+    if runs is not None:
+        starts, lengths, first = runs
         order = np.argsort(first, kind="stable")
         expected = np.concatenate(([0], np.cumsum(lengths[order])[:-1]))
         if np.array_equal(first[order], expected):
             return pa.concat_tables([answers.slice(starts[k], lengths[k]) for k in order])
-    numbers = rows.to_numpy()
-    n = len(numbers)
-    position = np.full(n, -1, dtype=np.int64)
-    valid = (numbers >= 0) & (numbers < n)
-    position[numbers[valid]] = np.flatnonzero(valid)
-    if not valid.all() or (position < 0).any():
+    return answers.take(_positions(rows))
+
+
+def _positions(rows: pa.ChunkedArray) -> pa.Array:
+    """Where each input row sits in ``rows``: the take that puts them in input order.
+
+    The arrays live in Arrow's pool (reused memory), and the scatter is cheap because a
+    backend's disorder is local (within a batch of a few thousand rows)."""
+    n = len(rows)
+    low, high = (v.as_py() for v in pc.min_max(rows).values())
+    data = pa.allocate_buffer(8 * n)
+    position = np.frombuffer(data, dtype=np.int64)
+    position.fill(-1)
+    if n and low >= 0 and high < n:
+        position[rows.combine_chunks().to_numpy()] = _row_numbers(n).to_numpy()
+    if n and position.min() < 0:
         raise RuntimeError("the batch engine lost or doubled declarations")
-    return answers.take(pa.array(position))
+    return pa.Array.from_buffers(pa.int64(), n, [None, data])
 
 
 def _with_answers(inputs: pa.Table, answers: pa.Table, regimes: list[str]) -> pa.Table:

@@ -120,7 +120,11 @@ def decimals_from_scaled(scaled: pa.Array, places: int = AMOUNT_PLACES) -> pa.Ar
     # Zero-copy view; the slots under nulls hold anything and are masked by the validity.
     values = np.frombuffer(scaled.buffers()[1], dtype=np.float64, count=n,
                            offset=scaled.offset * 8)
-    words = np.empty((n, 2), dtype=np.int64)
+    # The output comes from Arrow's pool, which keeps freed memory for reuse: a fresh
+    # numpy array is paged in anew on every call, which on some machines costs more
+    # than the conversion itself (docs/benchmarks.md).
+    data = pa.allocate_buffer(16 * n)
+    words = np.frombuffer(data, dtype=np.int64).reshape(n, 2)
     with np.errstate(invalid="ignore"):
         if low is None or (low >= -_TWO_63 and high < _TWO_63):
             np.copyto(words[:, 0], values, casting="unsafe")
@@ -129,5 +133,5 @@ def decimals_from_scaled(scaled: pa.Array, places: int = AMOUNT_PLACES) -> pa.Ar
             _int128_words_wide(np.where(pc.is_valid(scaled).to_numpy(zero_copy_only=False),
                                         values, 0.0), words)
     validity = pc.is_valid(scaled).buffers()[1] if scaled.null_count else None
-    return pa.Array.from_buffers(pa.decimal128(38, places), n, [validity, pa.py_buffer(words)],
+    return pa.Array.from_buffers(pa.decimal128(38, places), n, [validity, data],
                                  null_count=scaled.null_count)
