@@ -52,7 +52,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bench.common import print_table
+from bench.common import print_table, target
 from bench.synthetic import DEFAULT_SEED, declarations, source_label
 
 NAME = "duty"
@@ -504,6 +504,15 @@ def run(*, quick: bool = False, rows: int | None = None, seed: int = DEFAULT_SEE
                   f"linearly to {n:,}.",
                   "Engine and SQL times include Arrow materialisation of the full result."],
     }
+    r = results["ratios"]
+    results["targets_judged"] = [
+        target("per-row loop / engine", r["loop_over_engine"], TARGET_LOOP_RATIO, at_most=False),
+        target("engine / SQL (best to best)", r["engine_over_sql"], TARGET_SQL_RATIO),
+        target("engine / SQL, median round (issue 10)", r["engine_over_sql_median_round"],
+               TARGET_ORDERED_EXACT, note="input order kept, exact amounts"),
+        target("engine / SQL, median round (issue 15)", r["engine_over_sql_median_round"],
+               TARGET_ISSUE_15),
+        target("CLI cold start, median seconds", cli["median_seconds"], TARGET_CLI_SECONDS)]
     print_report(results)
     path = output or RESULTS_DIR / f"{NAME}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
