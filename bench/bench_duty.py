@@ -52,7 +52,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bench.common import print_table
+from bench.common import print_table, target
 from bench.synthetic import DEFAULT_SEED, declarations, source_label
 
 NAME = "duty"
@@ -68,6 +68,10 @@ TOLERANCE = 1e-6  # JPY, max abs difference between engine and SQL duty
 
 TARGET_LOOP_RATIO = 50.0  # engine at least this many times faster than the per-row loop
 TARGET_SQL_RATIO = 2.0  # engine at most this many times slower than hand-written SQL
+# With input order kept and exact amounts: issue 10 allows 1.2 x the recorded 0.90 x SQL,
+# issue 15 asks for 0.6 x; both judged on the median of the per-round ratios.
+TARGET_ORDERED_EXACT = 1.08
+TARGET_ISSUE_15 = 0.6
 TARGET_CLI_SECONDS = 1.0
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -418,7 +422,10 @@ def report(results: dict[str, Any]) -> list[list[str]]:
         ["baseline B: SQL per-regime interval joins", _fmt_s(sql["seconds"]),
          _fmt_rate(sql["declarations_per_second"]), f"{r['engine_over_sql']:.2f}x",
          f"<= {TARGET_SQL_RATIO:.0f}x {ok[r['sql_target_met']]}",
-         f"per round {', '.join(f'{x:.2f}' for x in r['engine_over_sql_by_round'])}x; verified on {sql['verified']['per_regime']['rows']:,} rows, max diff "
+         f"per round {', '.join(f'{x:.2f}' for x in r['engine_over_sql_by_round'])}x "
+         f"(median {r['engine_over_sql_median_round']:.2f}x: <= {TARGET_ORDERED_EXACT}x "
+         f"{ok[r['ordered_exact_target_met']]}, <= {TARGET_ISSUE_15}x "
+         f"{ok[r['issue_15_target_met']]}); verified on {sql['verified']['per_regime']['rows']:,} rows, max diff "
          f"{sql['verified']['per_regime']['max_abs_diff']:.1e}"],
         ["  variant: long join + GROUP BY arg_min", _fmt_s(sql["group_by_variant"]["seconds"]),
          _fmt_rate(sql["group_by_variant"]["declarations_per_second"]),
@@ -478,13 +485,18 @@ def run(*, quick: bool = False, rows: int | None = None, seed: int = DEFAULT_SEE
             "loop_target_met": loop["seconds"] / e >= TARGET_LOOP_RATIO,
             "engine_over_sql": e / sql["seconds"],
             "sql_target_met": e / sql["seconds"] <= TARGET_SQL_RATIO,
-            "engine_over_sql_by_round": [a / b for a, b in zip(
-                engine["runs"], sql["runs"], strict=True)],
+            "engine_over_sql_by_round": (by_round := [a / b for a, b in zip(
+                engine["runs"], sql["runs"], strict=True)]),
+            "engine_over_sql_median_round": (median := statistics.median(by_round)),
+            "ordered_exact_target_met": median <= TARGET_ORDERED_EXACT,
+            "issue_15_target_met": median <= TARGET_ISSUE_15,
             "engine_over_sql_group_by": e / sql["group_by_variant"]["seconds"],
             "cli_target_met": cli["median_seconds"] < TARGET_CLI_SECONDS,
         },
         "targets": {"loop_over_engine_min": TARGET_LOOP_RATIO,
                     "engine_over_sql_max": TARGET_SQL_RATIO,
+                    "engine_over_sql_median_round_max_issue_10": TARGET_ORDERED_EXACT,
+                    "engine_over_sql_median_round_max_issue_15": TARGET_ISSUE_15,
                     "cli_median_seconds_max": TARGET_CLI_SECONDS},
         "notes": ["The declarations are synthetic (bench/synthetic.py), labelled "
                   f"'{label}' in their source column.",
@@ -492,6 +504,15 @@ def run(*, quick: bool = False, rows: int | None = None, seed: int = DEFAULT_SEE
                   f"linearly to {n:,}.",
                   "Engine and SQL times include Arrow materialisation of the full result."],
     }
+    r = results["ratios"]
+    results["targets_judged"] = [
+        target("per-row loop / engine", r["loop_over_engine"], TARGET_LOOP_RATIO, at_most=False),
+        target("engine / SQL (best to best)", r["engine_over_sql"], TARGET_SQL_RATIO),
+        target("engine / SQL, median round (issue 10)", r["engine_over_sql_median_round"],
+               TARGET_ORDERED_EXACT, note="input order kept, exact amounts"),
+        target("engine / SQL, median round (issue 15)", r["engine_over_sql_median_round"],
+               TARGET_ISSUE_15),
+        target("CLI cold start, median seconds", cli["median_seconds"], TARGET_CLI_SECONDS)]
     print_report(results)
     path = output or RESULTS_DIR / f"{NAME}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], *,
@@ -22,3 +23,12 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]
     for row in rows:
         table.add_row(*row)
     Console(width=width).print(table)
+
+
+def target(name: str, value: float, limit: float, *, at_most: bool = True,
+           note: str = "") -> dict[str, Any]:
+    """One ratio with its target, for ``bench/results/summary.json``: met or missed."""
+    met = value <= limit if at_most else value >= limit
+    return {"ratio": name, "value": round(value, 4),
+            "target": f"{'<=' if at_most else '>='} {limit}", "met": met} | (
+        {"note": note} if note else {})

@@ -4,7 +4,8 @@ A benchmark module is any ``bench/bench_<name>.py`` that defines ``NAME`` and
 ``run(*, quick: bool) -> dict``; it is found automatically, so a new benchmark
 registers itself by existing.  Each module prints its own table and writes
 ``bench/results/<name>.json``; this runner adds ``bench/results/summary.json``
-with each module's status.  All benchmark data are synthetic and labelled so.
+with each module's status and, for modules that return ``targets_judged`` (built with
+``bench.common.target``), every ratio with its target, met or missed.  All benchmark data are synthetic and labelled so.
 """
 
 from __future__ import annotations
@@ -52,12 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== bench {name}{' (quick)' if args.quick else ''}", flush=True)
         start = time.perf_counter()
         try:
-            module.run(quick=args.quick)
+            result = module.run(quick=args.quick)
         except Exception as exc:  # report and carry on with the other modules
             traceback.print_exc()
             summary[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
         else:
             summary[name] = {"status": "ok", "results": str(RESULTS_DIR / f"{name}.json")}
+            if isinstance(result, dict) and result.get("targets_judged"):
+                summary[name]["targets"] = result["targets_judged"]
         summary[name]["seconds"] = round(time.perf_counter() - start, 1)
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, localcontext
 
 import pyarrow as pa
 import pytest
@@ -184,3 +185,85 @@ def test_batch_rejects_timestamps_with_a_time_of_day_and_missing_dates():
     frame["date"] = pd.to_datetime([None])
     with pytest.raises(InputError, match="1 declaration\\(s\\) have no date"):
         tg.duty_batch(frame, as_of=AS_OF)
+
+
+def _one(value, quantity, origin="US", line="020230090", day=dt.date(2021, 3, 20)):
+    return pa.Table.from_pylist([{"tariff_line": line, "origin": origin, "date": day,
+                                  "customs_value": value, "quantity": quantity}],
+                                schema=DECLARATIONS)
+
+
+def test_a_duty_beyond_the_int64_range_of_1e_4_yen_stays_exact_and_equals_the_scalar():
+    # 38.5% of 1e15 yen is 3.85e14 yen: 3.85e18 units of 1/10,000 yen, which overflowed
+    # the old packed int64 choice key (a raw backend error); the API allows this value.
+    out = tg.duty_batch(_one(1e15, 1e12), as_of=AS_OF).to_pylist()[0]
+    scalar = tg.duty("020230090", "US", dt.date(2021, 3, 20), 1e15, 1e12, as_of=AS_OF)
+    assert out["duty_amount"] == scalar.chosen.duty_amount == Decimal("385000000000000")
+    assert out["chosen_regime"] == scalar.chosen.regime == "usjta"
+
+
+@pytest.mark.parametrize(("column", "value"), [("customs_value", float("nan")),
+                                               ("customs_value", -5.0),
+                                               ("quantity", float("inf"))])
+def test_batch_rejects_amounts_that_are_not_finite_or_negative_like_the_scalar(column, value):
+    table = _one(1000.0, 10.0)
+    table = table.set_column(table.schema.get_field_index(column), column,
+                             pa.array([value], pa.float64()))
+    with pytest.raises(InputError, match=column):
+        tg.duty_batch(table, as_of=AS_OF)
+
+
+def test_a_backend_table_gives_the_same_exact_amounts_as_arrow_input():
+    import ibis
+
+    rows = [{"tariff_line": line, "origin": origin, "date": dt.date(2021, 3, 18 + i),
+             "customs_value": 609458.0 * (i + 1), "quantity": 100.0 + i}
+            for i, (line, origin) in enumerate([("020230090", "US"), ("020130010", "AU"),
+                                                ("0202", "CA"), ("020110000", "BR")])]
+    table = pa.Table.from_pylist(rows, schema=DECLARATIONS)
+    con = ibis.duckdb.connect()
+    from_backend = tg.duty_batch(con.create_table("d", table), as_of=AS_OF)
+    from_arrow = tg.duty_batch(table, as_of=AS_OF)
+    assert from_backend.equals(from_arrow)
+    assert from_arrow.column("duty_amount").to_pylist()[0] == Decimal("234641.33")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-(10**37), 10**37)), min_size=1, max_size=50),
+       st.integers(0, 5))
+def test_decimals_from_scaled_are_exact_at_any_magnitude_and_keep_nulls(numbers, skip):
+    from tradeguard.engine.money import decimals_from_scaled
+
+    doubles = [None if n is None else float(n) for n in numbers]
+    array = pa.array([0.0] * skip + doubles, pa.float64()).slice(skip)  # an offset too
+    got = decimals_from_scaled(array)
+    assert got.type == pa.decimal128(38, 4)
+    with localcontext() as exact:  # 38 digits: wider than the default context
+        exact.prec = 60
+        assert [None if g is None else int(g.scaleb(4)) for g in got.to_pylist()] == \
+            [None if d is None else int(d) for d in doubles]
+
+
+def _answers(rows):
+    return pa.table({"__tradeguard_row": pa.array(rows, pa.int64()),
+                     "payload": pa.array([r * 10 for r in rows], pa.int64())})
+
+
+@pytest.mark.parametrize("rows", [
+    [4, 5, 6, 0, 1, 2, 3, 7, 8],  # morsels finished out of order: runs
+    [1, 0, 3, 2, 5, 4, 7, 6, 8],  # a hash join's local disorder: one take
+])
+def test_answers_come_back_in_input_order_with_their_payload(rows):
+    from tradeguard.engine.batch import _input_order
+
+    ordered = _input_order(_answers(rows))
+    assert ordered.column("__tradeguard_row").to_pylist() == list(range(9))
+    assert ordered.column("payload").to_pylist() == [r * 10 for r in range(9)]
+
+
+@pytest.mark.parametrize("rows", [[0, 1, 1, 3], [0, 2, 3, 4], [3, 2, 1, 1]])
+def test_a_lost_or_doubled_row_is_an_error_not_a_misplaced_duty(rows):
+    from tradeguard.engine.batch import _input_order
+
+    with pytest.raises(RuntimeError, match="lost or doubled"):
+        _input_order(_answers(rows))

@@ -14,7 +14,10 @@ DuckDB (default) or any Ibis backend such as PySpark.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import ibis
@@ -26,6 +29,7 @@ from ibis import _
 
 from tradeguard.engine import expressions as ex
 from tradeguard.engine.duty import MFN, TIE_DECIMALS, official_activations
+from tradeguard.engine.money import decimals_from_scaled
 from tradeguard.engine.price_trigger import additional_duty_ibis
 from tradeguard.engine.segments import Catalogue, elementary_rows, regime_pieces
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
@@ -36,9 +40,12 @@ from tradeguard.rules.lookup import normalise_line
 REQUIRED = ("tariff_line", "origin", "date", "customs_value", "quantity")
 ROW = "__tradeguard_row"  # the input row number, to return rows in input order
 CHOSEN = "__tradeguard_chosen"  # the chosen regime's index, while the rows are reordered
-_PRECEDENCE_SLOTS = 64  # room for the tie-break order inside the integer choice key
+SCALED = "__tradeguard_scaled"  # the chosen duty in 1/10,000 yen, while the rows are reordered
 # Amounts leave as exact decimals of 1/10,000 yen (wide enough for any customs value).
 _AMOUNT_TYPE = dt_.Decimal(38, TIE_DECIMALS)
+_UNIT = Decimal(1).scaleb(-TIE_DECIMALS)
+# Above this many runs of consecutive rows, one take restores the order instead of slices.
+_MAX_RUNS = 4096
 
 
 def _as_arrow(declarations: Any) -> pa.Table:
@@ -100,30 +107,100 @@ def _as_table(declarations: Any) -> tuple[ibis.Table, pa.Table | None]:
                                  fix="rename that column"))
     table = table.set_column(table.schema.get_field_index("date"), "date",
                              _dates(table.column("date")))
-    numbered = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    numbered = table.append_column(ROW, _row_numbers(table.num_rows))
     # A memtable registers the Arrow data with the backend without copying it.
     return ibis.memtable(numbered), table
+
+
+def _runs(rows: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The runs of consecutive row numbers in ``rows``: where each starts, its length and
+    its first row number; None as soon as there are more than ``_MAX_RUNS``."""
+    starts, count, offset = [np.zeros(0, np.int64)], 0, 0
+    for chunk in rows.chunks:
+        breaks = pc.indices_nonzero(pc.not_equal(pc.pairwise_diff(chunk), 1))
+        count += len(breaks) + 1
+        if count > _MAX_RUNS:
+            return None
+        if len(chunk):
+            starts.append(np.concatenate(([0], breaks.to_numpy().astype(np.int64))) + offset)
+        offset += len(chunk)
+    first_positions = np.concatenate(starts)
+    firsts = pc.take(rows, pa.array(first_positions, pa.int64())).to_numpy()
+    return first_positions, np.diff(np.append(first_positions, offset)), firsts
+
+
+def _row_numbers(n: int) -> pa.Array:
+    """0..n-1 as int64 in Arrow's pool (filled block by block: no large numpy temporary)."""
+    data = pa.allocate_buffer(8 * n)
+    numbers = np.frombuffer(data, dtype=np.int64)
+    block = 1 << 16
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        numbers[start:stop] = np.arange(start, stop, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), n, [None, data])
+
+
+def _input_order(answers: pa.Table) -> pa.Table:
+    """The answers in input order, by their row numbers (a permutation of 0..n-1).
+
+    A backend returns the rows in its own order: DuckDB's hash join keeps each scan
+    morsel's rows together but in match order within each batch, and its threads finish
+    the morsels in any order.  When the rows fall into a few runs of consecutive numbers
+    that tile 0..n-1 (a plain scan), the runs are put in order as zero-copy slices;
+    otherwise one take reorders the rows.  Either way a lost or doubled row is an error.
+    """
+    rows = answers.column(ROW)
+    runs = _runs(rows)
+    if runs is not None:
+        starts, lengths, first = runs
+        order = np.argsort(first, kind="stable")
+        expected = np.concatenate(([0], np.cumsum(lengths[order])[:-1]))
+        if np.array_equal(first[order], expected):
+            return pa.concat_tables([answers.slice(starts[k], lengths[k]) for k in order])
+    return answers.take(_positions(rows))
+
+
+def _positions(rows: pa.ChunkedArray) -> pa.Array:
+    """Where each input row sits in ``rows``: the take that puts them in input order.
+
+    The arrays live in Arrow's pool (reused memory), and the scatter is cheap because a
+    backend's disorder is local (within a batch of a few thousand rows)."""
+    n = len(rows)
+    low, high = (v.as_py() for v in pc.min_max(rows).values())
+    data = pa.allocate_buffer(8 * n)
+    position = np.frombuffer(data, dtype=np.int64)
+    position.fill(-1)
+    if n and low >= 0 and high < n:
+        position[rows.combine_chunks().to_numpy()] = _row_numbers(n).to_numpy()
+    if n and position.min() < 0:
+        raise RuntimeError("the batch engine lost or doubled declarations")
+    return pa.Array.from_buffers(pa.int64(), n, [None, data])
 
 
 def _with_answers(inputs: pa.Table, answers: pa.Table, regimes: list[str]) -> pa.Table:
     """The input table with the answer columns beside it, row for row.
 
-    The backend returns the answers in its own order with the input row numbers (a
-    permutation of 0..n-1); one take puts them back in input order.  Only the answer
-    columns travel through the backend and the take, the chosen regime as a small
-    integer code: the input columns stay as given.
+    Only the answer columns travel through the backend, the chosen regime as a small
+    integer code and the duties as whole numbers of 1/10,000 yen in float64; they are
+    put in input order, then the duties become exact decimals, chunk by chunk
+    (:func:`money.decimals_from_scaled`).  The input columns stay as given.
     """
-    rows = inputs.num_rows
-    if answers.num_rows != rows:
-        raise RuntimeError(f"the batch engine lost declarations ({answers.num_rows} of {rows})")
-    position = np.empty(rows, dtype=np.int64)
-    position[answers.column(ROW).to_numpy()] = np.arange(rows, dtype=np.int64)
-    ordered = answers.drop_columns([ROW]).combine_chunks().take(pa.array(position))
-    chosen = pc.take(pa.array(regimes, pa.string()), ordered.column(CHOSEN))
-    inputs = inputs.append_column("chosen_regime", chosen)
-    for name in ordered.column_names[1:]:
-        inputs = inputs.append_column(name, ordered.column(name))
-    return inputs
+    if answers.num_rows != inputs.num_rows:
+        raise RuntimeError(f"the batch engine lost declarations "
+                           f"({answers.num_rows} of {inputs.num_rows})")
+    ordered = _input_order(answers)
+
+    def amounts(name: str) -> pa.ChunkedArray:
+        return pa.chunked_array([decimals_from_scaled(c) for c in ordered.column(name).chunks],
+                                pa.decimal128(38, TIE_DECIMALS))
+
+    out = inputs.append_column("chosen_regime",
+                               pc.take(pa.array(regimes, pa.string()), ordered.column(CHOSEN)))
+    out = out.append_column("duty_amount", amounts(SCALED))
+    out = out.append_column("safeguard", ordered.column("safeguard"))
+    for r in regimes:
+        out = out.append_column(f"duty_{r}", amounts(_scaled(r)))
+    return out
 
 
 def _check_keys(keys: pa.Table, rules: RuleSet) -> None:
@@ -143,17 +220,66 @@ def _check_keys(keys: pa.Table, rules: RuleSet) -> None:
         raise RuleNotFoundError(problem(f"unknown partner(s) {', '.join(bad_origins[:5])}",
                                         where="column origin",
                                         fix="use ISO 3166 alpha-2 codes such as US, AU"))
+    for name in ("customs_value", "quantity"):
+        _check_amounts(name, keys.column(f"{name}_min").to_pylist(),
+                       keys.column(f"{name}_max").to_pylist())
+
+
+def _check_amounts(name: str, lows: list[Any], highs: list[Any]) -> None:
+    """Amounts are zero or more and finite, as the scalar engine requires (a NaN is the
+    largest value in the backends' order, so the greatest one shows it)."""
+    bad = [v for v in lows if v is not None and not v >= 0]
+    bad += [v for v in highs if v is not None and not math.isfinite(v)]
+    if bad:
+        raise InputError(problem(f"a declaration's {name} is {bad[0]}", where=f"column {name}",
+                                 why="it must be a finite number, zero or more",
+                                 fix=f"correct or drop the declarations with that {name}"))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which parameters of one regime's duty the segments use.
+
+    A parameter no segment uses (no specific part, no other expression, no trigger
+    price, never a safeguard) is left out of the segments table and of the arithmetic:
+    the join carries fewer columns and each row computes less, with the same result.
+    """
+
+    specific: bool
+    other: bool
+    price: bool
+    safeguard: bool
+
+
+def _shape(rows: list[dict], regime: str, other: list[ex.DutyExpression]) -> _Shape:
+    return _Shape(specific=any(row[f"{regime}_sp"] for row in rows), other=bool(other),
+                  price=any(row[f"{regime}_tp"] is not None for row in rows),
+                  safeguard=any(row[f"{regime}_sg"] for row in rows))
+
+
+def _segment_schema(shapes: dict[str, _Shape]) -> pa.Schema:
+    fields = [("tariff_line", pa.string()), ("origin", pa.string()), ("start", pa.date32()),
+              ("end", pa.date32()), ("fy", pa.int64())]
+    for r, shape in shapes.items():
+        fields.append((f"{r}_av", pa.float64()))
+        fields += [(f"{r}_sp", pa.float64()), (f"{r}_per", pa.float64())] * shape.specific
+        fields += [(f"{r}_cx", pa.int64())] * shape.other
+        fields += [(f"{r}_sg", pa.bool_())] * shape.safeguard
+        fields += [(f"{r}_tp", pa.float64())] * shape.price
+    return pa.schema(fields)
 
 
 def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
               as_of: dt.date, quota_claims: Sequence[str] = (),
-              ) -> tuple[pa.Table, list[str], dict[str, list[ex.DutyExpression]]]:
+              ) -> tuple[pa.Table, list[str], dict[str, list[ex.DutyExpression]],
+                         dict[str, _Shape]]:
     """Segment rows with each regime's duty as parameters.
 
-    Per regime: ``<r>_on`` (the option exists), ``<r>_av`` (percent) and ``<r>_sp`` /
+    Per regime: ``<r>_av`` (percent; null where the option does not exist) and ``<r>_sp`` /
     ``<r>_per`` (JPY per ``per`` kg) for duties of the form ``x% + y``; ``<r>_cx``, an
-    index into that regime's own list of other expressions (MIN/MAX, gate price); and
-    ``<r>_sg`` (a safeguard duty).
+    index into that regime's own list of other expressions (MIN/MAX, gate price);
+    ``<r>_sg`` (a safeguard duty) and ``<r>_tp`` (a trigger price).  Only the
+    parameters that some segment uses become columns (see :class:`_Shape`).
     """
     catalogue = Catalogue()
     per_key = []
@@ -189,43 +315,39 @@ def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
                         complex_exprs[regime].append(expr)
                     cx = complex_exprs[regime].index(expr)
                 av, sp, per = linear or (0.0, 0.0, 1)
-                full.update({f"{regime}_on": expr is not None, f"{regime}_av": av,
+                full.update({f"{regime}_av": None if expr is None else av,
                              f"{regime}_sp": sp, f"{regime}_per": float(per),
                              f"{regime}_cx": cx, f"{regime}_sg": row.get(f"{regime}_sg", False),
                              f"{regime}_tp": row.get(f"{regime}_tp")})
             rows.append(full)
-    schema = [("tariff_line", pa.string()), ("origin", pa.string()), ("start", pa.date32()),
-              ("end", pa.date32()), ("fy", pa.int64())]
-    for r in regimes:
-        schema += [(f"{r}_on", pa.bool_()), (f"{r}_av", pa.float64()), (f"{r}_sp", pa.float64()),
-                   (f"{r}_per", pa.float64()), (f"{r}_cx", pa.int64()), (f"{r}_sg", pa.bool_()),
-                   (f"{r}_tp", pa.float64())]
-    return pa.Table.from_pylist(rows, schema=pa.schema(schema)), regimes, complex_exprs
+    shapes = {r: _shape(rows, r, complex_exprs[r]) for r in regimes}
+    return pa.Table.from_pylist(rows, schema=_segment_schema(shapes)), regimes, complex_exprs, shapes
 
 
-def _duty_column(t: ibis.Table, regime: str, complex_exprs: list[ex.DutyExpression],
-                 value: ibis.Value, quantity: ibis.Value) -> ibis.Value:
-    """One regime's duty: plain arithmetic for ``x% + y``, a short CASE for the rest."""
-    linear = value * t[f"{regime}_av"] / 100.0 + quantity / t[f"{regime}_per"] * t[f"{regime}_sp"]
-    if complex_exprs:
+def _duty_column(t: ibis.Table, regime: str, shape: _Shape,
+                 complex_exprs: list[ex.DutyExpression], value: ibis.Value,
+                 quantity: ibis.Value) -> ibis.Value:
+    """One regime's duty (null where it does not apply): plain arithmetic for ``x% + y``,
+    a short CASE for the rest."""
+    duty = value * t[f"{regime}_av"] / 100.0
+    if shape.specific:
+        duty = duty + quantity / t[f"{regime}_per"] * t[f"{regime}_sp"]
+    if shape.other:
         other = ibis.cases(*[(t[f"{regime}_cx"] == i, ex.to_ibis(e, value, quantity))
                              for i, e in enumerate(complex_exprs)], else_=ibis.null("float64"))
-        linear = ibis.ifelse(t[f"{regime}_cx"].isnull(), linear, other)
-    # WTO AoA Art. 5.1(b): below the trigger price, the banded additional duty per kg.
-    price = t[f"{regime}_tp"]
-    extra = additional_duty_ibis(price, value / quantity) * quantity
-    linear = ibis.ifelse(price.notnull() & (quantity > 0), linear + extra, linear)
-    return ibis.ifelse(t[f"{regime}_on"], linear, ibis.null("float64")).cast("float64")
+        duty = ibis.ifelse(t[f"{regime}_cx"].isnull(), duty, other)
+    if shape.price:  # WTO AoA Art. 5.1(b): below the trigger price, the banded duty per kg
+        price = t[f"{regime}_tp"]
+        extra = additional_duty_ibis(price, value / quantity) * quantity
+        duty = ibis.ifelse(price.notnull() & (quantity > 0), duty + extra, duty)
+    return duty.cast("float64")
 
 
-def _exact_amount(duty: ibis.Value) -> ibis.Value:
-    """A float64 duty as an exact decimal of 1/10,000 yen.
-
-    The cast scales by 10^4 and rounds half away from zero (DuckDB), the operation of the
-    integer choice key and of :func:`money.from_float_amount`, so the decimal equals the
-    scalar path's; one cast per column keeps the engine's speed.
-    """
-    return duty.cast(_AMOUNT_TYPE)
+def _exact_amount(scaled: ibis.Value) -> ibis.Value:
+    """A duty in whole units of 1/10,000 yen (a float64 integer) as an exact decimal, in
+    the backend; the Arrow path builds the same decimals in numpy
+    (:func:`money.decimals_from_scaled`)."""
+    return scaled.cast(dt_.Decimal(38, 0)) * ibis.literal(_UNIT, type=_AMOUNT_TYPE)
 
 
 def _price_safeguard_applied(t: ibis.Table, regime: str) -> ibis.Value:
@@ -234,32 +356,47 @@ def _price_safeguard_applied(t: ibis.Table, regime: str) -> ibis.Value:
     return (price.notnull() & (t.quantity > 0) & below).fill_null(False)
 
 
+def _safeguard(t: ibis.Table, regime: str, shape: _Shape) -> ibis.Value | None:
+    applied = [t[f"{regime}_sg"]] if shape.safeguard else []
+    applied += [_price_safeguard_applied(t, regime)] if shape.price else []
+    if not applied:
+        return None
+    return applied[0] | applied[1] if len(applied) == 2 else applied[0]
+
+
 _ANSWERS = ("chosen_regime", "duty_amount", "safeguard")
 
 
-def _answers(priced: ibis.Table, regimes: list[str]) -> ibis.Table:
-    """The chosen option per declaration, with the chosen regime's index as an int8 code.
+def _answers(priced: ibis.Table, regimes: list[str], shapes: dict[str, _Shape]) -> ibis.Table:
+    """The chosen option per declaration: its index into ``regimes`` (int8), its duty and
+    each regime's duty in whole 1/10,000 yen (float64 integers), and the safeguard flag.
 
-    Integer choice key: duty rounded to TIE_DECIMALS, then the tie-break order
-    (preferences by name, MFN last), exactly as duty.choice_key orders options.
+    The choice is :func:`duty.choice_key`'s: the least duty rounded half away from zero to
+    TIE_DECIMALS, and on a tie the first regime in ``regimes`` (preferences by name, MFN
+    last), which the CASE's order gives.  Rounded doubles compare exactly at any size.
     """
-    keyed = priced.mutate(**{
-        f"_key_{r}": (priced[f"duty_{r}"] * 10**TIE_DECIMALS).round().cast("int64")
-        * _PRECEDENCE_SLOTS + i for i, r in enumerate(regimes)})
-    keys = [keyed[f"_key_{r}"] for r in regimes]
+    scaled = priced.mutate(**{_scaled(r): _round_half_away(priced[f"duty_{r}"] * 10**TIE_DECIMALS, 0)
+                              for r in regimes})
+    keys = [scaled[_scaled(r)] for r in regimes]
     best = ibis.least(*keys) if len(regimes) > 1 else keys[0]
-    chosen = {r: key == best for r, key in zip(regimes, keys, strict=True)}
-    answers = keyed.mutate(
-        chosen_regime=ibis.cases(*[(chosen[r], r) for r in regimes]),
-        duty_amount=_exact_amount(ibis.cases(*[(chosen[r], keyed[f"duty_{r}"])
-                                               for r in regimes])),
-        safeguard=ibis.cases(*[(chosen[r], keyed[f"{r}_sg"] | _price_safeguard_applied(keyed, r))
-                               for r in regimes], else_=False),
-        # The keys above compare the float duties; the answers leave as exact decimals.
-        **{f"duty_{r}": _exact_amount(keyed[f"duty_{r}"]) for r in regimes},
-        **{CHOSEN: ibis.cases(*[(chosen[r], ibis.literal(i, "int8"))
-                                for i, r in enumerate(regimes)])})
-    return answers
+    chosen = scaled.mutate(**{
+        SCALED: best, CHOSEN: ibis.cases(*[(key == best, ibis.literal(i, "int8"))
+                                           for i, key in enumerate(keys)])})
+    flags = [(chosen[CHOSEN] == i, flag) for i, r in enumerate(regimes)
+             if (flag := _safeguard(chosen, r, shapes[r])) is not None]
+    return chosen.mutate(safeguard=ibis.cases(*flags, else_=False) if flags
+                         else ibis.literal(False))
+
+
+@ibis.udf.scalar.builtin(name="round")
+def _round_half_away(x: float, digits: int) -> float:  # type: ignore[empty-body]
+    """The backend's own ``round``, kept in float64 (Ibis's ``round()`` returns int64,
+    which would overflow above 9.2 × 10^14 yen): half away from zero on DuckDB, HALF_UP
+    on Spark."""
+
+
+def _scaled(regime: str) -> str:
+    return f"__tradeguard_scaled_{regime}"
 
 
 def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = None, *,
@@ -287,9 +424,12 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
                    else ibis.duckdb.connect())
     decl, inputs = _as_table(declarations)
     keys = (decl.group_by(["tariff_line", "origin"])
-            .aggregate(lo=_.date.min(), hi=_.date.max()).to_pyarrow())
+            .aggregate(lo=_.date.min(), hi=_.date.max(),
+                       **{f"{c}_{f}": getattr(decl[c], f)()
+                          for c in ("customs_value", "quantity") for f in ("min", "max")})
+            .to_pyarrow())
     _check_keys(keys, rules)
-    segments, regimes, complex_exprs = _segments(keys, rules, ledger, as_of, quota_claims)
+    segments, regimes, complex_exprs, shapes = _segments(keys, rules, ledger, as_of, quota_claims)
     seg = ibis.memtable(segments)
 
     fy = decl.date.year() - ibis.ifelse(decl.date.month() < 4, 1, 0)
@@ -299,21 +439,28 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     value = joined.customs_value.cast("float64")
     quantity = joined.quantity.cast("float64")
     # Each duty is computed once, in its own projection, then compared.
-    priced = joined.mutate(**{f"duty_{r}": _duty_column(joined, r, complex_exprs[r], value,
-                                                        quantity) for r in regimes})
-    answers = _answers(priced, regimes)
+    priced = joined.mutate(**{f"duty_{r}": _duty_column(joined, r, shapes[r], complex_exprs[r],
+                                                        value, quantity) for r in regimes})
+    answers = _answers(priced, regimes, shapes)
     if output == "ibis" or inputs is None:
-        result = (answers.select(*decl.columns, *_ANSWERS, *[f"duty_{r}" for r in regimes])
-                  .order_by(ROW).drop(ROW))
-        if output == "ibis":
-            return result
-        table = result.to_pyarrow()
+        table = _in_backend(answers, decl.columns, regimes, output)
     else:  # only the answers travel back, the chosen regime as a code
-        computed = answers.select(ROW, CHOSEN, *_ANSWERS[1:],
-                                  *[f"duty_{r}" for r in regimes])
+        computed = answers.select(ROW, CHOSEN, SCALED, "safeguard", *map(_scaled, regimes))
         table = _with_answers(inputs, computed.to_pyarrow(), regimes)
     if output == "polars":
         import polars as pl
 
         return pl.from_arrow(table)
     return table
+
+
+def _in_backend(answers: ibis.Table, columns: Sequence[str], regimes: list[str],
+                output: str) -> Any:
+    """The answers assembled and ordered by the backend: the lazy expression, or Arrow."""
+    names = ibis.literal(regimes, type="array<string>")
+    result = answers.select(
+        *columns, chosen_regime=names[answers[CHOSEN].cast("int64")],
+        duty_amount=_exact_amount(answers[SCALED]), safeguard=answers.safeguard,
+        **{f"duty_{r}": _exact_amount(answers[_scaled(r)]) for r in regimes},
+    ).order_by(ROW).drop(ROW)
+    return result if output == "ibis" else result.to_pyarrow()
