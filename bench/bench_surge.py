@@ -175,8 +175,8 @@ def run_pandas(glob: str, lines: int) -> tuple[float, int, int]:
 
 
 def run_spark(glob_dir: str) -> dict[str, Any]:
-    from tradeguard.surge import scan
     from tradeguard.data.backends import local_spark_session, read_parquet, spark_backend
+    from tradeguard.surge import scan
 
     t0 = time.perf_counter()
     session = local_spark_session("local[2]", shuffle_partitions=8)
