@@ -37,7 +37,9 @@ _FIXES = {
     "date_type": "write the date as YYYY-MM-DD",
     "union_tag_invalid": "set `kind` to agreement, partner_groups, tariff, volume_safeguard, "
                          "tariff_quota, price_safeguard, safeguard_template, activations, "
-                         "economic_partnerships, customs_rounding or consumption_tax",
+                         "economic_partnerships, customs_rounding, consumption_tax, "
+                         "article5_levels, price_trigger_bands, surge_screens or "
+                         "safeguards_agreement",
 }
 
 
@@ -106,7 +108,8 @@ def _pydantic_problems(rel: str, exc: ValidationError) -> list[str]:
         if loc and loc[0] in {"agreement", "partner_groups", "tariff", "volume_safeguard",
                               "tariff_quota", "price_safeguard", "safeguard_template",
                               "activations", "economic_partnerships", "customs_rounding",
-                              "consumption_tax"}:
+                              "consumption_tax", "article5_levels", "price_trigger_bands",
+                              "surge_screens", "safeguards_agreement"}:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         out.append(problem(msg, where=f"{rel}, key `{_key_path(loc)}`",

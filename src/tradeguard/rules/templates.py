@@ -69,14 +69,9 @@ def trigger_path(rules: RuleSet, template_id: str, *, valid_from: dt.date,
                                   note=f"partial first year: {fraction:.6g} of the next figure"))
     for v in full_years:
         out.append(s.Dated[float](valid_from=v.valid_from, value=scaled(float(v.value)),
-                                  status=_weaker(v.status, tpl.status), cite=tpl.cite,
+                                  status=s.weakest([v.status, tpl.status]), cite=tpl.cite,
                                   note=f"{share:.6g} × ({v.value:,.0f} − {offset:,.0f})"))
     return out
-
-
-def _weaker(a: str, b: str) -> str:
-    order = ("unconfirmed", "derived", "secondary", "confirmed")
-    return min(a, b, key=order.index)
 
 
 def instantiate(rules: RuleSet, template_id: str, *, partners: Sequence[str], agreement: str,

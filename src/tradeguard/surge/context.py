@@ -14,7 +14,8 @@ Definitions (also in ``docs/surges.md``):
   it ("just before or after" an activation: shipments rushed in ahead of the snap-back, or held
   back until it ends).
 * **Entry into force** of a regime: the agreement's ``entry_into_force`` in the rules (via any
-  tariff rule with that regime), else the date in :data:`REGIME_ENTRY_INTO_FORCE` (documented in
+  tariff rule with that regime), else the ``entry_into_force`` of the economic partnership
+  whose ``regime`` it is (``rules/library/economic_partnerships.yaml``; the names are
   ``tradeguard.data.regimes``).  ``mfn`` and unknown regimes are never new.
 
 Months are integers ``year * 12 + month - 1`` (``month_index``).  The partner ``*`` stands for
@@ -29,30 +30,12 @@ from collections.abc import Iterable, Sequence
 import pyarrow as pa
 
 from tradeguard.rules import schema as s
+from tradeguard.rules.law import entry_into_force_by_regime
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import covers, known_on, normalise_line
 from tradeguard.rules.scope import coverage
 
 ALL = "*"
-
-# Entry into force for Japan of each agreement a regime names: the one structure the surge
-# labels read (tradeguard.data.regimes documents the same table for the names).  The rules'
-# agreements take precedence where they have the regime.  Source: Ministry of Foreign Affairs
-# of Japan, "Free Trade Agreement (FTA) and Economic Partnership Agreement (EPA)",
-# https://www.mofa.go.jp/policy/economy/fta/index.html .  Status [C2]: as listed in
-# data/regimes.py, not re-checked against the source in this session.  (Another session
-# moves them into the rule library as agreements' entry_into_force.)
-REGIME_ENTRY_INTO_FORCE: dict[str, dt.date] = {
-    "jsepa": dt.date(2002, 11, 30), "jmepa": dt.date(2005, 4, 1),
-    "jmyepa": dt.date(2006, 7, 13), "jcepa": dt.date(2007, 9, 3),
-    "jtepa": dt.date(2007, 11, 1), "jiepa": dt.date(2008, 7, 1), "jbepa": dt.date(2008, 7, 31),
-    "ajcep": dt.date(2008, 12, 1), "jpepa": dt.date(2008, 12, 11),
-    "jchepa": dt.date(2009, 9, 1), "jvepa": dt.date(2009, 10, 1),
-    "jincepa": dt.date(2011, 8, 1), "jpeepa": dt.date(2012, 3, 1),
-    "jaepa": dt.date(2015, 1, 15), "jmnepa": dt.date(2016, 6, 7),
-    "cptpp": dt.date(2018, 12, 30), "jeuepa": dt.date(2019, 2, 1),
-    "usjta": dt.date(2020, 1, 1), "jukcepa": dt.date(2021, 1, 1), "rcep": dt.date(2022, 1, 1),
-}
 
 TIMING_SCHEMA = pa.schema([("tariff_line", pa.string()), ("partner", pa.string()),
                            ("mi", pa.int64()), ("timing_kind", pa.string()),
@@ -75,7 +58,7 @@ def month_start(mi: int) -> dt.date:
 
 
 def regime_entry_into_force(rules: RuleSet) -> dict[str, dt.date]:
-    out = dict(REGIME_ENTRY_INTO_FORCE)
+    out = entry_into_force_by_regime(rules)
     for tariff in rules.tariffs.values():
         agreement = rules.agreements.get(tariff.agreement)
         if tariff.regime != "mfn" and agreement and agreement.entry_into_force:
