@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from tradeguard.engine.units import finite_float
 from tradeguard.errors import InputError, problem
+from tradeguard.units import finite_float
 
 
 @dataclass(frozen=True)

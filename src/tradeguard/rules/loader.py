@@ -200,7 +200,7 @@ def _check_citations(rel: str, raw: Any) -> list[str]:
 
 
 def _check_partners(rel: str, doc: BaseModel, groups: set[str]) -> list[str]:
-    from tradeguard.data.partners import is_known_partner  # the ISO table, loaded once
+    from tradeguard.reference import is_known_partner  # the ISO table, loaded once
 
     out = []
     for path, model in _walk(doc):

@@ -27,10 +27,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from tradeguard.engine import expressions as ex
 from tradeguard.errors import RuleValidationError
 from tradeguard.periods import fiscal_year
 from tradeguard.rules import schema as s
+from tradeguard.rules.duties import format_duty
 from tradeguard.rules.loader import RuleSet, _walk, load_rules
 from tradeguard.rules.scope import END, Interval, coverage, intersect, merge
 
@@ -172,7 +172,7 @@ def _payload(model: BaseModel) -> float | str | None:
     """The value a cited model states, as JSON-ready data."""
     if "duty" in type(model).model_fields:
         duty = model.duty  # type: ignore[attr-defined]
-        return None if duty is None else ex.format_duty(duty)
+        return None if duty is None else format_duty(duty)
     if "value" in type(model).model_fields:
         value = model.value  # type: ignore[attr-defined]
         return value if value is None or isinstance(value, int | float | str) else str(value)

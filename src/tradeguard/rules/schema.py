@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from tradeguard.engine.expressions import DutyExpression
-from tradeguard.engine.expressions import parse_duty as _parse_duty
 from tradeguard.errors import InputError
+from tradeguard.rules.duties import DutyExpression
+from tradeguard.rules.duties import parse_duty as _parse_duty
 
 
 def parse_duty(text: str) -> Any:

@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tradeguard.engine.expressions import format_duty
 from tradeguard.errors import RuleNotFoundError, RuleValidationError, problem
 from tradeguard.rules import schema as s
+from tradeguard.rules.duties import format_duty
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on
 
