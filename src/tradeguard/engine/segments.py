@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tradeguard.engine import expressions as ex
-from tradeguard.periods import fiscal_year
+from tradeguard.periods import fiscal_year, fiscal_year_start
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import covers, known_on, normalise_line
@@ -185,7 +185,7 @@ def fiscal_cuts(start: dt.date, end: dt.date) -> list[Interval]:
     """Split [start, end) at each 1 April."""
     out = []
     while start < end:
-        next_fy = dt.date(fiscal_year(start) + 1, 4, 1)
+        next_fy = fiscal_year_start(fiscal_year(start) + 1)
         stop = min(end, next_fy)
         out.append((start, stop))
         start = stop

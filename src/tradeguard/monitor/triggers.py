@@ -16,7 +16,13 @@ import pyarrow as pa
 
 from tradeguard.data.coverage import Coverage, SeriesScope
 from tradeguard.errors import PeriodError, problem
-from tradeguard.periods import add_months, fiscal_year_end, fiscal_year_start, month_end
+from tradeguard.periods import (
+    add_months,
+    fiscal_year_end,
+    fiscal_year_start,
+    month_end,
+    period_key,
+)
 from tradeguard.rules import schema as s
 from tradeguard.rules.law import Article5, article5
 from tradeguard.rules.loader import RuleSet
@@ -291,6 +297,6 @@ class TriggerBook:
                 prior = self.series.at(measure_id, condition.id, "base", fy - 1, prior_end)
                 if prior > level.volume_t:
                     level = TriggerLevel(prior, [*level.statuses, adj.status],
-                                         [*level.notes, f"FY{fy - 1} imports {prior:,.0f} t "
+                                         [*level.notes, f"{period_key(fy - 1)} imports {prior:,.0f} t "
                                           "exceed the year's trigger and replace it"])
         return level

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from tradeguard.errors import RuleValidationError
-from tradeguard.periods import fiscal_year
+from tradeguard.periods import fiscal_year, period_key
 from tradeguard.rules import schema as s
 from tradeguard.rules.duties import format_duty
 from tradeguard.rules.loader import RuleSet, _walk, load_rules
@@ -536,7 +536,8 @@ def _fy_list(years: Sequence[int]) -> str:
     parts = []
     for _, run in itertools.groupby(enumerate(years), key=lambda iv: iv[1] - iv[0]):
         ys = [y for _, y in run]
-        parts.append(f"FY{ys[0]}" if len(ys) == 1 else f"FY{ys[0]}-FY{ys[-1]}")
+        parts.append(period_key(ys[0]) if len(ys) == 1
+                     else f"{period_key(ys[0])}-{period_key(ys[-1])}")
     return ", ".join(parts)
 
 
