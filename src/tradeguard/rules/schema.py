@@ -89,6 +89,11 @@ class Dated(Strict, Generic[T]):
         None, description="Knowledge time: an evaluation with an earlier `as_of` ignores it.")
     note: str | None = None
 
+    @property
+    def payload(self) -> T | None:
+        """What the value states (``value``; a dated duty's is its ``duty``)."""
+        return self.value
+
 
 class DatedDuty(Strict):
     """A dated duty expression, written in the readable duty grammar."""
@@ -105,6 +110,11 @@ class DatedDuty(Strict):
     @classmethod
     def _parse_text(cls, value: Any) -> Any:
         return parse_duty(value) if isinstance(value, str) else value
+
+    @property
+    def payload(self) -> DutyExpression | None:
+        """What the value states: the duty (the one name shared with :class:`Dated`)."""
+        return self.duty
 
 
 class PartnerScope(Strict):
