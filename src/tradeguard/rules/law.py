@@ -67,36 +67,56 @@ class Article5:
         return next(level for up_to, level in self.base_levels if up_to is None or mao <= up_to)
 
 
+def _pick(values: Sequence[s.Dated], day: dt.date | None, as_of: dt.date | None,
+          what: str) -> s.Dated:
+    """The value in force on ``day`` (known on ``as_of``), or without a day the latest."""
+    return latest(values) if day is None else in_force(values, day, as_of or day, what)
+
+
 def article5(rules: Any, day: dt.date | None = None, as_of: dt.date | None = None) -> Article5:
     """Art. 5.4 as in force on ``day`` (known on ``as_of``); without a day, the latest."""
     doc = law_document(rules, s.Article5Levels)
-
-    def pick(values: Sequence[s.Dated], what: str) -> s.Dated:
-        if day is None:
-            return latest(values)
-        return in_force(values, day, as_of or day, f"WTO AoA Art. 5.4 {what}")
-
-    chosen = [pick(doc.base_levels, "base levels"),
-              pick(doc.without_consumption, "level without consumption"),
-              pick(doc.floor, "floor"), pick(doc.average_years, "averaged years")]
-    bands, without, floor, years = (c.value for c in chosen)
-    return Article5(tuple((b.mao_up_to, b.base_level) for b in bands), float(without),
-                    float(floor), int(years), weakest([c.status for c in chosen]))
+    levels = [(row.mao_up_to, _pick(row.base_level, day, as_of, "WTO AoA Art. 5.4 base level"))
+              for row in doc.base_levels]
+    chosen = [_pick(doc.without_consumption, day, as_of, "WTO AoA Art. 5.4 level"),
+              _pick(doc.floor, day, as_of, "WTO AoA Art. 5.4 floor"),
+              _pick(doc.average_years, day, as_of, "WTO AoA Art. 5.4 averaged years")]
+    without, floor, years = (c.value for c in chosen)
+    ordered = sorted(levels, key=lambda lv: (lv[0] is None, lv[0] or 0.0))
+    return Article5(tuple((up_to, float(v.value)) for up_to, v in ordered), float(without),
+                    float(floor), int(years),
+                    weakest([c.status for c in chosen] + [v.status for _, v in levels]))
 
 
-def price_bands(rules: Any, day: dt.date | None = None) -> tuple[s.PriceBandRow, ...]:
+@dataclass(frozen=True)
+class PriceBand:
+    """One Art. 5.5 band in force: ``rate`` on the slice of the shortfall with
+    ``above < D/T <= up_to``; ``paragraph`` its letter; ``status`` how sure its rate is."""
+
+    paragraph: str
+    above: float
+    up_to: float
+    rate: float
+    status: str
+
+
+def price_bands(rules: Any, day: dt.date | None = None) -> tuple[PriceBand, ...]:
     """Art. 5.5's bands, lowest first, in force on ``day`` (without a day, the latest)."""
     doc = law_document(rules, s.PriceTriggerBands)
-    entry = latest(doc.bands) if day is None else in_force(
-        doc.bands, day, day, "WTO AoA Art. 5.5 price bands")
-    return tuple(sorted(entry.value, key=lambda b: b.above))
+    out = []
+    for row in sorted(doc.bands, key=lambda b: b.above):
+        rate = _pick(row.rate, day, day, f"WTO AoA Art. 5.5({row.id}) rate")
+        out.append(PriceBand(row.id, row.above, row.up_to, float(rate.value), rate.status))
+    return tuple(out)
 
 
-def surge_screens(rules: Any) -> tuple[float, tuple[s.SsmBandRow, ...]]:
-    """The FAO ratio and the SSM bands (highest first), the last values listed."""
+def surge_screens(rules: Any) -> tuple[float, tuple[tuple[int, float, float], ...]]:
+    """The FAO ratio, and the SSM bands as (band, trigger ratio, remedy share), highest first:
+    the last values listed."""
     doc = law_document(rules, s.SurgeScreens)
-    bands = sorted(latest(doc.ssm_bands).value, key=lambda b: -b.trigger_ratio)
-    return float(latest(doc.fao_ratio).value), tuple(bands)
+    bands = [(row.band, float(latest(row.trigger_ratio).value),
+              float(latest(row.remedy_share).value)) for row in doc.ssm_bands]
+    return float(latest(doc.fao_ratio).value), tuple(sorted(bands, key=lambda b: -b[1]))
 
 
 def safeguard_limits(rules: Any) -> dict[str, tuple[s.SafeguardLimit, s.Dated]]:

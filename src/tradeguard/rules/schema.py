@@ -691,10 +691,11 @@ class EconomicPartnerships(Strict):
 
 class MarketAccessBand(Strict):
     """One row of the Art. 5.4 base trigger levels: up to this market-access opportunity
-    (imports over consumption; none: above every other row), this multiple of the average."""
+    (imports over consumption; none: above every other row), the dated multiple of the
+    average imports."""
 
     mao_up_to: float | None = Field(None, gt=0)
-    base_level: float = Field(gt=0)
+    base_level: Annotated[list[Dated[float]], Field(min_length=1)]
 
 
 class Article5Levels(Strict):
@@ -704,7 +705,7 @@ class Article5Levels(Strict):
 
     kind: Literal["article5_levels"]
     title: str
-    base_levels: Annotated[list[Dated[list[MarketAccessBand]]], Field(min_length=1)]
+    base_levels: Annotated[list[MarketAccessBand], Field(min_length=1)]
     without_consumption: Annotated[list[Dated[float]], Field(min_length=1)]
     floor: Annotated[list[Dated[float]], Field(min_length=1)]
     average_years: Annotated[list[Dated[int]], Field(min_length=1)]
@@ -712,15 +713,13 @@ class Article5Levels(Strict):
 
 
 class PriceBandRow(Strict):
-    """One Art. 5.5 band: ``rate`` applies to the slice of the shortfall D with
-    ``above < D/T <= up_to`` (fractions of the trigger price T)."""
+    """One Art. 5.5 band, by its paragraph (``id``): the dated ``rate`` applies to the slice of
+    the shortfall D with ``above < D/T <= up_to`` (fractions of the trigger price T)."""
 
-    paragraph: str
+    id: str
     above: float = Field(ge=0)
     up_to: float = Field(gt=0, le=1)
-    rate: float = Field(ge=0, le=1)
-    status: Status = Field(description="How sure this band is (the dated value's status is "
-                                       "the weakest of its bands).")
+    rate: Annotated[list[Dated[float]], Field(min_length=1)]
 
 
 class PriceTriggerBands(Strict):
@@ -728,17 +727,17 @@ class PriceTriggerBands(Strict):
 
     kind: Literal["price_trigger_bands"]
     title: str
-    bands: Annotated[list[Dated[list[PriceBandRow]]], Field(min_length=1)]
+    bands: Annotated[list[PriceBandRow], Field(min_length=1)]
     sources: dict[str, Source]
 
 
 class SsmBandRow(Strict):
-    """One Doha SSM volume band: above ``trigger_ratio`` times the base imports, a remedy of
-    up to ``remedy_share`` of the bound duty."""
+    """One Doha SSM volume band: above the dated ``trigger_ratio`` times the base imports, a
+    remedy of up to ``remedy_share`` of the bound duty."""
 
     band: int = Field(ge=1)
-    trigger_ratio: float = Field(gt=1)
-    remedy_share: float = Field(gt=0, le=1)
+    trigger_ratio: Annotated[list[Dated[float]], Field(min_length=1)]
+    remedy_share: Annotated[list[Dated[float]], Field(min_length=1)]
 
 
 class SurgeScreens(Strict):
@@ -748,7 +747,7 @@ class SurgeScreens(Strict):
     kind: Literal["surge_screens"]
     title: str
     fao_ratio: Annotated[list[Dated[float]], Field(min_length=1)]
-    ssm_bands: Annotated[list[Dated[list[SsmBandRow]]], Field(min_length=1)]
+    ssm_bands: Annotated[list[SsmBandRow], Field(min_length=1)]
     sources: dict[str, Source]
 
 

@@ -25,6 +25,7 @@ the all-partner series; it receives the steps and windows of every partner.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 
 import pyarrow as pa
@@ -82,54 +83,60 @@ def _partners_on(scope: s.PartnerScope, partners: Iterable[str], day: dt.date,
             if any(a <= day < b for a, b in coverage(scope, p, rules.groups))]
 
 
-def timing_table(rules: RuleSet, lines: Sequence[str], partners: Sequence[str],
-                 as_of: dt.date, activations: Sequence[s.Activation] = ()) -> pa.Table:
-    """(tariff_line, partner, mi, timing_kind, timing_detail): every month in a tariff-step or
-    safeguard window, for the lines and partners present in the data (and partner ``*``)."""
-    rows: dict[tuple[str, str, int], tuple[str, str]] = {}
+_Cells = dict[tuple[str, str, int], tuple[str, str]]
 
-    def add(line: str, partner: str, mi: int, kind: str, detail: str) -> None:
-        key = (line, partner, mi)
-        # one reason per cell, deterministic: the earliest-sorting detail wins
-        if key not in rows or (kind, detail) < rows[key]:
-            rows[key] = (kind, detail)
 
-    real_partners = [p for p in partners if p != ALL]
+def _add_cells(rows: _Cells, covered: Sequence[str], who: Sequence[str], months: Iterable[int],
+               kind: str, detail: str) -> None:
+    """Label every (line, partner, month) cell, and the all-partner series' cells."""
+    for mi in months:
+        for line in covered:
+            for partner in [*who, ALL]:
+                key = (line, partner, mi)
+                # one reason per cell, deterministic: the earliest-sorting detail wins
+                if key not in rows or (kind, detail) < rows[key]:
+                    rows[key] = (kind, detail)
+
+
+def _tariff_steps(rows: _Cells, rules: RuleSet, lines: Sequence[str],
+                  partners: Sequence[str], as_of: dt.date) -> None:
     for rule_id, tariff in sorted(rules.tariffs.items()):
         for sched in tariff.schedules:
             prefixes = [normalise_line(x) for x in sched.lines]
             covered = [ln for ln in lines if covers(prefixes, ln)]
-            if not covered:
-                continue
-            for prev, rate in zip(sched.rates, sched.rates[1:], strict=False):
-                if not known_on(rate, as_of) or rate.valid_from > as_of:
-                    continue
+            steps = [(prev, rate) for prev, rate in itertools.pairwise(sched.rates)
+                     if known_on(rate, as_of) and rate.valid_from <= as_of]
+            for prev, rate in steps if covered else ():
                 day = rate.valid_from
-                who = _partners_on(tariff.partners, real_partners, day, rules)
                 detail = (f"{tariff.regime} tariff step on {day.isoformat()} "
                           f"({_duty_text(prev)} -> {_duty_text(rate)}; {rule_id})")
-                for mi in (month_index(day), month_index(day) + 1):
-                    for ln in covered:
-                        for p in who:
-                            add(ln, p, mi, "tariff step", detail)
-                        add(ln, ALL, mi, "tariff step", detail)
+                _add_cells(rows, covered, _partners_on(tariff.partners, partners, day, rules),
+                           (month_index(day), month_index(day) + 1), "tariff step", detail)
+
+
+def _safeguard_windows(rows: _Cells, rules: RuleSet, lines: Sequence[str],
+                       partners: Sequence[str], as_of: dt.date,
+                       activations: Sequence[s.Activation]) -> None:
     for act in activations:
         if act.announced_on is not None and act.announced_on > as_of:
             continue
         prefixes = [normalise_line(x) for x in act.lines]
         covered = [ln for ln in lines if covers(prefixes, ln)]
-        if not covered:
-            continue
-        scope = act.partners
-        who = _partners_on(scope, real_partners, act.start, rules)
         detail = (f"{act.measure_id} safeguard {act.start.isoformat()} to "
                   f"{act.end.isoformat()} ({act.origin})")
         start, end = month_index(act.start), month_index(act.end)
-        for mi in sorted({start - 1, start, end, end + 1}):
-            for ln in covered:
-                for p in who:
-                    add(ln, p, mi, "safeguard window", detail)
-                add(ln, ALL, mi, "safeguard window", detail)
+        _add_cells(rows, covered, _partners_on(act.partners, partners, act.start, rules),
+                   sorted({start - 1, start, end, end + 1}), "safeguard window", detail)
+
+
+def timing_table(rules: RuleSet, lines: Sequence[str], partners: Sequence[str],
+                 as_of: dt.date, activations: Sequence[s.Activation] = ()) -> pa.Table:
+    """(tariff_line, partner, mi, timing_kind, timing_detail): every month in a tariff-step or
+    safeguard window, for the lines and partners present in the data (and partner ``*``)."""
+    rows: _Cells = {}
+    real_partners = [p for p in partners if p != ALL]
+    _tariff_steps(rows, rules, lines, real_partners, as_of)
+    _safeguard_windows(rows, rules, lines, real_partners, as_of, activations)
     out = [{"tariff_line": ln, "partner": p, "mi": mi, "timing_kind": k, "timing_detail": d}
            for (ln, p, mi), (k, d) in sorted(rows.items())]
     return pa.Table.from_pylist(out, TIMING_SCHEMA)

@@ -108,7 +108,7 @@ def _from_rules() -> dict[str, Any]:
 
     rules = shipped_rules()
     fao_ratio, rows = surge_screens(rules)
-    bands = tuple(SsmBand(r.band, r.trigger_ratio, r.remedy_share) for r in rows)
+    bands = tuple(SsmBand(*row) for row in rows)
     # the level used when consumption is not taken into account: the case of this screen
     art5_level = article5(rules).without_consumption
     return {"FAO_RATIO": fao_ratio, "SSM_BANDS": bands,

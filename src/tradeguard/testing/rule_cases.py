@@ -15,8 +15,7 @@ meant to be read by a trade lawyer.  A file is a list of cases; each case has a
 ``value``
     A dated value: ``path`` into the rule (dots; a list item by its ``id`` or
     index, a mapping's entry by its key) and the ``date`` on which to read it.
-    Expect the number, the duty text, a table as a list of mappings, or ``null``
-    when nothing is in force.
+    Expect the number, the duty text, or ``null`` when nothing is in force.
 ``member``
     ``group``, ``partner`` and ``date``.  Expect ``true`` or ``false``.
 ``formula``
@@ -124,7 +123,7 @@ class RuleCase(pytest.Item):
             actual = None
         else:
             entry = found[1]
-            actual = format_duty(entry.duty) if hasattr(entry, "duty") else _plain(entry.value)
+            actual = format_duty(entry.duty) if hasattr(entry, "duty") else entry.value
             if hasattr(entry, "duty") and isinstance(expect, str):
                 expect = format_duty(parse_duty(expect))
         _check(str(question["path"]), actual, expect, margin)
@@ -161,13 +160,6 @@ def _rules() -> Any:
     from tradeguard.rules.loader import shipped_rules
 
     return shipped_rules()
-
-
-def _plain(value: Any) -> Any:
-    """A value made of models (a table of bands) as the plain data a case writes."""
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
 
 def _step(node: Any, token: str) -> Any:
