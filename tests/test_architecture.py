@@ -26,18 +26,14 @@ RULES = [
     ("engine", "monitor", "the engine does not import the monitor"),
     *[("data", other, "data imports no safeguard logic")
       for other in ("engine", "monitor", "design", "surge")],
-    *[("periods", other, "periods sits at the base and imports nothing of the project")
-      for other in (*CORE, *FACES, "testing")],
+    *[(base, other, f"{base} sits at the base and imports nothing of the project")
+      for base in ("periods", "units", "reference") for other in (*CORE, *FACES, "testing")],
 ]
 
 # Arrows that break a rule today, as (module, imported name).  Remove an entry with its import.
 KNOWN_DEBT = {
     ("tradeguard.design.charts", "tradeguard.web"),          # charts move to web/
     ("tradeguard.design.router", "fastapi"),                 # routers move to api/routes/
-    ("tradeguard.rules.loader", "tradeguard.data.partners"),     # partners become reference data
-    ("tradeguard.rules.quality", "tradeguard.engine"),           # quality moves above the engine
-    ("tradeguard.rules.schema", "tradeguard.engine.expressions"),  # the expression model moves
-    ("tradeguard.rules.templates", "tradeguard.engine.expressions"),  # to rules/
 }
 
 

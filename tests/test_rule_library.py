@@ -98,3 +98,15 @@ def test_a_counting_basis_must_agree_with_the_regimes_counted():
     with pytest.raises(ValidationError, match="does not match"):
         CountingScope(regimes="all", basis={"counts": "preference_claims", "wording": "x",
                                             "status": "confirmed", "cite": "x"})
+
+
+def test_every_preferential_regime_of_the_import_data_names_one_economic_partnership():
+    from tradeguard.data.regimes import REGIMES
+    from tradeguard.rules.law import entry_into_force_by_regime
+
+    rules = load_rules()
+    named = [e.regime for e in rules.epas.values() if e.regime]
+    assert sorted(named) == sorted(set(REGIMES) - {"mfn"})
+    eif = entry_into_force_by_regime(rules)
+    assert (eif["jsepa"], eif["jukcepa"], eif["rcep"]) == (
+        dt.date(2002, 11, 30), dt.date(2021, 1, 1), dt.date(2022, 1, 1))

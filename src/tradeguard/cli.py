@@ -485,17 +485,19 @@ def timeline_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
 ) -> None:
     """Cumulative imports against the trigger for one measure and period, with a chart."""
+    from tradeguard.periods import parse_period_key, period_key
     from tradeguard.web.charts import timeline_svg
 
-    text = period.upper().removeprefix("FY")
-    if not text.isdigit():
+    try:
+        fy = parse_period_key(period)
+    except ValueError:
         _fail(f"--period `{period}` is not a fiscal year. Fix: write it like FY2019")
     report = _monitor(store, as_of)
     try:
-        data = report.period(measure_id, int(text)).timeline()
+        data = report.period(measure_id, fy).timeline()
     except TradeguardError as exc:
         _fail(exc)
-    target = _out_path(out_dir, f"{measure_id}-FY{text}.svg", old_suffix=".svg")
+    target = _out_path(out_dir, f"{measure_id}-{period_key(fy)}.svg", old_suffix=".svg")
     target.write_text(timeline_svg(data), encoding="utf-8")
     if as_json:
         _print_json({**data, "chart": str(target)})
@@ -504,7 +506,7 @@ def timeline_cmd(
               highlight=False)
     for cond in data["conditions"]:
         table = Table("date", "cumulative (t)", "trigger (t)",
-                      title=f"{measure_id} FY{text} · {cond['condition_id']}")
+                      title=f"{measure_id} {period_key(fy)} · {cond['condition_id']}")
         for p in cond["points"]:
             trigger = "unknown" if p["trigger_t"] is None else f"{p['trigger_t']:,.1f}"
             table.add_row(p["date"], f"{p['cumulative_t']:,.1f}", trigger)

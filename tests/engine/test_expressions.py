@@ -25,8 +25,8 @@ from tradeguard.engine.expressions import (
     specific_part,
     to_ibis,
 )
-from tradeguard.engine.units import convert_money, convert_quantity, normalise_unit
 from tradeguard.errors import InputError
+from tradeguard.units import convert_money, convert_quantity, normalise_unit
 
 # Japan's pork differential duty before FY2020 (domain-rules.md 2.2) and the FY2025
 # CPTPP form (0.4 %, branch point 524 yen/kg, standard price 524 x 1.004, cap 58 yen/kg).

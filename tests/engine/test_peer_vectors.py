@@ -17,8 +17,8 @@ import pytest
 
 from tradeguard.engine.expressions import Component, CompoundDuty, evaluate
 from tradeguard.engine.layering import AdditionalDuty, option_total
-from tradeguard.engine.units import convert_quantity, normalise_unit
 from tradeguard.errors import InputError
+from tradeguard.units import convert_quantity, normalise_unit
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "peer_vectors" / "uk-duty-calculator.json"
 VECTORS: list[dict[str, Any]] = json.loads(FIXTURE.read_text(encoding="utf-8"))["vectors"]

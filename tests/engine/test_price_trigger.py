@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeguard.engine.price_trigger import (
-    PRICE_TRIGGER_BANDS,
     additional_duty,
     additional_duty_ibis,
+    price_trigger_bands,
 )
 from tradeguard.errors import InputError
 
@@ -62,6 +62,7 @@ def test_bad_prices_are_refused(trigger, price, message):
 
 
 def test_bands_are_contiguous_cited_and_marked():
+    PRICE_TRIGGER_BANDS = price_trigger_bands()  # from rules/library/wto/price_trigger_bands.yaml
     assert [b.paragraph for b in PRICE_TRIGGER_BANDS] == ["a", "b", "c", "d", "e"]
     assert [b.rate for b in PRICE_TRIGGER_BANDS] == [0.0, 0.3, 0.5, 0.7, 0.9]
     assert PRICE_TRIGGER_BANDS[0].lower == 0.0 and PRICE_TRIGGER_BANDS[-1].upper == 1.0

@@ -10,7 +10,8 @@ import pytest
 from tests.monitor.constructed import daily, spread
 from tradeguard.monitor.report import monitor
 from tradeguard.monitor.triggers import article5_trigger
-from tradeguard.rules.loader import load_rules
+from tradeguard.rules.law import article5
+from tradeguard.rules.loader import load_rules, shipped_rules
 from tradeguard.rules.schema import Article5
 
 D = dt.date
@@ -51,5 +52,20 @@ def test_article5_trigger_formula(consumption, change, expected):
     params = Article5(status="confirmed", cite="x", trigger_decimals=1)
     imports = ([10_506.132, 8_342.55, 14_784.325] if expected == 11_771.6
                else [100_000.0] * 3)
-    level, _ = article5_trigger(imports, params, consumption, change)
+    law = article5(shipped_rules(), D(2025, 4, 1))
+    level, _ = article5_trigger(imports, params, law, consumption, change)
     assert level == pytest.approx(expected, abs=0.05)
+
+
+def test_article5_levels_come_from_the_rule_library_and_a_folder_without_them_uses_the_shipped():
+    law = article5(load_rules(RULES), D(2024, 10, 1))   # the fixture folder has no levels file
+    assert law.base_levels == ((0.10, 1.25), (0.30, 1.10), (None, 1.05))
+    assert (law.without_consumption, law.floor, law.average_years) == (1.25, 1.05, 3)
+    assert [law.base_level(x) for x in (0.06, 0.10, 0.17, 0.31)] == [1.25, 1.25, 1.10, 1.05]
+
+
+def test_no_article5_levels_before_the_wto_agreement():
+    from tradeguard.errors import PeriodError
+
+    with pytest.raises(PeriodError, match=r"Art\. 5\.4"):
+        article5(shipped_rules(), D(1994, 12, 31))

@@ -1,19 +1,21 @@
-"""The few legal numbers the design engine still holds in code, each in one named place.
+"""The Art. 5.4 numbers the design engine uses, read once from the rule library.
 
-They belong in the rule library (another change moves them there); until then every use goes
-through these names so none is repeated.
+Their values, dates, citations and statuses live in ``rules/library/wto/ssg_volume_levels.yaml``
+(WTO Agreement on Agriculture, Art. 5.4); the monitor's
+``tradeguard.monitor.triggers.article5_trigger`` applies the same rule from the same file.  A
+design simulates years to come, so it takes the levels the library lists last.
 """
 
 from __future__ import annotations
 
-#: WTO Agreement on Agriculture, Art. 5.4(a): a volume-based special safeguard triggers when
-#: imports exceed 125% of the average of the three preceding years, the base level used when
-#: domestic consumption is not taken into account (and the level for a market-access
-#: opportunity of at most 10%).  Source: domain-rules.md §1 (status [C], USDA Federal Register
-#: notices and the WTO Table MA:3 notifications of Japan, 5 Jan 2026,
-#: http://web.wtocenter.org.tw/Page/12297/419566).  The monitor's
-#: ``tradeguard.monitor.triggers.article5_trigger`` applies the same rule.
-ARTICLE5_BASE_TRIGGER_MULTIPLE = 1.25
+from tradeguard.rules.law import article5
+from tradeguard.rules.loader import shipped_rules
 
-#: Years averaged for the Art. 5.4 base volume (the three preceding years; same source).
-ARTICLE5_BASE_YEARS = 3
+_ARTICLE5 = article5(shipped_rules())
+
+#: The base level used when domestic consumption is not taken into account (Art. 5.4(a),
+#: also the level for a market-access opportunity of at most 10%): 125% of the average.
+ARTICLE5_BASE_TRIGGER_MULTIPLE = _ARTICLE5.without_consumption
+
+#: Years averaged for the Art. 5.4 base volume (the three preceding years).
+ARTICLE5_BASE_YEARS = _ARTICLE5.average_years

@@ -33,6 +33,7 @@ from tradeguard.engine.money import decimals_from_scaled
 from tradeguard.engine.price_trigger import additional_duty_ibis
 from tradeguard.engine.segments import Catalogue, elementary_rows, regime_pieces
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
+from tradeguard.periods import fiscal_year_expr
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet, shipped_rules
 from tradeguard.rules.lookup import normalise_line
@@ -432,7 +433,7 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     segments, regimes, complex_exprs, shapes = _segments(keys, rules, ledger, as_of, quota_claims)
     seg = ibis.memtable(segments)
 
-    fy = decl.date.year() - ibis.ifelse(decl.date.month() < 4, 1, 0)
+    fy = fiscal_year_expr(decl.date)
     joined = decl.mutate(_fy=fy).join(
         seg, [_.tariff_line == seg.tariff_line, _.origin == seg.origin, _._fy == seg.fy,
               _.date >= seg.start, _.date < seg.end])

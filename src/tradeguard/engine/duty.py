@@ -21,12 +21,12 @@ from tradeguard.engine import expressions as ex
 from tradeguard.engine import money
 from tradeguard.engine.payable import NotPayable, Payable, payable
 from tradeguard.engine.price_trigger import additional_duty
-from tradeguard.engine.units import convert_quantity
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet, shipped_rules
 from tradeguard.rules.lookup import covers, known_since, normalise_line, value_on
 from tradeguard.rules.scope import covered_on, partnership_since
+from tradeguard.units import convert_quantity
 
 MFN = "mfn"
 #: Duties equal to this many yen are a tie; ties go to the preference, then by name.
@@ -114,7 +114,7 @@ def _source_text(doc: Any, cite: str) -> str:
 
 def _check_inputs(tariff_line: str, origin: str, date: Any, customs_value: float | None,
                   quantity: float | None) -> tuple[str, str]:
-    from tradeguard.data.partners import is_known_partner
+    from tradeguard.reference import is_known_partner
 
     line = normalise_line(tariff_line)
     if not line.isdigit() or not 4 <= len(line) <= 9:

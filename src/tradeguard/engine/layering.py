@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradeguard.engine.units import finite_float
 from tradeguard.errors import InputError, problem
+from tradeguard.units import finite_float
 
 AdditionalDutyKind = Literal["safeguard", "anti_dumping", "countervailing", "additional", "excise"]
 

@@ -25,10 +25,10 @@ from pydantic import BaseModel, Field
 
 from tradeguard.engine import expressions as ex
 from tradeguard.engine import money
-from tradeguard.engine.units import quantity_ratio
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import covers, value_on
+from tradeguard.units import quantity_ratio
 
 
 class PayableStep(BaseModel):

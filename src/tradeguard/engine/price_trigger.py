@@ -7,17 +7,19 @@ no duty up to 10 %, then 30 %, 50 %, 70 % and 90 % of the part of ``D`` that fal
 in each successive band.  Each band's rate applies only to its slice of ``D``,
 as income tax brackets do, so the duty is continuous in ``P``.
 
-The bands are data (:data:`PRICE_TRIGGER_BANDS`), each citing its paragraph and
-the confidence we have in it (``domain-rules.md`` section 1.4).
+The bands are rules' data (``rules/library/wto/price_trigger_bands.yaml``), each with its
+paragraph and the confidence we have in it (``domain-rules.md`` section 1.4), read by
+:func:`price_trigger_bands`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any
 
-from tradeguard.engine.units import finite_float
 from tradeguard.errors import InputError, problem
+from tradeguard.units import finite_float
 
 
 @dataclass(frozen=True)
@@ -30,22 +32,22 @@ class PriceBand:
     upper: float  # inclusive
     rate: float  # marginal rate on the slice of D inside the band
     citation: str
-    status: Literal["confirmed", "secondary"]
+    status: str
 
 
 _AOA = "WTO Agreement on Agriculture, Art. 5.5"
 
-PRICE_TRIGGER_BANDS: tuple[PriceBand, ...] = (
-    PriceBand("a", 0.00, 0.10, 0.00, f"{_AOA}(a)", "confirmed"),
-    PriceBand("b", 0.10, 0.40, 0.30, f"{_AOA}(b)", "confirmed"),
-    PriceBand("c", 0.40, 0.60, 0.50, f"{_AOA}(c)", "confirmed"),
-    PriceBand("d", 0.60, 0.75, 0.70, f"{_AOA}(d)", "confirmed"),
-    # 90 % of the excess over 75 % is confirmed; the retrieved text of (e) was cut off
-    # before "plus the additional duties under (b), (c) and (d)", which follows the
-    # pattern of (c) and (d) but is confirmed only by secondary sources [C2].
-    PriceBand("e", 0.75, 1.00, 0.90, f"{_AOA}(e)", "secondary"),
-)
-"""Art. 5.5 bands, lowest first; together they cover shortfalls from 0 to 100 %."""
+
+@lru_cache(maxsize=1)
+def price_trigger_bands() -> tuple[PriceBand, ...]:
+    """Art. 5.5 bands, lowest first, as the shipped rule library holds them; together they
+    cover shortfalls from 0 to 100 %."""
+    from tradeguard.rules.law import price_bands
+    from tradeguard.rules.loader import shipped_rules
+
+    return tuple(PriceBand(b.paragraph, b.above, b.up_to, b.rate,
+                           f"{_AOA}({b.paragraph})", b.status)
+                 for b in price_bands(shipped_rules()))
 
 
 def _banded_duty(trigger_price: Any, import_price: Any, least: Any, greatest: Any) -> Any:
@@ -54,7 +56,7 @@ def _banded_duty(trigger_price: Any, import_price: Any, least: Any, greatest: An
     # exactly 9 + 10 + 10.5 = 29.5 without fractions of fractions.
     shortfall = trigger_price - import_price
     duty: Any = 0.0
-    for band in PRICE_TRIGGER_BANDS:
+    for band in price_trigger_bands():
         if band.rate == 0:
             continue
         floor = trigger_price * band.lower

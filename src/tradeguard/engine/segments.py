@@ -20,11 +20,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tradeguard.engine import expressions as ex
-from tradeguard.periods import fiscal_year
+from tradeguard.periods import fiscal_year, fiscal_year_start
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import covers, known_on, normalise_line
-from tradeguard.rules.scope import END, Interval, coverage, intersect, subtract
+from tradeguard.rules.scope import END, Interval, coverage, dated_intervals, intersect, subtract
 
 DAY = dt.timedelta(days=1)
 
@@ -59,14 +59,7 @@ class Catalogue:
 def _rate_pieces(rates: Sequence[s.DatedDuty], as_of: dt.date,
                  known_from: dt.date | None) -> list[Piece]:
     known = [r for r in rates if known_on(r, as_of, known_from)]
-    pieces = []
-    for i, rate in enumerate(known):
-        end = known[i + 1].valid_from if i + 1 < len(known) else END
-        if rate.valid_to is not None:
-            end = min(end, rate.valid_to + DAY)
-        if rate.duty is not None and rate.valid_from < end:
-            pieces.append(Piece(rate.valid_from, end, rate.duty, False))
-    return pieces
+    return [Piece(start, end, rate.duty, False) for start, end, rate in dated_intervals(known)]
 
 
 def _clip(pieces: Iterable[Piece], allowed: list[Interval]) -> list[Piece]:
@@ -118,15 +111,9 @@ def _trigger_prices(rules: RuleSet, regime: str, line: str,
                 rule_end = END if rule.valid_to is None else rule.valid_to + DAY
                 signed = rules.agreements[rule.agreement].signed_on
                 known = [v for v in tp.prices if known_on(v, as_of, signed)]
-                out = []
-                for i, v in enumerate(known):
-                    end = known[i + 1].valid_from if i + 1 < len(known) else END
-                    if v.valid_to is not None:
-                        end = min(end, v.valid_to + DAY)
-                    start, end = max(v.valid_from, rule.valid_from), min(end, rule_end)
-                    if v.value is not None and start < end:
-                        out.append((start, end, float(v.value)))
-                return out
+                clipped = [(max(a, rule.valid_from), min(b, rule_end), float(v.value))
+                           for a, b, v in dated_intervals(known)]
+                return [(a, b, price) for a, b, price in clipped if a < b]
     return []
 
 
@@ -185,7 +172,7 @@ def fiscal_cuts(start: dt.date, end: dt.date) -> list[Interval]:
     """Split [start, end) at each 1 April."""
     out = []
     while start < end:
-        next_fy = dt.date(fiscal_year(start) + 1, 4, 1)
+        next_fy = fiscal_year_start(fiscal_year(start) + 1)
         stop = min(end, next_fy)
         out.append((start, stop))
         start = stop

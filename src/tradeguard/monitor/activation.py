@@ -138,8 +138,7 @@ def activation(rules: RuleSet, measure_id: str, crossing: dt.date, granularity: 
         measure_id=measure_id, start=start, end=end, lines=measure.lines,
         partners=measure.hits, regimes=measure.hits_regimes, duty=expr, origin="computed",
         announced_on=announcement_day(start),
-        status=min((status, duty_status), key=("unconfirmed", "derived", "secondary",
-                                               "confirmed").index),
+        status=s.weakest([status, duty_status]),
         cite=f"computed by tradeguard from {source}; crossing on {crossing}",
         note="; ".join(notes) or None)
     return act, notes

@@ -18,6 +18,7 @@ import ibis
 import pyarrow as pa
 from ibis import _
 
+from tradeguard.periods import fiscal_year_expr
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import covers
@@ -133,8 +134,7 @@ def cumulative(imports: ibis.Table, specs: Sequence[CountSpec], rules: RuleSet,
                             _.period_start < partner_map.cov_end])
         .join(regime_map, ["measure_id", "condition_id", "variant", "regime_key"])
     )
-    fy = joined.period_start.year() - ibis.ifelse(
-        joined.period_start.month() < joined.start_month, 1, 0)
+    fy = fiscal_year_expr(joined.period_start, joined.start_month)
     per_period = (joined.mutate(fy=fy)
                   .group_by(["measure_id", "condition_id", "variant", "fy", "period_end"])
                   .aggregate(quantity_t=(_.quantity.sum() / KG_PER_TONNE).cast("float64")))

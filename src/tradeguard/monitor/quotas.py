@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tradeguard.errors import InputError, PeriodError, RuleNotFoundError, problem
-from tradeguard.periods import fiscal_year, fiscal_year_end, fiscal_year_start
+from tradeguard.periods import fiscal_year, fiscal_year_end, fiscal_year_start, period_key
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on
@@ -131,7 +131,7 @@ class QuotaLedger:
         as_of = as_of or day
         quota = self.quota(quota_id)
         year, start, end = quota_period(quota, day)
-        label = f"{'FY' if quota.period == 'fiscal_year' else ''}{year}"
+        label = period_key(year) if quota.period == "fiscal_year" else str(year)
         if day < quota.valid_from:
             return QuotaState(quota.order_id, label, start, end, 0.0, "n/a", 0, 0, 0, 0,
                               "not_open")

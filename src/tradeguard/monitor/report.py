@@ -27,7 +27,7 @@ from tradeguard.monitor.status import (  # re-exported: the report's parts
     PeriodStatus,
 )
 from tradeguard.monitor.triggers import Series, TriggerBook, counted_scope, period_start
-from tradeguard.periods import fiscal_year
+from tradeguard.periods import fiscal_year, period_key
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 
@@ -80,7 +80,7 @@ class MonitorReport:
                 for threshold in self.thresholds:
                     if threshold not in reached and share is not None and share >= threshold:
                         reached.add(threshold)
-                        out.append(Alert(p.measure_id, f"FY{p.fy}", threshold, cp.day, share))
+                        out.append(Alert(p.measure_id, period_key(p.fy), threshold, cp.day, share))
         return sorted(out, key=lambda a: (a.day, a.measure_id, a.threshold))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from tradeguard.engine import expressions as ex
 from tradeguard.monitor.forecast import Forecast
+from tradeguard.periods import period_key
 from tradeguard.rules import schema as s
 
 
@@ -89,7 +90,7 @@ class PeriodStatus:
                                         "trigger_t": _rounded(c.trigger_t, 3),
                                         "decisive": cp.decisive})
         return {
-            "measure_id": self.measure_id, "period": f"FY{self.fy}",
+            "measure_id": self.measure_id, "period": period_key(self.fy),
             "period_start": self.period_start.isoformat(),
             "period_end": self.period_end.isoformat(),
             "coverage": self.coverage, "coverage_reason": self.coverage_reason,
@@ -121,7 +122,7 @@ class PeriodStatus:
         counted = binding is not None and self.computable
         return {
             "measure_id": self.measure_id,
-            "period": f"FY{self.fy}",
+            "period": period_key(self.fy),
             "period_start": self.period_start.isoformat(),
             "period_end": self.period_end.isoformat(),
             "data_through": _iso(self.data_through),

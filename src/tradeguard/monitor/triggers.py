@@ -16,18 +16,19 @@ import pyarrow as pa
 
 from tradeguard.data.coverage import Coverage, SeriesScope
 from tradeguard.errors import PeriodError, problem
-from tradeguard.periods import add_months, fiscal_year_end, fiscal_year_start, month_end
+from tradeguard.periods import (
+    add_months,
+    fiscal_year_end,
+    fiscal_year_start,
+    month_end,
+    period_key,
+)
 from tradeguard.rules import schema as s
+from tradeguard.rules.law import Article5, article5
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on
+from tradeguard.rules.schema import weakest
 from tradeguard.rules.scope import coverage as partner_days
-
-#: Weakest first: an output is as sure as the least sure value behind it.
-STATUS_ORDER = ("unconfirmed", "derived", "secondary", "confirmed")
-
-
-def weakest(statuses: list[str]) -> str:
-    return min(statuses, key=STATUS_ORDER.index) if statuses else "confirmed"
 
 
 class Series:
@@ -110,15 +111,16 @@ def same_point_last_year(day: dt.date, years: int = 1) -> dt.date:
     return month_end(earlier) if day == month_end(day) else earlier
 
 
-def article5_trigger(imports_t: list[float], params: s.Article5,
+def article5_trigger(imports_t: list[float], params: s.Article5, law: Article5,
                      consumption_t: list[float] | None = None,
                      consumption_change_t: float | None = None) -> tuple[float, list[str]]:
-    """WTO AoA Art. 5.4 volume trigger from three preceding years of imports.
+    """WTO AoA Art. 5.4 volume trigger from the preceding years of imports.
 
     Base level by market-access opportunity (MAO = average imports / average
-    consumption): 125% at MAO ≤ 10%, 110% at ≤ 30%, else 105%; plus the absolute
-    change in consumption; never below 105% of the average.  Without consumption
-    data the base level is 125%.  Rounding follows ``params``.
+    consumption), from ``law`` (the rule library's Art. 5.4 levels: 125% at MAO ≤ 10%,
+    110% at ≤ 30%, else 105%); plus the absolute change in consumption; never below the
+    floor (105%) of the average.  Without consumption data the level without consumption
+    (125%).  Rounding follows ``params``.
     """
     notes = []
     average = sum(imports_t) / len(imports_t)
@@ -126,12 +128,13 @@ def article5_trigger(imports_t: list[float], params: s.Article5,
         average = round(average, params.average_decimals)
     if consumption_t:
         mao = average / (sum(consumption_t) / len(consumption_t))
-        base = 1.25 if mao <= 0.10 else (1.10 if mao <= 0.30 else 1.05)
-        level = max(base * average + (consumption_change_t or 0.0), 1.05 * average)
+        base = law.base_level(mao)
+        level = max(base * average + (consumption_change_t or 0.0), law.floor * average)
         notes.append(f"MAO {mao:.1%} → base {base:.0%}; 3-year average {average:,.1f} t")
     else:
-        level = 1.25 * average
-        notes.append(f"consumption not taken into account → 125% of {average:,.1f} t")
+        level = law.without_consumption * average
+        notes.append(f"consumption not taken into account → {law.without_consumption:.0%} "
+                     f"of {average:,.1f} t")
     if params.trigger_decimals is not None:
         level = round(level, params.trigger_decimals)
     return level, notes
@@ -260,10 +263,12 @@ class TriggerBook:
         measure = self.rules.safeguards[measure_id]
         params = condition.trigger.article5
         assert params is not None  # the schema requires it for this basis
-        history = [y for y in range(fy - 3, fy) if self.covered(measure, condition, y)]
-        if len(history) < 3:
-            raise PeriodError(problem("fewer than three preceding years of imports",
-                                      where=where, fix="ingest three earlier years"))
+        law = article5(self.rules, fiscal_year_start(fy, measure.year_start_month), self.as_of)
+        years = law.average_years
+        history = [y for y in range(fy - years, fy) if self.covered(measure, condition, y)]
+        if len(history) < years:
+            raise PeriodError(problem(f"fewer than {years} preceding years of imports",
+                                      where=where, fix=f"ingest {years} earlier years"))
         annual = [self.series.at(measure_id, condition.id, "base", y,
                                  fiscal_year_end(y, measure.year_start_month)) for y in history]
         consumption = []
@@ -272,10 +277,10 @@ class TriggerBook:
                              self.as_of)
             if found is not None:
                 consumption.append(float(found[1].value))
-        usable = consumption if len(consumption) == 3 else None
+        usable = consumption if len(consumption) == years else None
         change = consumption[-1] - consumption[-2] if usable else None
-        volume, notes = article5_trigger(annual, params, usable, change)
-        level = TriggerLevel(volume, [params.status])
+        volume, notes = article5_trigger(annual, params, law, usable, change)
+        level = TriggerLevel(volume, [params.status, law.status])
         level.notes += notes
         return level
 
@@ -292,6 +297,6 @@ class TriggerBook:
                 prior = self.series.at(measure_id, condition.id, "base", fy - 1, prior_end)
                 if prior > level.volume_t:
                     level = TriggerLevel(prior, [*level.statuses, adj.status],
-                                         [*level.notes, f"FY{fy - 1} imports {prior:,.0f} t "
+                                         [*level.notes, f"{period_key(fy - 1)} imports {prior:,.0f} t "
                                           "exceed the year's trigger and replace it"])
         return level

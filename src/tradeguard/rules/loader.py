@@ -37,7 +37,9 @@ _FIXES = {
     "date_type": "write the date as YYYY-MM-DD",
     "union_tag_invalid": "set `kind` to agreement, partner_groups, tariff, volume_safeguard, "
                          "tariff_quota, price_safeguard, safeguard_template, activations, "
-                         "economic_partnerships, customs_rounding or consumption_tax",
+                         "economic_partnerships, customs_rounding, consumption_tax, "
+                         "article5_levels, price_trigger_bands, surge_screens or "
+                         "safeguards_agreement",
 }
 
 
@@ -106,7 +108,8 @@ def _pydantic_problems(rel: str, exc: ValidationError) -> list[str]:
         if loc and loc[0] in {"agreement", "partner_groups", "tariff", "volume_safeguard",
                               "tariff_quota", "price_safeguard", "safeguard_template",
                               "activations", "economic_partnerships", "customs_rounding",
-                              "consumption_tax"}:
+                              "consumption_tax", "article5_levels", "price_trigger_bands",
+                              "surge_screens", "safeguards_agreement"}:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         out.append(problem(msg, where=f"{rel}, key `{_key_path(loc)}`",
@@ -197,7 +200,7 @@ def _check_citations(rel: str, raw: Any) -> list[str]:
 
 
 def _check_partners(rel: str, doc: BaseModel, groups: set[str]) -> list[str]:
-    from tradeguard.data.partners import is_known_partner  # the ISO table, loaded once
+    from tradeguard.reference import is_known_partner  # the ISO table, loaded once
 
     out = []
     for path, model in _walk(doc):
@@ -222,10 +225,10 @@ def _check_partners(rel: str, doc: BaseModel, groups: set[str]) -> list[str]:
 def _check_references(ruleset_docs: dict[str, BaseModel], files: dict[str, Path],
                       root: Path) -> list[str]:
     """Cross-file references: agreements, regimes, `same_as` and activation measures."""
-    out = []
     agreements = {rid.split(".")[0] for rid, d in ruleset_docs.items()
                   if isinstance(d, s.Agreement)}
     regimes = {d.regime for d in ruleset_docs.values() if isinstance(d, s.Tariff)}
+    out = []
     for rid, doc in ruleset_docs.items():
         rel = str(files[rid].relative_to(root.parent))
         if (isinstance(doc, s.Tariff | s.VolumeSafeguard | s.TariffQuota | s.PriceSafeguard)
@@ -235,40 +238,55 @@ def _check_references(ruleset_docs: dict[str, BaseModel], files: dict[str, Path]
                                fix=f"add {doc.agreement}/agreement.yaml or use one of: "
                                    f"{', '.join(sorted(agreements))}"))
         if isinstance(doc, s.VolumeSafeguard):
-            for regime in doc.hits_regimes:
-                if regime not in regimes:
-                    out.append(problem(f"regime `{regime}` has no tariff", where=f"{rel}, key "
-                                       "`hits_regimes`", fix="name a regime that a tariff defines"))
-            for i, cond in enumerate(doc.conditions):
-                ref = cond.trigger.same_as
-                if ref:
-                    target, _, cond_id = ref.partition("#")
-                    other = ruleset_docs.get(target)
-                    if not isinstance(other, s.VolumeSafeguard) or cond_id not in {
-                            c.id for c in other.conditions}:
-                        out.append(problem(f"`same_as: {ref}` names no safeguard condition",
-                                           where=f"{rel}, key `conditions[{i}].trigger.same_as`",
-                                           fix="write `<rule id>#<condition id>`"))
+            out += _safeguard_references(rel, doc, regimes, ruleset_docs)
         if isinstance(doc, s.SafeguardTemplate):
-            base = ruleset_docs.get(doc.base)
-            if not isinstance(base, s.VolumeSafeguard) or doc.base_condition not in {
-                    c.id for c in base.conditions}:
-                out.append(problem(f"`{doc.base}#{doc.base_condition}` names no safeguard "
-                                   "condition", where=f"{rel}, key `base`",
-                                   fix="name a volume_safeguard rule id and one of its conditions"))
+            out += _template_references(rel, doc, ruleset_docs)
         if isinstance(doc, s.EconomicPartnerships):
-            for key, epa in doc.agreements.items():
-                if epa.encoded_as is not None and epa.encoded_as not in agreements:
-                    out.append(problem(f"`encoded_as: {epa.encoded_as}` is not an agreement of "
-                                       "the library", where=f"{rel}, key `agreements.{key}`",
-                                       fix=f"use one of: {', '.join(sorted(agreements))}"))
+            out += _encoded_as_references(rel, doc, agreements)
         if isinstance(doc, s.Activations):
-            for i, act in enumerate(doc.activations):
-                if not isinstance(ruleset_docs.get(act.measure_id), s.VolumeSafeguard):
-                    out.append(problem(f"`{act.measure_id}` is not a safeguard measure",
-                                       where=f"{rel}, key `activations[{i}].measure_id`",
-                                       fix="name a volume_safeguard rule id"))
+            out += [problem(f"`{act.measure_id}` is not a safeguard measure",
+                            where=f"{rel}, key `activations[{i}].measure_id`",
+                            fix="name a volume_safeguard rule id")
+                    for i, act in enumerate(doc.activations)
+                    if not isinstance(ruleset_docs.get(act.measure_id), s.VolumeSafeguard)]
     return out
+
+
+def _safeguard_references(rel: str, doc: s.VolumeSafeguard, regimes: set[str],
+                          ruleset_docs: dict[str, BaseModel]) -> list[str]:
+    out = [problem(f"regime `{regime}` has no tariff", where=f"{rel}, key `hits_regimes`",
+                   fix="name a regime that a tariff defines")
+           for regime in doc.hits_regimes if regime not in regimes]
+    for i, cond in enumerate(doc.conditions):
+        ref = cond.trigger.same_as
+        if ref and not _names_condition(ruleset_docs, *ref.partition("#")[::2]):
+            out.append(problem(f"`same_as: {ref}` names no safeguard condition",
+                               where=f"{rel}, key `conditions[{i}].trigger.same_as`",
+                               fix="write `<rule id>#<condition id>`"))
+    return out
+
+
+def _names_condition(ruleset_docs: dict[str, BaseModel], rule_id: str, cond_id: str) -> bool:
+    target = ruleset_docs.get(rule_id)
+    return isinstance(target, s.VolumeSafeguard) and cond_id in {c.id for c in target.conditions}
+
+
+def _template_references(rel: str, doc: s.SafeguardTemplate,
+                         ruleset_docs: dict[str, BaseModel]) -> list[str]:
+    if _names_condition(ruleset_docs, doc.base, doc.base_condition):
+        return []
+    return [problem(f"`{doc.base}#{doc.base_condition}` names no safeguard condition",
+                    where=f"{rel}, key `base`",
+                    fix="name a volume_safeguard rule id and one of its conditions")]
+
+
+def _encoded_as_references(rel: str, doc: s.EconomicPartnerships,
+                           agreements: set[str]) -> list[str]:
+    return [problem(f"`encoded_as: {epa.encoded_as}` is not an agreement of the library",
+                    where=f"{rel}, key `agreements.{key}`",
+                    fix=f"use one of: {', '.join(sorted(agreements))}")
+            for key, epa in doc.agreements.items()
+            if epa.encoded_as is not None and epa.encoded_as not in agreements]
 
 
 def _parse(path: Path, rel: str) -> tuple[Any, list[str]]:

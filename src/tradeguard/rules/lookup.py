@@ -36,7 +36,7 @@ def value_on(values: Sequence[Any], day: dt.date, as_of: dt.date,
     if found is None:
         return None
     entry = found[1]
-    value = getattr(entry, "duty", getattr(entry, "value", None))
+    value = getattr(entry, "payload", None)  # a dated value's one name for what it states
     if value is None or (entry.valid_to is not None and day > entry.valid_to):
         return None
     return found

@@ -27,12 +27,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from tradeguard.engine import expressions as ex
 from tradeguard.errors import RuleValidationError
-from tradeguard.periods import fiscal_year
+from tradeguard.periods import fiscal_year, period_key
 from tradeguard.rules import schema as s
+from tradeguard.rules.duties import format_duty
 from tradeguard.rules.loader import RuleSet, _walk, load_rules
-from tradeguard.rules.scope import END, Interval, coverage, intersect, merge
+from tradeguard.rules.scope import END, Interval, coverage, dated_intervals, intersect, merge
 
 STATUSES: tuple[str, ...] = ("confirmed", "secondary", "derived", "unconfirmed")
 #: Last values on these statuses are flagged when they start within the horizon.
@@ -172,7 +172,7 @@ def _payload(model: BaseModel) -> float | str | None:
     """The value a cited model states, as JSON-ready data."""
     if "duty" in type(model).model_fields:
         duty = model.duty  # type: ignore[attr-defined]
-        return None if duty is None else ex.format_duty(duty)
+        return None if duty is None else format_duty(duty)
     if "value" in type(model).model_fields:
         value = model.value  # type: ignore[attr-defined]
         return value if value is None or isinstance(value, int | float | str) else str(value)
@@ -215,21 +215,12 @@ def dated_paths(doc: BaseModel) -> Iterator[tuple[str, list[Any]]]:
 
 
 def _stated(model: Any) -> Any:
-    return getattr(model, "duty", None) if "duty" in type(model).model_fields else model.value
+    return model.payload
 
 
 def _intervals(values: Sequence[Any]) -> list[Interval]:
     """The days on which a dated path has a (non-null) value, as half-open intervals."""
-    out = []
-    for i, entry in enumerate(values):
-        if _stated(entry) is None:
-            continue
-        end = values[i + 1].valid_from if i + 1 < len(values) else END
-        if entry.valid_to is not None:
-            end = min(end, entry.valid_to + _DAY)
-        if entry.valid_from < end:
-            out.append((entry.valid_from, end))
-    return merge(out)
+    return merge((start, end) for start, end, _ in dated_intervals(values))
 
 
 def _measure_interval(measure: Any) -> list[Interval]:
@@ -362,34 +353,54 @@ def _expiring(rules: RuleSet, as_of: dt.date, horizon_end: dt.date) -> list[Expi
 
     out = []
     for rid, doc in sorted(rules.documents.items()):
-        for key, model in _walk(doc):
-            valid_to = getattr(model, "valid_to", None)
-            if isinstance(valid_to, dt.date) and within(valid_to):
-                what = _what(key, model)
-                out.append(Expiring(
-                    kind="valid_to", what=what, rule_id=rid, key=key or "(top level)",
-                    date=valid_to, status=getattr(model, "status", None) if what == "value"
-                    else None, value=_payload(model) if what == "value" else None,
-                    detail=f"ends on {valid_to} (stated `valid_to`)"))
+        out += _stated_ends(rid, doc, within)
         for key, values in dated_paths(doc):
-            for i, (prev, cur) in enumerate(itertools.pairwise(values)):
-                if _stated(cur) is None and _stated(prev) is not None:
-                    last = cur.valid_from - _DAY
-                    if prev.valid_to is None and within(last):
-                        out.append(Expiring(
-                            kind="ended_by_null", what="value", rule_id=rid, key=f"{key}[{i}]",
-                            date=last, status=prev.status, value=_payload(prev),
-                            detail=f"ends on {last}: a null value follows on {cur.valid_from}"))
-            last_value = values[-1]
-            if (_stated(last_value) is not None and last_value.status in WEAK_STATUSES
-                    and within(last_value.valid_from)):
-                out.append(Expiring(
-                    kind="weak_last_value", what="value", rule_id=rid,
-                    key=f"{key}[{len(values) - 1}]", date=last_value.valid_from,
-                    status=last_value.status, value=_payload(last_value),
-                    detail=f"the path's last value, from {last_value.valid_from}, is "
-                           f"{last_value.status} and holds with no later value"))
+            out += _null_ends(rid, key, values, within) + _weak_last(rid, key, values, within)
     return sorted(out, key=lambda e: (e.date, e.rule_id, e.key))
+
+
+def _stated_ends(rid: str, doc: BaseModel, within: Any) -> list[Expiring]:
+    """Values and models whose stated ``valid_to`` falls in the horizon."""
+    out = []
+    for key, model in _walk(doc):
+        valid_to = getattr(model, "valid_to", None)
+        if not (isinstance(valid_to, dt.date) and within(valid_to)):
+            continue
+        what = _what(key, model)
+        out.append(Expiring(
+            kind="valid_to", what=what, rule_id=rid, key=key or "(top level)",
+            date=valid_to, status=getattr(model, "status", None) if what == "value"
+            else None, value=_payload(model) if what == "value" else None,
+            detail=f"ends on {valid_to} (stated `valid_to`)"))
+    return out
+
+
+def _null_ends(rid: str, key: str, values: Sequence[Any], within: Any) -> list[Expiring]:
+    """Values ended by a following null value, on a last day in the horizon."""
+    out = []
+    for i, (prev, cur) in enumerate(itertools.pairwise(values)):
+        last = cur.valid_from - _DAY
+        if (_stated(cur) is None and _stated(prev) is not None and prev.valid_to is None
+                and within(last)):
+            out.append(Expiring(
+                kind="ended_by_null", what="value", rule_id=rid, key=f"{key}[{i}]",
+                date=last, status=prev.status, value=_payload(prev),
+                detail=f"ends on {last}: a null value follows on {cur.valid_from}"))
+    return out
+
+
+def _weak_last(rid: str, key: str, values: Sequence[Any], within: Any) -> list[Expiring]:
+    """A path's last value, weakly sourced, starting in the horizon and holding on."""
+    last_value = values[-1]
+    if not (_stated(last_value) is not None and last_value.status in WEAK_STATUSES
+            and within(last_value.valid_from)):
+        return []
+    return [Expiring(
+        kind="weak_last_value", what="value", rule_id=rid,
+        key=f"{key}[{len(values) - 1}]", date=last_value.valid_from,
+        status=last_value.status, value=_payload(last_value),
+        detail=f"the path's last value, from {last_value.valid_from}, is "
+               f"{last_value.status} and holds with no later value")]
 
 
 # --------------------------------------------------------------------------- overlaps
@@ -536,7 +547,8 @@ def _fy_list(years: Sequence[int]) -> str:
     parts = []
     for _, run in itertools.groupby(enumerate(years), key=lambda iv: iv[1] - iv[0]):
         ys = [y for _, y in run]
-        parts.append(f"FY{ys[0]}" if len(ys) == 1 else f"FY{ys[0]}-FY{ys[-1]}")
+        parts.append(period_key(ys[0]) if len(ys) == 1
+                     else f"{period_key(ys[0])}-{period_key(ys[-1])}")
     return ", ".join(parts)
 
 

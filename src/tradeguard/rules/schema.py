@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from tradeguard.engine.expressions import DutyExpression
-from tradeguard.engine.expressions import parse_duty as _parse_duty
 from tradeguard.errors import InputError
+from tradeguard.rules.duties import DutyExpression
+from tradeguard.rules.duties import parse_duty as _parse_duty
 
 
 def parse_duty(text: str) -> Any:
@@ -40,6 +40,15 @@ Status = Literal["confirmed", "secondary", "derived", "unconfirmed"]
 STATUS_FROM_MARKER: dict[str, Status] = {
     "C": "confirmed", "C2": "secondary", "D": "derived", "U": "unconfirmed",
 }
+
+#: Weakest first: an output is as sure as the least sure value behind it.
+STATUS_ORDER: tuple[str, ...] = ("unconfirmed", "derived", "secondary", "confirmed")
+
+
+def weakest(statuses: Any) -> str:
+    """The least sure of ``statuses`` (confirmed for none)."""
+    statuses = list(statuses)
+    return min(statuses, key=STATUS_ORDER.index) if statuses else "confirmed"
 
 T = TypeVar("T")
 
@@ -80,6 +89,11 @@ class Dated(Strict, Generic[T]):
         None, description="Knowledge time: an evaluation with an earlier `as_of` ignores it.")
     note: str | None = None
 
+    @property
+    def payload(self) -> T | None:
+        """What the value states (``value``; a dated duty's is its ``duty``)."""
+        return self.value
+
 
 class DatedDuty(Strict):
     """A dated duty expression, written in the readable duty grammar."""
@@ -96,6 +110,11 @@ class DatedDuty(Strict):
     @classmethod
     def _parse_text(cls, value: Any) -> Any:
         return parse_duty(value) if isinstance(value, str) else value
+
+    @property
+    def payload(self) -> DutyExpression | None:
+        """What the value states: the duty (the one name shared with :class:`Dated`)."""
+        return self.duty
 
 
 class PartnerScope(Strict):
@@ -679,6 +698,8 @@ class EconomicPartnership(Strict):
     encoded_as: str | None = None
     products: dict[ProductGroup, ProductTreatment] = Field(
         default_factory=dict, description="The research finding per product group.")
+    regime: str | None = Field(
+        None, description="The agreement's name in import data (`regime`, e.g. jsepa).")
     status: Status
     cite: str
     note: str | None = None
@@ -698,6 +719,89 @@ class EconomicPartnerships(Strict):
     product_groups: dict[ProductGroup, Lines] = Field(
         default_factory=dict, description="The tariff lines (prefixes) of each product group.")
     agreements: dict[str, EconomicPartnership]
+
+
+# --- WTO law the engines apply: Agriculture Art. 5, the Agreement on Safeguards ---------
+
+
+class MarketAccessBand(Strict):
+    """One row of the Art. 5.4 base trigger levels: up to this market-access opportunity
+    (imports over consumption; none: above every other row), the dated multiple of the
+    average imports."""
+
+    mao_up_to: float | None = Field(None, gt=0)
+    base_level: Annotated[list[Dated[float]], Field(min_length=1)]
+
+
+class Article5Levels(Strict):
+    """WTO Agreement on Agriculture Art. 5.4: the volume trigger's base levels by market-access
+    opportunity, the level used when consumption is not taken into account, the floor (a
+    multiple of the average), and how many preceding years are averaged."""
+
+    kind: Literal["article5_levels"]
+    title: str
+    base_levels: Annotated[list[MarketAccessBand], Field(min_length=1)]
+    without_consumption: Annotated[list[Dated[float]], Field(min_length=1)]
+    floor: Annotated[list[Dated[float]], Field(min_length=1)]
+    average_years: Annotated[list[Dated[int]], Field(min_length=1)]
+    sources: dict[str, Source]
+
+
+class PriceBandRow(Strict):
+    """One Art. 5.5 band, by its paragraph (``id``): the dated ``rate`` applies to the slice of
+    the shortfall D with ``above < D/T <= up_to`` (fractions of the trigger price T)."""
+
+    id: str
+    above: float = Field(ge=0)
+    up_to: float = Field(gt=0, le=1)
+    rate: Annotated[list[Dated[float]], Field(min_length=1)]
+
+
+class PriceTriggerBands(Strict):
+    """WTO Agreement on Agriculture Art. 5.5: the price trigger's additional duty bands."""
+
+    kind: Literal["price_trigger_bands"]
+    title: str
+    bands: Annotated[list[PriceBandRow], Field(min_length=1)]
+    sources: dict[str, Source]
+
+
+class SsmBandRow(Strict):
+    """One Doha SSM volume band: above the dated ``trigger_ratio`` times the base imports, a
+    remedy of up to ``remedy_share`` of the bound duty."""
+
+    band: int = Field(ge=1)
+    trigger_ratio: Annotated[list[Dated[float]], Field(min_length=1)]
+    remedy_share: Annotated[list[Dated[float]], Field(min_length=1)]
+
+
+class SurgeScreens(Strict):
+    """The quasi-legal thresholds of the surge screens: the FAO import-surge ratio and the
+    Doha special safeguard mechanism's volume bands (a draft that never became law)."""
+
+    kind: Literal["surge_screens"]
+    title: str
+    fao_ratio: Annotated[list[Dated[float]], Field(min_length=1)]
+    ssm_bands: Annotated[list[SsmBandRow], Field(min_length=1)]
+    sources: dict[str, Source]
+
+
+class SafeguardLimit(Strict):
+    """One limit of the Agreement on Safeguards: its article, the text it paraphrases, and
+    its dated value (days, years or an import share, as its name says)."""
+
+    article: str
+    text: str
+    values: Annotated[list[Dated[float]], Field(min_length=1)]
+
+
+class SafeguardsAgreement(Strict):
+    """The WTO Agreement on Safeguards' time limits and thresholds (GATT 1994 Art. XIX)."""
+
+    kind: Literal["safeguards_agreement"]
+    title: str
+    limits: dict[str, SafeguardLimit]
+    sources: dict[str, Source]
 
 
 # --- the amount payable: the law's rounding and the consumption tax ---------------------
@@ -783,6 +887,6 @@ class ConsumptionTax(Strict):
 RuleFile = Annotated[
     Agreement | PartnerGroups | Tariff | VolumeSafeguard | TariffQuota | PriceSafeguard
     | SafeguardTemplate | Activations | EconomicPartnerships | CustomsRounding
-    | ConsumptionTax,
+    | ConsumptionTax | Article5Levels | PriceTriggerBands | SurgeScreens | SafeguardsAgreement,
     Field(discriminator="kind"),
 ]

@@ -8,7 +8,8 @@ Both read the same dated group memberships.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from tradeguard.rules.schema import EconomicPartnership, Membership, PartnerScope
 
@@ -17,6 +18,20 @@ BEGINNING = dt.date(1900, 1, 1)
 END = dt.date(9999, 12, 31)
 
 Interval = tuple[dt.date, dt.date]  # [start, end): half-open
+_DAY = dt.timedelta(days=1)
+
+
+def dated_intervals(values: Sequence[Any]) -> list[tuple[dt.date, dt.date, Any]]:
+    """Each dated value that states something, with the half-open interval it holds:
+    ``[valid_from, next valid_from)``, cut at its own ``valid_to``; a null value holds none."""
+    out = []
+    for i, entry in enumerate(values):
+        end = values[i + 1].valid_from if i + 1 < len(values) else END
+        if entry.valid_to is not None:
+            end = min(end, entry.valid_to + _DAY)
+        if entry.payload is not None and entry.valid_from < end:
+            out.append((entry.valid_from, end, entry))
+    return out
 
 
 def _member_intervals(ref: str, partner: str,

@@ -15,9 +15,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tradeguard.engine.expressions import format_duty
 from tradeguard.errors import RuleNotFoundError, RuleValidationError, problem
+from tradeguard.periods import fiscal_year, fiscal_year_start, partial_year_fraction
 from tradeguard.rules import schema as s
+from tradeguard.rules.duties import format_duty
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on
 
@@ -31,9 +32,8 @@ def template(rules: RuleSet, template_id: str) -> s.SafeguardTemplate:
     return found
 
 
-def _fiscal_start(day: dt.date, start_month: int) -> dt.date:
-    year = day.year - (1 if day.month < start_month else 0)
-    return dt.date(year, start_month, 1)
+def _year_start(day: dt.date, start_month: int) -> dt.date:
+    return fiscal_year_start(fiscal_year(day, start_month), start_month)
 
 
 def trigger_path(rules: RuleSet, template_id: str, *, valid_from: dt.date,
@@ -52,16 +52,13 @@ def trigger_path(rules: RuleSet, template_id: str, *, valid_from: dt.date,
 
     full_years = [v for v in cond.trigger.volumes or []
                   if v.value is not None and v.valid_from >= valid_from
-                  and v.valid_from == _fiscal_start(v.valid_from, start_month)]
+                  and v.valid_from == _year_start(v.valid_from, start_month)]
     out = []
-    first_fy_start = _fiscal_start(valid_from, start_month)
-    if valid_from > first_fy_start and full_years:
+    if valid_from > _year_start(valid_from, start_month) and full_years:
         # A partial first year: prorate the first full year's figure (USJTA FY2019).
-        year_end = dt.date(first_fy_start.year + 1, start_month, 1) - dt.timedelta(days=1)
-        days = (year_end - valid_from).days + 1
-        total = (year_end - first_fy_start).days + 1
-        fraction = (tpl.proration.fraction if tpl.proration.method == "fixed_fraction"
-                    else days / total)
+        fraction = partial_year_fraction(valid_from, fiscal_year(valid_from, start_month),
+                                         tpl.proration.method, tpl.proration.fraction,
+                                         start_month)
         first = share * (float(full_years[0].value) - offset) * fraction
         out.append(s.Dated[float](valid_from=valid_from,
                                   value=round(first, tpl.rounding_decimals),
@@ -69,14 +66,9 @@ def trigger_path(rules: RuleSet, template_id: str, *, valid_from: dt.date,
                                   note=f"partial first year: {fraction:.6g} of the next figure"))
     for v in full_years:
         out.append(s.Dated[float](valid_from=v.valid_from, value=scaled(float(v.value)),
-                                  status=_weaker(v.status, tpl.status), cite=tpl.cite,
+                                  status=s.weakest([v.status, tpl.status]), cite=tpl.cite,
                                   note=f"{share:.6g} × ({v.value:,.0f} − {offset:,.0f})"))
     return out
-
-
-def _weaker(a: str, b: str) -> str:
-    order = ("unconfirmed", "derived", "secondary", "confirmed")
-    return min(a, b, key=order.index)
 
 
 def instantiate(rules: RuleSet, template_id: str, *, partners: Sequence[str], agreement: str,
@@ -144,8 +136,8 @@ def shares_from_imports(imports, rules: RuleSet, template_id: str, partners: Seq
     from ibis import _
 
     base = rules.safeguards[template(rules, template_id).base]
-    start = dt.date(fiscal_year, base.year_start_month, 1)
-    end = dt.date(fiscal_year + 1, base.year_start_month, 1)
+    start = fiscal_year_start(fiscal_year, base.year_start_month)
+    end = fiscal_year_start(fiscal_year + 1, base.year_start_month)
     table = imports if isinstance(imports, ibis.Table) else ibis.memtable(imports)
     line_ok = ibis.or_(*[table.tariff_line.startswith(p) for p in base.lines])
     totals = (table.filter(line_ok & table.partner.isin(list(partners))

@@ -92,9 +92,6 @@ def stream_comtrade(path: str | Path, *, out: str | Path | None = None, flow: st
     ``progress``: called as ``progress(stage, done, total)`` with stage ``read`` and the bytes
     read so far of the file's size.  Returns (table or None when written to ``out``, report).
     """
-    import pyarrow.csv as pcsv
-    import pyarrow.parquet as pq
-
     from tradeguard.data.readers import _csv_header
 
     if on_problem not in ("raise", "skip"):
@@ -111,44 +108,16 @@ def stream_comtrade(path: str | Path, *, out: str | Path | None = None, flow: st
                          + "; current needs " + ", ".join(ct.required_columns("current")))
     report = ComtradeReport(str(path), which)
     total = path.stat().st_size
-    tick = _progress(progress, total)
     batch = batch_id or f"comtrade-stream:{path.name}:{total}"
-    source = None
-    writer, kept_tables, revisions = None, [], {}
-    errors: list[RowProblem] = []
-    con = backend()
-    next_row = 2  # the header is row 1
+    revisions: dict[str, set] = {}
+    sink, con = _Sink(out), backend()
     try:
-        with open(path, "rb") as fh:
-            reader = pcsv.open_csv(
-                _Counting(fh, tick),
-                read_options=pcsv.ReadOptions(block_size=chunk_bytes),
-                convert_options=pcsv.ConvertOptions(
-                    column_types=dict.fromkeys(header, pa.string()),
-                    strings_can_be_null=False, quoted_strings_can_be_null=False))
-            for batch_rows in reader:
-                chunk = pa.Table.from_batches([batch_rows])
-                n = chunk.num_rows
-                rows = pa.array(range(next_row, next_row + n), pa.int64())
-                next_row += n
-                report.rows += n
-                report.chunks += 1
-                table, found, src = _chunk(con, chunk.append_column(ROW, rows), which, flow,
-                                           report, revisions, batch, on_problem)
-                source = source or src
-                errors += found[: max(0, 1000 - len(errors))]
-                if table is None or table.num_rows == 0:
-                    continue
-                report.kept += table.num_rows
-                if out is not None:
-                    if writer is None:
-                        writer = pq.ParquetWriter(str(out), CANONICAL_SCHEMA)
-                    writer.write_table(table)
-                else:
-                    kept_tables.append(table)
+        errors = _stream_chunks(path, header, chunk_bytes, _progress(progress, total), sink,
+                                lambda chunk: _chunk(con, chunk, which, flow, report,
+                                                     revisions, batch, on_problem),
+                                report)
     finally:
-        if writer is not None:
-            writer.close()
+        sink.close()
     mixed = sorted(p for p, revs in revisions.items() if len(revs) > 1)
     if mixed:
         why = ("two HS revisions in the same period would double count; keep one revision "
@@ -164,11 +133,64 @@ def stream_comtrade(path: str | Path, *, out: str | Path | None = None, flow: st
                                       "on_problem='skip' to leave them out (counted)")
     if out is not None:
         report.output = str(out)
-        if writer is None:  # nothing kept: still write an empty, valid file
+        if sink.writer is None:  # nothing kept: still write an empty, valid file
+            import pyarrow.parquet as pq
+
             pq.write_table(CANONICAL_SCHEMA.empty_table(), str(out))
         return None, report
-    table = pa.concat_tables(kept_tables) if kept_tables else CANONICAL_SCHEMA.empty_table()
+    table = pa.concat_tables(sink.tables) if sink.tables else CANONICAL_SCHEMA.empty_table()
     return table, report
+
+
+class _Sink:
+    """Where kept rows go: a Parquet file written chunk by chunk, or tables kept in memory."""
+
+    def __init__(self, out: str | Path | None):
+        self.out, self.writer, self.tables = out, None, []
+
+    def add(self, table: pa.Table) -> None:
+        if self.out is None:
+            self.tables.append(table)
+            return
+        if self.writer is None:
+            import pyarrow.parquet as pq
+
+            self.writer = pq.ParquetWriter(str(self.out), CANONICAL_SCHEMA)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _stream_chunks(path: Path, header: list[str], chunk_bytes: int, tick, sink: _Sink,
+                   convert, report: ComtradeReport) -> list[RowProblem]:
+    """Read the CSV block by block, convert each (numbering its rows), keep what converts;
+    returns the row problems found (the first thousand)."""
+    import pyarrow.csv as pcsv
+
+    errors: list[RowProblem] = []
+    next_row = 2  # the header is row 1
+    with open(path, "rb") as fh:
+        reader = pcsv.open_csv(
+            _Counting(fh, tick),
+            read_options=pcsv.ReadOptions(block_size=chunk_bytes),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        for batch_rows in reader:
+            chunk = pa.Table.from_batches([batch_rows])
+            n = chunk.num_rows
+            rows = pa.array(range(next_row, next_row + n), pa.int64())
+            next_row += n
+            report.rows += n
+            report.chunks += 1
+            table, found, _ = convert(chunk.append_column(ROW, rows))
+            errors += found[: max(0, 1000 - len(errors))]
+            if table is not None and table.num_rows:
+                report.kept += table.num_rows
+                sink.add(table)
+    return errors
 
 
 def _chunk(con, raw: pa.Table, which: str, flow: str, report: ComtradeReport,

@@ -14,7 +14,8 @@ Definitions (also in ``docs/surges.md``):
   it ("just before or after" an activation: shipments rushed in ahead of the snap-back, or held
   back until it ends).
 * **Entry into force** of a regime: the agreement's ``entry_into_force`` in the rules (via any
-  tariff rule with that regime), else the date in :data:`REGIME_ENTRY_INTO_FORCE` (documented in
+  tariff rule with that regime), else the ``entry_into_force`` of the economic partnership
+  whose ``regime`` it is (``rules/library/economic_partnerships.yaml``; the names are
   ``tradeguard.data.regimes``).  ``mfn`` and unknown regimes are never new.
 
 Months are integers ``year * 12 + month - 1`` (``month_index``).  The partner ``*`` stands for
@@ -24,35 +25,18 @@ the all-partner series; it receives the steps and windows of every partner.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 
 import pyarrow as pa
 
 from tradeguard.rules import schema as s
+from tradeguard.rules.law import entry_into_force_by_regime
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import covers, known_on, normalise_line
 from tradeguard.rules.scope import coverage
 
 ALL = "*"
-
-# Entry into force for Japan of each agreement a regime names: the one structure the surge
-# labels read (tradeguard.data.regimes documents the same table for the names).  The rules'
-# agreements take precedence where they have the regime.  Source: Ministry of Foreign Affairs
-# of Japan, "Free Trade Agreement (FTA) and Economic Partnership Agreement (EPA)",
-# https://www.mofa.go.jp/policy/economy/fta/index.html .  Status [C2]: as listed in
-# data/regimes.py, not re-checked against the source in this session.  (Another session
-# moves them into the rule library as agreements' entry_into_force.)
-REGIME_ENTRY_INTO_FORCE: dict[str, dt.date] = {
-    "jsepa": dt.date(2002, 11, 30), "jmepa": dt.date(2005, 4, 1),
-    "jmyepa": dt.date(2006, 7, 13), "jcepa": dt.date(2007, 9, 3),
-    "jtepa": dt.date(2007, 11, 1), "jiepa": dt.date(2008, 7, 1), "jbepa": dt.date(2008, 7, 31),
-    "ajcep": dt.date(2008, 12, 1), "jpepa": dt.date(2008, 12, 11),
-    "jchepa": dt.date(2009, 9, 1), "jvepa": dt.date(2009, 10, 1),
-    "jincepa": dt.date(2011, 8, 1), "jpeepa": dt.date(2012, 3, 1),
-    "jaepa": dt.date(2015, 1, 15), "jmnepa": dt.date(2016, 6, 7),
-    "cptpp": dt.date(2018, 12, 30), "jeuepa": dt.date(2019, 2, 1),
-    "usjta": dt.date(2020, 1, 1), "jukcepa": dt.date(2021, 1, 1), "rcep": dt.date(2022, 1, 1),
-}
 
 TIMING_SCHEMA = pa.schema([("tariff_line", pa.string()), ("partner", pa.string()),
                            ("mi", pa.int64()), ("timing_kind", pa.string()),
@@ -75,7 +59,7 @@ def month_start(mi: int) -> dt.date:
 
 
 def regime_entry_into_force(rules: RuleSet) -> dict[str, dt.date]:
-    out = dict(REGIME_ENTRY_INTO_FORCE)
+    out = entry_into_force_by_regime(rules)
     for tariff in rules.tariffs.values():
         agreement = rules.agreements.get(tariff.agreement)
         if tariff.regime != "mfn" and agreement and agreement.entry_into_force:
@@ -99,54 +83,60 @@ def _partners_on(scope: s.PartnerScope, partners: Iterable[str], day: dt.date,
             if any(a <= day < b for a, b in coverage(scope, p, rules.groups))]
 
 
-def timing_table(rules: RuleSet, lines: Sequence[str], partners: Sequence[str],
-                 as_of: dt.date, activations: Sequence[s.Activation] = ()) -> pa.Table:
-    """(tariff_line, partner, mi, timing_kind, timing_detail): every month in a tariff-step or
-    safeguard window, for the lines and partners present in the data (and partner ``*``)."""
-    rows: dict[tuple[str, str, int], tuple[str, str]] = {}
+_Cells = dict[tuple[str, str, int], tuple[str, str]]
 
-    def add(line: str, partner: str, mi: int, kind: str, detail: str) -> None:
-        key = (line, partner, mi)
-        # one reason per cell, deterministic: the earliest-sorting detail wins
-        if key not in rows or (kind, detail) < rows[key]:
-            rows[key] = (kind, detail)
 
-    real_partners = [p for p in partners if p != ALL]
+def _add_cells(rows: _Cells, covered: Sequence[str], who: Sequence[str], months: Iterable[int],
+               kind: str, detail: str) -> None:
+    """Label every (line, partner, month) cell, and the all-partner series' cells."""
+    for mi in months:
+        for line in covered:
+            for partner in [*who, ALL]:
+                key = (line, partner, mi)
+                # one reason per cell, deterministic: the earliest-sorting detail wins
+                if key not in rows or (kind, detail) < rows[key]:
+                    rows[key] = (kind, detail)
+
+
+def _tariff_steps(rows: _Cells, rules: RuleSet, lines: Sequence[str],
+                  partners: Sequence[str], as_of: dt.date) -> None:
     for rule_id, tariff in sorted(rules.tariffs.items()):
         for sched in tariff.schedules:
             prefixes = [normalise_line(x) for x in sched.lines]
             covered = [ln for ln in lines if covers(prefixes, ln)]
-            if not covered:
-                continue
-            for prev, rate in zip(sched.rates, sched.rates[1:], strict=False):
-                if not known_on(rate, as_of) or rate.valid_from > as_of:
-                    continue
+            steps = [(prev, rate) for prev, rate in itertools.pairwise(sched.rates)
+                     if known_on(rate, as_of) and rate.valid_from <= as_of]
+            for prev, rate in steps if covered else ():
                 day = rate.valid_from
-                who = _partners_on(tariff.partners, real_partners, day, rules)
                 detail = (f"{tariff.regime} tariff step on {day.isoformat()} "
                           f"({_duty_text(prev)} -> {_duty_text(rate)}; {rule_id})")
-                for mi in (month_index(day), month_index(day) + 1):
-                    for ln in covered:
-                        for p in who:
-                            add(ln, p, mi, "tariff step", detail)
-                        add(ln, ALL, mi, "tariff step", detail)
+                _add_cells(rows, covered, _partners_on(tariff.partners, partners, day, rules),
+                           (month_index(day), month_index(day) + 1), "tariff step", detail)
+
+
+def _safeguard_windows(rows: _Cells, rules: RuleSet, lines: Sequence[str],
+                       partners: Sequence[str], as_of: dt.date,
+                       activations: Sequence[s.Activation]) -> None:
     for act in activations:
         if act.announced_on is not None and act.announced_on > as_of:
             continue
         prefixes = [normalise_line(x) for x in act.lines]
         covered = [ln for ln in lines if covers(prefixes, ln)]
-        if not covered:
-            continue
-        scope = act.partners
-        who = _partners_on(scope, real_partners, act.start, rules)
         detail = (f"{act.measure_id} safeguard {act.start.isoformat()} to "
                   f"{act.end.isoformat()} ({act.origin})")
         start, end = month_index(act.start), month_index(act.end)
-        for mi in sorted({start - 1, start, end, end + 1}):
-            for ln in covered:
-                for p in who:
-                    add(ln, p, mi, "safeguard window", detail)
-                add(ln, ALL, mi, "safeguard window", detail)
+        _add_cells(rows, covered, _partners_on(act.partners, partners, act.start, rules),
+                   sorted({start - 1, start, end, end + 1}), "safeguard window", detail)
+
+
+def timing_table(rules: RuleSet, lines: Sequence[str], partners: Sequence[str],
+                 as_of: dt.date, activations: Sequence[s.Activation] = ()) -> pa.Table:
+    """(tariff_line, partner, mi, timing_kind, timing_detail): every month in a tariff-step or
+    safeguard window, for the lines and partners present in the data (and partner ``*``)."""
+    rows: _Cells = {}
+    real_partners = [p for p in partners if p != ALL]
+    _tariff_steps(rows, rules, lines, real_partners, as_of)
+    _safeguard_windows(rows, rules, lines, real_partners, as_of, activations)
     out = [{"tariff_line": ln, "partner": p, "mi": mi, "timing_kind": k, "timing_detail": d}
            for (ln, p, mi), (k, d) in sorted(rows.items())]
     return pa.Table.from_pylist(out, TIMING_SCHEMA)

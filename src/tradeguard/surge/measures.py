@@ -1,6 +1,7 @@
 """Check a proposed safeguard measure against the WTO Agreement on Safeguards' time limits.
 
-The limits are data (``safeguards_agreement.yaml``, each with its article and status);
+The limits are rules' data (``rules/library/wto/safeguards_agreement.yaml``, each dated, with
+its article, citation and status);
 :func:`check_measure` returns every problem found, each citing its article, and never raises
 for a non-conforming proposal (only for a malformed one).
 """
@@ -12,14 +13,10 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from tradeguard.errors import InputError, problem
 
-LIMITS_FILE = Path(__file__).with_name("safeguards_agreement.yaml")
 YEAR_DAYS = 365.25
 
 
@@ -34,10 +31,12 @@ class Limit:
 
 @lru_cache(maxsize=1)
 def limits() -> dict[str, Limit]:
-    """The Agreement's limits by name, from ``safeguards_agreement.yaml``."""
-    raw = yaml.safe_load(LIMITS_FILE.read_text(encoding="utf-8"))
-    return {k: Limit(k, float(v["value"]), v["article"], v["status"], v["text"].strip())
-            for k, v in raw["limits"].items()}
+    """The Agreement's limits by name, as the shipped rule library holds them last."""
+    from tradeguard.rules.law import safeguard_limits
+    from tradeguard.rules.loader import shipped_rules
+
+    return {k: Limit(k, float(value.value), limit.article, value.status, limit.text.strip())
+            for k, (limit, value) in safeguard_limits(shipped_rules()).items()}
 
 
 @dataclass(frozen=True)

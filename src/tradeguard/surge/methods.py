@@ -28,8 +28,13 @@ art5       WTO Agreement on Agriculture Art. 5.1(a)/5.4 volume trigger as a scre
            first crossed.
 =========  ===================================================================================
 
-The legal and quasi-legal numbers live once, below, each with its citation; the titles and the
-flags' explanations are derived from them (another session moves them into the rule library).
+The legal and quasi-legal numbers are rules' data: the FAO ratio and the SSM bands in
+``rules/library/screens/surge.yaml``, the Art. 5 level in ``rules/library/wto/
+ssg_volume_levels.yaml``, each with its citation and status.  They are read once, on first use
+of :data:`FAO_RATIO`, :data:`SSM_BANDS`, :data:`SSM_LOWEST`, :data:`ART5_BASE_TRIGGER` or
+:data:`METHODS` (module attributes computed from the shipped library); the titles and the
+flags' explanations are derived from them.  A screen applies one definition to all of its
+history: the last value the library lists.
 
 A method needs history: a period is tested only when the data cover its whole look-back
 (``lookback`` periods before it, counted from the first period of the data set).
@@ -38,6 +43,8 @@ A method needs history: a period is tested only when the data cover its whole lo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -60,34 +67,6 @@ def percent(ratio: float) -> str:
     return f"{ratio:.0%}"
 
 
-# FAO import-surge screen: imports above this ratio of the three-year moving average.
-# Source: FAO (2006); Rakotoarisoa, Sharma & Hallam (eds.), FAO 2011, "Agricultural import
-# surges in developing countries"; domain-rules.md s.8.  Status [U]: the commonly cited form,
-# not found in a retrieved FAO text.
-FAO_RATIO = 1.30
-
-# Doha SSM volume trigger bands, highest first: (band, trigger ratio of base imports, remedy
-# as a share of the bound duty).  Source: WTO, Revised draft modalities for agriculture,
-# TN/AG/W/4/Rev.4 (6 Dec 2008), SSM paragraphs, attached to the chair's report of 21 Apr 2011
-# https://www.wto.org/english/tratop_e/agric_e/negoti_tnc_21apr11_e.htm ; domain-rules.md s.8.
-# Status [U]: the numbers are as remembered there, to verify in the text.
-SSM_BANDS: tuple[SsmBand, ...] = (
-    SsmBand(3, 1.35, 0.50),
-    SsmBand(2, 1.15, 0.40),
-    SsmBand(1, 1.10, 0.25),
-)
-SSM_LOWEST = min(SSM_BANDS, key=lambda b: b.trigger_ratio)
-
-# WTO Agreement on Agriculture Art. 5.1(a), 5.4: the base volume trigger level (of the average
-# imports of the three preceding years) where market access opportunities are at most 10% of
-# consumption, the level that applies when consumption is not taken into account (the case of
-# this screen).  Source: WTO Agreement on Agriculture,
-# https://www.wto.org/english/docs_e/legal_e/14-ag_01_e.htm ; values as tabulated in the
-# Table MA:3 notifications of Japan (5 Jan 2026) and Chinese Taipei (25 Apr 2025);
-# domain-rules.md s.1.3-1.4.  Status [C].
-ART5_BASE_TRIGGER = 1.25
-
-
 @dataclass(frozen=True)
 class Method:
     name: str
@@ -97,27 +76,56 @@ class Method:
     lookback_years: int  # how far back the comparison reaches (for history and "new" labels)
 
 
-METHODS: dict[str, Method] = {
-    "fao130": Method(
-        "fao130", f"imports above {percent(FAO_RATIO)} of the three-year moving average",
-        "FAO import-surge work (FAO 2006; Rakotoarisoa, Sharma & Hallam eds., FAO 2011, "
-        "'Agricultural import surges in developing countries'); domain-rules.md s.8",
-        "unconfirmed", 3),
-    "ssm": Method(
-        "ssm", "Doha special safeguard mechanism volume trigger ("
-        + "/".join(percent(b.trigger_ratio) for b in reversed(SSM_BANDS)) + " of base imports)",
-        "WTO draft modalities for agriculture TN/AG/W/4/Rev.4 (Dec 2008), SSM paras; "
-        "domain-rules.md s.8", "unconfirmed", 3),
-    "zscore": Method(
-        "zscore", "seasonally adjusted robust z-score of year-on-year growth",
-        "tradeguard screen; robust z cut-off 3.5 after Iglewicz & Hoaglin (1993)",
-        "tradeguard", 4),
-    "art5": Method(
-        "art5", "WTO Agreement on Agriculture Art. 5 volume trigger "
-        f"({percent(ART5_BASE_TRIGGER)} of 3-year average)",
-        "WTO Agreement on Agriculture Art. 5.1(a), 5.4; domain-rules.md s.1.3-1.4",
-        "confirmed", 4),
-}
+def _methods(fao_ratio: float, ssm_bands: tuple[SsmBand, ...],
+             art5_level: float) -> dict[str, Method]:
+    ssm = "/".join(percent(b.trigger_ratio) for b in reversed(ssm_bands))
+    return {
+        "fao130": Method(
+            "fao130", f"imports above {percent(fao_ratio)} of the three-year moving average",
+            "FAO import-surge work (FAO 2006; Rakotoarisoa, Sharma & Hallam eds., FAO 2011, "
+            "'Agricultural import surges in developing countries'); domain-rules.md s.8",
+            "unconfirmed", 3),
+        "ssm": Method(
+            "ssm", f"Doha special safeguard mechanism volume trigger ({ssm} of base imports)",
+            "WTO draft modalities for agriculture TN/AG/W/4/Rev.4 (Dec 2008), SSM paras; "
+            "domain-rules.md s.8", "unconfirmed", 3),
+        "zscore": Method(
+            "zscore", "seasonally adjusted robust z-score of year-on-year growth",
+            "tradeguard screen; robust z cut-off 3.5 after Iglewicz & Hoaglin (1993)",
+            "tradeguard", 4),
+        "art5": Method(
+            "art5", "WTO Agreement on Agriculture Art. 5 volume trigger "
+            f"({percent(art5_level)} of 3-year average)",
+            "WTO Agreement on Agriculture Art. 5.1(a), 5.4; domain-rules.md s.1.3-1.4",
+            "confirmed", 4),
+    }
+
+
+@lru_cache(maxsize=1)
+def _from_rules() -> dict[str, Any]:
+    from tradeguard.rules.law import article5, surge_screens
+    from tradeguard.rules.loader import shipped_rules
+
+    rules = shipped_rules()
+    fao_ratio, rows = surge_screens(rules)
+    bands = tuple(SsmBand(*row) for row in rows)
+    # the level used when consumption is not taken into account: the case of this screen
+    art5_level = article5(rules).without_consumption
+    return {"FAO_RATIO": fao_ratio, "SSM_BANDS": bands,
+            "SSM_LOWEST": min(bands, key=lambda b: b.trigger_ratio),
+            "ART5_BASE_TRIGGER": art5_level,
+            "METHODS": _methods(fao_ratio, bands, art5_level)}
+
+
+def __getattr__(name: str) -> Any:
+    law = _from_rules() if name in _FROM_RULES else None
+    if law is None:
+        raise AttributeError(f"module 'tradeguard.surge.methods' has no attribute {name!r}")
+    return law[name]
+
+
+_FROM_RULES = frozenset({"FAO_RATIO", "SSM_BANDS", "SSM_LOWEST", "ART5_BASE_TRIGGER", "METHODS"})
+
 DEFAULT_METHODS: tuple[str, ...] = ("fao130", "ssm", "zscore", "art5")
 
 Z_CUTOFF = 3.5

@@ -14,8 +14,8 @@ meant to be read by a trade lawyer.  A file is a list of cases; each case has a
     ``error`` (the error kind).
 ``value``
     A dated value: ``path`` into the rule (dots; a list item by its ``id`` or
-    index) and the ``date`` on which to read it.  Expect the number, the duty
-    text, or ``null`` when nothing is in force.
+    index, a mapping's entry by its key) and the ``date`` on which to read it.
+    Expect the number, the duty text, or ``null`` when nothing is in force.
 ``member``
     ``group``, ``partner`` and ``date``.  Expect ``true`` or ``false``.
 ``formula``
@@ -163,6 +163,10 @@ def _rules() -> Any:
 
 
 def _step(node: Any, token: str) -> Any:
+    if isinstance(node, dict):
+        if token not in node:
+            raise RuleCaseError(f"no key `{token}`; use one of {sorted(node)}")
+        return node[token]
     if isinstance(node, list):
         if token.isdigit():
             return node[int(token)]
