@@ -111,6 +111,7 @@ class _Waiter:
         self.budget_s = budget_s
         self.next_notice = self.start + _FIRST_NOTICE_S
         self.last_reason: str | None = None
+        self.paused = False  # whether it ever had to wait (not just a slow open)
 
     def waited(self) -> float:
         return time.monotonic() - self.start
@@ -118,6 +119,7 @@ class _Waiter:
     def pause(self, holder: Callable[[], str]) -> None:
         """Sleep one poll, or raise StoreBusyError once the budget is spent."""
         now = time.monotonic()
+        self.paused = True
         if now >= self.deadline:
             raise self.busy(holder())
         if now >= self.next_notice:
@@ -333,7 +335,7 @@ def open_locked(store: Path, *, read_only: bool, opener: Callable[[], Any],
                 waiter.last_reason = str(exc).splitlines()[0][:300]
                 waiter.pause(lambda: holder_of(store))
                 continue
-            if waiter.waited() >= _FIRST_NOTICE_S:
+            if waiter.paused and waiter.waited() >= _FIRST_NOTICE_S:
                 log.warning("the store %s is free again after %.1f s; going on", store,
                             waiter.waited())
             return con, lease
