@@ -16,7 +16,6 @@ schemathesis = pytest.importorskip("schemathesis")
 
 
 def test_get_answers_match_the_published_schema(app):
-    from hypothesis import HealthCheck, given, settings
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
@@ -36,17 +35,23 @@ def test_get_answers_match_the_published_schema(app):
         if op.method.upper() != "GET" or op.path.startswith("/api/surges"):
             continue
 
-        @settings(max_examples=3, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=op.as_strategy())
-        def run(case, op=op):
-            response = case.call(timeout=600)
-            try:
-                case.validate_response(response, checks=checks)
-            except Exception as exc:  # collected: the assertion below lists them all
-                mismatches.append(f"{op.label}: {str(exc).splitlines()[0][:200]}")
-
-        run()
+        _check_operation(op, checks, mismatches)
         checked += 1
     assert checked >= 12  # every GET operation of the API but the surges
     assert mismatches == []
+
+
+def _check_operation(op, checks, mismatches: list[str]) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=3, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(case=op.as_strategy())
+    def run(case):
+        response = case.call(timeout=600)
+        try:
+            case.validate_response(response, checks=checks)
+        except Exception as exc:  # collected: the test's assertion lists them all
+            mismatches.append(f"{op.label}: {str(exc).splitlines()[0][:200]}")
+
+    run()
