@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import functools
 import math
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from tradeguard.rules.loader import RuleSet
 
 CACHE_SIZE = 32
+# Computations (monitor, surge scan) at once: more would only share the cores and the GIL with
+# the event loop, which must stay free to answer (e.g. /healthz); the rest wait their turn.
+COMPUTE_SLOTS = max(1, min(4, os.cpu_count() or 1))
 DUTY_CACHE_SIZE = 4096
 MAX_TRACE_ROWS = 1000
 
@@ -72,6 +76,7 @@ class Desk:
         self._rules = rules
         self._guard = threading.Lock()  # the caches' dicts only: never held over I/O or work
         self._inflight: dict[tuple, Future] = {}
+        self._slots = threading.BoundedSemaphore(COMPUTE_SLOTS)
         self._stamp: tuple | None = None
         self._batch_key: frozenset[str] = frozenset()
         self._last_day: dt.date | None = None
@@ -337,7 +342,8 @@ class Desk:
         if not owner:
             return flight.result()  # another thread computes it: wait for its answer
         try:
-            report = compute()
+            with self._slots:
+                report = compute()
         except BaseException as exc:
             with self._guard:
                 self._inflight.pop(key, None)

@@ -202,12 +202,14 @@ def _lock_holders(store: Path) -> list[int]:
         if "->" in fields or len(fields) < 6:
             continue
         with contextlib.suppress(ValueError, IndexError):
-            if int(fields[5].rsplit(":", 1)[1]) in inodes and int(fields[4]) != os.getpid():
+            if int(fields[5].rsplit(":", 1)[1]) in inodes:
                 pids.add(int(fields[4]))
     return sorted(pids)
 
 
 def _program(pid: int) -> str:
+    if pid == os.getpid():
+        return "this process: its other requests or threads"
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
