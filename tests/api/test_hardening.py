@@ -280,3 +280,20 @@ def test_the_desk_upload_checks_the_token_before_it_reads_the_file(client):
 def test_the_desk_form_sends_the_token_before_the_file(client):
     page = client.get("/data").text
     assert page.index('name="token"') < page.index('name="file"')
+
+
+def test_a_streamed_body_over_the_limit_is_413_through_the_timeout_guard(bundled_store):
+    # The request timeout runs the app in a task group; the body limit's refusal must still
+    # reach it as itself (a chunked body has no Content-Length to refuse up front).
+    from tradeguard.api.app import create_app
+
+    client = make_client(create_app(bundled_store, token=TOKEN, max_upload_bytes=4096),
+                         raise_server_exceptions=False)
+
+    def chunks():
+        for _ in range(10):
+            yield b"x" * 1024
+
+    r = client.post("/api/duty/batch", content=chunks(),
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["type"] == "urn:tradeguard:problem:too-large"

@@ -97,9 +97,13 @@ class RequestTimeout:
                 state["started"] = True
             await send(message)
 
+        failure: list[BaseException] = []
+
         async def run() -> None:
             try:
                 await self.app(scope, receive, guarded_send)
+            except Exception as exc:  # re-raised below as itself, not in an ExceptionGroup
+                failure.append(exc)
             finally:
                 done.set()
 
@@ -110,6 +114,8 @@ class RequestTimeout:
             if not done.is_set() and not state["started"]:
                 state["timed_out"] = True
                 await self._refuse(scope, receive, send)
+        if failure and not state["timed_out"]:
+            raise failure[0]  # e.g. the body limit's refusal, for the middleware outside
 
     async def _refuse(self, scope: dict, receive: Any, send: Any) -> None:
         response = problem_response(

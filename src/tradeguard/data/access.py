@@ -271,7 +271,7 @@ def _acquire_writer(store: Path, waiter: _Waiter, holder: Callable[[], str]) -> 
     intent = _lock_file(intent_path)
     if intent is None:
         return Lease(store, "write", [])
-    noted = False
+    noted, lock = False, None
     try:
         _acquire(intent, True, waiter, holder)
         _note_writer(intent)
@@ -280,6 +280,7 @@ def _acquire_writer(store: Path, waiter: _Waiter, holder: Callable[[], str]) -> 
         if lock is not None:
             _acquire(lock, True, waiter, holder)  # the readers already in finish first
     except BaseException:
+        _release(lock)
         if noted:
             _clear_note(intent)
         _release(intent)
