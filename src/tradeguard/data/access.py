@@ -188,10 +188,11 @@ def holder_of(store: Path) -> str:
 
 
 def _lock_holders(store: Path) -> list[int]:
+    """Processes holding the readers/writer lock file (not the turnstile: a waiting writer,
+    perhaps this very process, holds that one)."""
     inodes = set()
-    for path in lock_paths(store):
-        with contextlib.suppress(OSError):
-            inodes.add(path.stat().st_ino)
+    with contextlib.suppress(OSError):
+        inodes.add(lock_paths(store)[0].stat().st_ino)
     try:
         lines = Path("/proc/locks").read_text().splitlines()
     except OSError:
@@ -214,8 +215,9 @@ def _program(pid: int) -> str:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return "unknown program"
-    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
-    return " ".join(Path(words[0]).name.split() + words[1:4]) if words else "unknown program"
+    words = [w.decode(errors="replace").strip().splitlines()[0][:40]
+             for w in raw.split(b"\0") if w.strip()]
+    return " ".join([Path(words[0]).name, *words[1:3]]) if words else "unknown program"
 
 
 def _note_writer(fh: Any) -> None:
