@@ -108,8 +108,10 @@ def test_read_only_location_suggests_a_writable_store(tmp_path, monkeypatch):
     assert not store.exists()
 
 
-def test_store_in_use_by_a_writer_is_explained(good_store, tmp_path):
+def test_store_in_use_by_a_writer_is_explained(good_store, tmp_path, monkeypatch):
     import duckdb
+
+    monkeypatch.setenv("TRADEGUARD_STORE_READ_WAIT", "0.3")  # the reader waits, bounded
 
     store = tmp_path / "s.duckdb"
     shutil.copyfile(good_store, store)

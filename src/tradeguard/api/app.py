@@ -26,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from tradeguard.api import models as m
+from tradeguard.api.guards import check_batch_rows
 from tradeguard.api.problems import MEDIA_TYPE, ApiProblem, Problem
 from tradeguard.api.products import PRODUCTS
 from tradeguard.api.service import SORTS, Desk
@@ -65,8 +66,10 @@ def _json(data: Any, status: int = 200) -> JSONResponse:
 
 def _problems_doc(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "Bad request", 401: "No token", 403: "Wrong token, or uploads disabled",
-            404: "Not found (rule, measure, period or data)", 413: "Request too large",
-            422: "Invalid input"}
+            404: "Not found (rule, measure, period or data)",
+            413: "Request too large, or over a cost limit (the problem names the limit)",
+            422: "Invalid input", 429: "Too many requests from this client (Retry-After)",
+            503: "Timed out, or the store is busy with a write (Retry-After)"}
     return {code: {"model": Problem, "description": text[code]} for code in codes}
 
 
@@ -141,6 +144,13 @@ def check_token(configured: str | None, given: str | None) -> None:
     if not hmac.compare_digest(given.encode(), configured.encode()):
         raise ApiProblem(403, "forbidden", "Wrong token",
                          "the token does not match; nothing was changed. Fix: check the token")
+
+
+def _valid_token(request: Request) -> bool:
+    """Whether the request carries the configured token (a wrong one counts as none)."""
+    configured, given = request.app.state.token, bearer(request)
+    return bool(configured and given
+                and hmac.compare_digest(given.encode(), configured.encode()))
 
 
 def bearer(request: Request) -> str | None:
@@ -225,13 +235,13 @@ def api_router() -> APIRouter:
 
     @r.get("/rules", response_model=list[m.RuleSummary], tags=["rules"],
            summary="List the rules")
-    async def rules_list(request: Request) -> Any:
+    def rules_list(request: Request) -> Any:
         return _json(desk(request).rules_list())
 
     @r.get("/rules/{rule_id}", response_model=m.RuleDetail, tags=["rules"],
            summary="One rule, with its dated values, statuses and citations",
            responses=_problems_doc(404, 422))
-    async def rule_show(request: Request, rule_id: Annotated[str, PathParam(
+    def rule_show(request: Request, rule_id: Annotated[str, PathParam(
             max_length=200, openapi_examples={"usjta beef": {
                 "value": "usjta.beef_safeguard"}})]) -> Any:
         return _json(desk(request).rule(rule_id))
@@ -257,7 +267,7 @@ def api_router() -> APIRouter:
                200: {"description": "Every option, the chosen one and its trace",
                      "content": {"application/json": {"example": _DUTY_EXAMPLE}}},
                **_problems_doc(404, 422)})
-    async def duty_get(request: Request, q: Annotated[m.DutyQuery, Query()]) -> Any:
+    def duty_get(request: Request, q: Annotated[m.DutyQuery, Query()]) -> Any:
         body = desk(request).duty_json(q.line, q.origin, q.date, q.value, q.quantity, q.as_of)
         return Response(body, media_type="application/json")
 
@@ -289,6 +299,8 @@ def api_router() -> APIRouter:
             parsed = m.BatchRequest(as_of=as_of, trace=trace, declarations=rows)
         else:
             parsed = _parse_batch_json(body)
+        check_batch_rows(request.app.state.settings, len(parsed.declarations),
+                         has_token=_valid_token(request))
         rows_out = await run_in_threadpool(
             desk(request).duty_batch, [d.model_dump() for d in parsed.declarations],
             parsed.as_of, parsed.trace)
@@ -297,7 +309,7 @@ def api_router() -> APIRouter:
     @r.get("/status", response_model=m.Status, tags=["monitor"],
            summary="Every safeguard's open period, optionally filtered",
            responses=_problems_doc(404, 422))
-    async def status(
+    def status(
         request: Request, as_of: AsOf = None,
         measure: Annotated[str | None, Query(max_length=100, openapi_examples={
             "cptpp beef": {"value": "cptpp.beef_safeguard"}})] = None,
@@ -309,36 +321,36 @@ def api_router() -> APIRouter:
             "share": {"value": "share"}})] = "measure",
     ) -> Any:
         d = desk(request)
-        report = await _report(d, as_of)
+        report = d.report(as_of)
         return _json(d.status(report, measure=measure, partner=partner, product=product,
                               sort=sort))
 
     @r.get("/measures/{measure_id}/periods/{period}/timeline", response_model=m.Timeline,
            tags=["monitor"], summary="Cumulative imports against the trigger, as data",
            responses=_problems_doc(404, 422))
-    async def timeline(request: Request, measure_id: MeasureId, period: Period,
+    def timeline(request: Request, measure_id: MeasureId, period: Period,
                        as_of: AsOf = None) -> Any:
         d = desk(request)
-        report = await _report(d, as_of)
+        report = d.report(as_of)
         return _json(d.timeline(report, measure_id, _fy(period)))
 
     @r.get("/measures/{measure_id}/periods/{period}/chart.svg", tags=["monitor"],
            summary="The timeline as an SVG chart",
            responses={200: {"content": {"image/svg+xml": {"example": "<svg ...>...</svg>"}},
                             "description": "SVG"}, **_problems_doc(404, 422)})
-    async def timeline_svg(request: Request, measure_id: MeasureId, period: Period,
+    def timeline_svg(request: Request, measure_id: MeasureId, period: Period,
                            as_of: AsOf = None) -> Any:
         from tradeguard.web.charts import timeline_svg as draw
 
         d = desk(request)
-        report = await _report(d, as_of)
+        report = d.report(as_of)
         return Response(draw(d.timeline(report, measure_id, _fy(period))),
                         media_type="image/svg+xml")
 
     @r.get("/alerts", response_model=list[m.AlertOut], tags=["monitor"],
            summary="Threshold alerts: the first day each period reached each share",
            responses=_problems_doc(404, 422))
-    async def alerts(request: Request, as_of: AsOf = None,
+    def alerts(request: Request, as_of: AsOf = None,
                      thresholds: Annotated[str, Query(
                          pattern=r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?){0,9}\s*$",
                          description="Shares of the trigger, comma-separated",
@@ -346,38 +358,38 @@ def api_router() -> APIRouter:
                      ) -> Any:
         d = desk(request)
         levels = tuple(sorted({float(t) for t in thresholds.split(",")}))
-        report = await _report(d, as_of, levels)
+        report = d.report(as_of, levels)
         return _json(d.alerts(report))
 
     @r.get("/forecasts", response_model=list[m.ForecastOut], tags=["monitor"],
            summary="Forecasts of the open periods", responses=_problems_doc(404, 422))
-    async def forecasts(request: Request, as_of: AsOf = None,
+    def forecasts(request: Request, as_of: AsOf = None,
                         measure: Annotated[str | None, Query(max_length=100, openapi_examples={
                             "cptpp beef": {"value": "cptpp.beef_safeguard"}})] = None) -> Any:
         d = desk(request)
-        report = await _report(d, as_of)
+        report = d.report(as_of)
         return _json(d.forecasts(report, measure))
 
     @r.get("/quotas", response_model=list[m.QuotaOut], tags=["quotas"],
            summary="Every tariff-rate quota: balance, status, exhaustion forecast",
            responses=_problems_doc(404, 422))
-    async def quotas(request: Request, as_of: AsOf = None,
+    def quotas(request: Request, as_of: AsOf = None,
                      include_signed: Annotated[bool, Query(
                          description="Also list quotas of agreements signed but never in force "
                                      "(the TPP-12), as studied, with status not_in_force.")] = False,
                      ) -> Any:
         d = desk(request)
-        known = await run_in_threadpool(d.resolve_as_of, as_of)
+        known = d.resolve_as_of(as_of)
         return _json(d.quotas(known, include_signed))
 
     @r.get("/quotas/{quota_id}/history", response_model=m.QuotaHistory, tags=["quotas"],
            summary="A quota's balance history in the period containing as_of",
            responses=_problems_doc(404, 422))
-    async def quota_history(request: Request, quota_id: Annotated[str, PathParam(
+    def quota_history(request: Request, quota_id: Annotated[str, PathParam(
             max_length=100, openapi_examples={"butter": {"value": "cptpp-tpp-butter"}})],
             as_of: AsOf = None) -> Any:
         d = desk(request)
-        known = await run_in_threadpool(d.resolve_as_of, as_of)
+        known = d.resolve_as_of(as_of)
         return _json(d.quota_history(quota_id, known))
 
     @r.get("/batches", response_model=list[m.BatchOut], tags=["data"],
@@ -535,10 +547,11 @@ def _problem_openapi(app: FastAPI) -> Any:
             for name, sub in components["Problem"].pop("$defs", {}).items():
                 components.setdefault(name, sub)
         example = Problem.model_config["json_schema_extra"]["examples"][0]
-        for path_item in schema.get("paths", {}).values():
+        for path, path_item in schema.get("paths", {}).items():
             for op in path_item.values():
                 responses = op.setdefault("responses", {})
                 responses.setdefault("422", {"description": "Invalid input"})
+                _document_limits(app, path, op, responses)
                 for code, resp in responses.items():
                     if code.startswith(("4", "5")):
                         resp["content"] = {MEDIA_TYPE: {"schema": ref, "example": {
@@ -551,6 +564,33 @@ def _problem_openapi(app: FastAPI) -> Any:
     return openapi
 
 
+def _document_limits(app: FastAPI, path: str, op: dict[str, Any],
+                     responses: dict[str, Any]) -> None:
+    """Every operation's cost limits in its OpenAPI entry (settings of this server)."""
+    from tradeguard.api.guards import NO_TIMEOUT, RATE_LIMITED
+
+    settings = app.state.settings
+    notes = []
+    if not path.startswith(NO_TIMEOUT):
+        responses.setdefault("503", {"description": "Timed out, or the store is busy"})
+        notes.append(f"Answers within {settings.request_timeout_s:g} s or gives 503.")
+    if path.startswith(RATE_LIMITED):
+        responses.setdefault("429", {"description": "Too many requests from this client"})
+        notes.append(f"Rate limited per client: {settings.rate_burst} at once, "
+                     f"{settings.rate_per_minute:g} a minute (429 with Retry-After).")
+    if path.endswith("/duty/batch"):
+        notes.append(f"At most {settings.max_batch_rows_open:,} rows without the token, "
+                     f"{settings.max_batch_rows:,} with it (413 naming the limit).")
+    if path.endswith("/designs/compare"):
+        notes.append(f"At most {settings.max_design_paths:,} paths and "
+                     f"{settings.max_path_months:,} path-months (designs x paths x (years + "
+                     "warm-up) x 12) per request (413 naming the limit); at most 20 designs, "
+                     "40 years.")
+    if notes:
+        op["description"] = (op.get("description", "") + "\n\nLimits: "
+                             + " ".join(notes)).strip()
+
+
 def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any = _UNSET,
                max_upload_bytes: int | None = None,
                cors_origins: tuple[str, ...] | None = None) -> FastAPI:
@@ -561,7 +601,8 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
                   description="Agricultural import safeguards: rules, duty, monitoring, quotas "
                               "and data. Read endpoints are open; uploads need a token. "
                               "Errors are RFC 9457 problem details.",
-                  docs_url="/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)  # /docs: server-rendered (web/apidocs.py)
+    app.state.settings = settings
     app.state.desk = Desk(store_path, rules)
     app.state.token = settings.token if token is _UNSET else token
     app.state.token_label = settings.token_label
@@ -577,9 +618,13 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
         return _json({"status": "ok"})
 
     app.include_router(api_router())
+    from fastapi import Depends
+
+    from tradeguard.api.guards import design_limits
     from tradeguard.design.router import router as design_router
 
-    app.include_router(design_router, prefix="/api")
+    app.include_router(design_router, prefix="/api", dependencies=[Depends(design_limits)],
+                       responses=_problems_doc(413, 422, 429, 503))
     from tradeguard.api.routes.surges import router as surge_router
 
     app.include_router(surge_router, prefix="/api")
@@ -595,7 +640,15 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
 
         app.add_middleware(CORSMiddleware, allow_origins=list(origins),
                            allow_methods=["GET"], allow_headers=["Authorization"])
+    from tradeguard.api.guards import RateLimit, RequestTimeout, SecurityHeaders
+    from tradeguard.web.apidocs import docs_router
+
+    app.include_router(docs_router())
+    # Outermost last: headers on every answer, then the limits before any work is done.
+    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_s)
+    app.add_middleware(RateLimit, burst=settings.rate_burst, per_minute=settings.rate_per_minute)
     app.add_middleware(BodyLimit, limit=limit)
+    app.add_middleware(SecurityHeaders)
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -608,4 +661,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, store: Path | None = None) 
     url = f"http://{host}:{port}"
     print(f"tradeguard: dashboard and API at {url}/ (API docs {url}/docs); "
           f"store {app.state.desk.store_path}. Ctrl-C stops.", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                server_header=False)  # no banner: the version is nobody's business

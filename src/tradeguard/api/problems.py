@@ -9,11 +9,14 @@ RuleNotFoundError                       404     urn:tradeguard:problem:not-found
 NoDataError (empty store)               404     urn:tradeguard:problem:no-data
 InputError, PeriodError                 422     urn:tradeguard:problem:invalid-input
 IngestProblemsError (row-level report)  422     urn:tradeguard:problem:ingest-rejected
+StoreBusyError (store held too long)    503     urn:tradeguard:problem:store-busy
 IngestError                             422     urn:tradeguard:problem:ingest-failed
 request validation (FastAPI)            422     urn:tradeguard:problem:invalid-request
 missing token                           401     urn:tradeguard:problem:unauthorized
 wrong token / uploads disabled          403     urn:tradeguard:problem:forbidden
-request too large                       413     urn:tradeguard:problem:too-large
+request too large, over a cost limit    413     urn:tradeguard:problem:too-large
+too many requests from one client       429     urn:tradeguard:problem:rate-limited
+request timeout                         503     urn:tradeguard:problem:timeout
 other TradeguardError                   400     urn:tradeguard:problem:bad-request
 anything else                           500     urn:tradeguard:problem:internal
 ======================================  ======  ===================================
@@ -65,10 +68,11 @@ class ApiProblem(Exception):
     """Raised by the HTTP layer for its own refusals (auth, size)."""
 
     def __init__(self, status: int, slug: str, title: str, detail: str,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail)
         self.status, self.slug, self.title, self.detail = status, slug, title, detail
         self.headers = headers or {}
+        self.extra = extra  # extension members (e.g. the limit that was exceeded)
 
 
 def problem_response(request: Request | None, status: int, slug: str, title: str,
@@ -85,6 +89,7 @@ def problem_response(request: Request | None, status: int, slug: str, title: str
 def classify(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
     """(status, slug, title, extension members) for a library error."""
     from tradeguard.api.service import NoDataError
+    from tradeguard.data.access import StoreBusyError
     from tradeguard.data.problems import IngestProblemsError
     from tradeguard.errors import (
         IngestError,
@@ -105,6 +110,8 @@ def classify(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
                 for p in exc.problems]
         return 422, "ingest-rejected", "The file was rejected", {"problems": rows,
                                                                   "total": exc.total}
+    if isinstance(exc, StoreBusyError):
+        return 503, "store-busy", "The store is busy", {}
     if isinstance(exc, IngestError):
         return 422, "ingest-failed", "Ingest failed", {}
     if isinstance(exc, TradeguardError):
@@ -121,12 +128,14 @@ def install(app: Any) -> None:
 
     async def tradeguard_error(request: Request, exc: Exception) -> JSONResponse:
         status, slug, title, extra = classify(exc)
-        return problem_response(request, status, slug, title, str(exc), **extra)
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return problem_response(request, status, slug, title, str(exc), headers=headers,
+                                **extra)
 
     async def api_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiProblem)
         return problem_response(request, exc.status, exc.slug, exc.title, exc.detail,
-                                headers=exc.headers)
+                                headers=exc.headers, **exc.extra)
 
     async def validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -4,10 +4,13 @@ Every function here calls the Python API and shapes its answer as JSON-ready dat
 routes (``api/app.py``) and the pages (``web/dashboard.py``) only parse the request and
 serialise or render what they get, so a page and its JSON twin show the same numbers.
 
-It also keeps the monitor reports in a small cache keyed by (the store's set of batches,
-``as_of``, thresholds): the monitor takes a few hundred milliseconds, the cached answer
-microseconds.  The store is a DuckDB file that allows no writer next to a reader in one
-process, so every access to it holds one lock.
+It also keeps the monitor reports in a small bounded cache keyed by (the store's version: its
+set of batches, ``as_of``): the monitor takes a few hundred milliseconds, the cached answer
+microseconds, and concurrent requests for the same key wait for one computation (single
+flight).  The store is a DuckDB file shared with other processes: every read opens a
+connection for that one operation under the store's reader lock, and an ingest takes the
+writer lock (``tradeguard.data.access``, docs/adr/0005-store-access-one-writer-many-readers.md).  No lock of this
+object is held during store access or computation, so the event loop never waits on one.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import dataclasses
 import datetime as dt
 import functools
 import math
+import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +37,9 @@ if TYPE_CHECKING:
     from tradeguard.rules.loader import RuleSet
 
 CACHE_SIZE = 32
+# Computations (monitor, surge scan) at once: more would only share the cores and the GIL with
+# the event loop, which must stay free to answer (e.g. /healthz); the rest wait their turn.
+COMPUTE_SLOTS = max(1, min(4, os.cpu_count() or 1))
 DUTY_CACHE_SIZE = 4096
 MAX_TRACE_ROWS = 1000
 
@@ -65,11 +74,13 @@ class Desk:
 
         self.store_path = Path(store_path) if store_path is not None else default_store_path()
         self._rules = rules
-        self.lock = threading.RLock()
+        self._guard = threading.Lock()  # the caches' dicts only: never held over I/O or work
+        self._inflight: dict[tuple, Future] = {}
+        self._slots = threading.BoundedSemaphore(COMPUTE_SLOTS)
         self._stamp: tuple | None = None
         self._batch_key: frozenset[str] = frozenset()
         self._last_day: dt.date | None = None
-        self._reports: OrderedDict[tuple, MonitorReport] = OrderedDict()
+        self._reports: OrderedDict[tuple, Any] = OrderedDict()  # bounded: CACHE_SIZE
         # duty() is a pure function of its arguments and the (immutable) rules: memoise the
         # serialised answer, so a repeated question costs a dict lookup.
         self.duty_json = functools.lru_cache(maxsize=DUTY_CACHE_SIZE)(self._duty_json)
@@ -216,20 +227,24 @@ class Desk:
         if stamp == self._stamp:
             return
         batches = self._read_batches()
-        self._batch_key = frozenset(b["batch_id"] for b in batches)
         days = [b["period_max"] for b in batches if b["period_max"]]
-        self._last_day = dt.date.fromisoformat(max(days)) if days else None
-        self._stamp = stamp
+        with self._guard:
+            self._batch_key = frozenset(b["batch_id"] for b in batches)
+            self._last_day = dt.date.fromisoformat(max(days)) if days else None
+            self._stamp = stamp
 
     def _read_batches(self) -> list[dict[str, Any]]:
         import json
 
+        from tradeguard.data.access import StoreBusyError
         from tradeguard.data.store import open_batches
 
         if not self.store_path.is_file():
             return []
         try:
             table = open_batches(self.store_path)
+        except StoreBusyError:  # say the store is busy, never that it is empty
+            raise
         except IngestError:
             return []
         except Exception as exc:  # a store without a batches table yet
@@ -249,13 +264,11 @@ class Desk:
         return out
 
     def batches(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return self._read_batches()
+        return self._read_batches()
 
     def last_day(self) -> dt.date | None:
-        with self.lock:
-            self._refresh()
-            return self._last_day
+        self._refresh()
+        return self._last_day
 
     def resolve_as_of(self, as_of: dt.date | None) -> dt.date:
         """``as_of`` as given, else the latest day the data covers what a measure counts
@@ -266,51 +279,82 @@ class Desk:
 
     def cached(self, as_of: dt.date | None, thresholds: tuple[float, ...] | None = None,
                ) -> MonitorReport | None:
-        """The cached report, or None (no store access beyond a stat)."""
-        with self.lock:
-            self._refresh()
-            key = (self._batch_key, as_of)
-            report = self._reports.get(key)
+        """The cached report, or None; costs a stat of the store and never waits (the event
+        loop calls it): a changed store is re-read by :meth:`report`, in a worker thread."""
+        stamp = self._store_stamp()
+        with self._guard:
+            if stamp != self._stamp:
+                return None
+            report = self._reports.get(("monitor", self._batch_key, as_of))
         if report is None:
             return None
-        if thresholds is not None and tuple(thresholds) != report.thresholds:
-            return dataclasses.replace(report, thresholds=tuple(thresholds))
-        return report
+        return _with_thresholds(report, thresholds)
 
     def report(self, as_of: dt.date | None, thresholds: tuple[float, ...] | None = None,
                ) -> MonitorReport:
-        """``monitor(imports, as_of=...)`` on the store, cached per batch set and as_of.
+        """``monitor(imports, as_of=...)`` on the store, cached per store version and as_of.
 
         Without ``as_of``, each measure as of the last day the data covers what it counts
         (``monitor_latest``), never the clock nor the latest row of any line.
         """
-        found = self.cached(as_of, thresholds)
-        if found is not None:
-            return found
+        self._refresh()
+        key = ("monitor", self._batch_key, as_of)
+        return _with_thresholds(self._single_flight(key, lambda: self._compute(as_of)),
+                                thresholds)
+
+    def surge_flags(self, as_of: dt.date | None, methods: str | None) -> Any:
+        """The surge scan of the store (``scan_store``), cached like the monitor reports."""
+        from tradeguard.surge.api import scan_store
+
+        self._refresh()
+        key = ("surges", self._batch_key, as_of, methods)
+        return self._single_flight(
+            key, lambda: scan_store(self.store_path, as_of=as_of, methods=methods))
+
+    def _compute(self, as_of: dt.date | None) -> MonitorReport:
         from tradeguard.data.store import open_imports
         from tradeguard.monitor.report import monitor, monitor_latest
 
-        with self.lock:
-            self._refresh()
-            key = (self._batch_key, as_of)
-            report = self._reports.get(key)
-            if report is None:
-                if not self._batch_key:
-                    raise NoDataError(problem("the store holds no import data",
-                                              where=str(self.store_path),
-                                              fix="upload a file on the Data page (or run "
-                                                  "`tradeguard ingest --bundled`)"))
-                imports = open_imports(self.store_path, known_on=as_of)
-                try:
-                    report = (monitor_latest(imports, rules=self.rules) if as_of is None
-                              else monitor(imports, as_of=as_of, rules=self.rules))
-                finally:
-                    imports.get_backend().disconnect()
-                self._reports[key] = report
-                while len(self._reports) > CACHE_SIZE:
-                    self._reports.popitem(last=False)
-        if thresholds is not None and tuple(thresholds) != report.thresholds:
-            return dataclasses.replace(report, thresholds=tuple(thresholds))
+        if not self._batch_key:
+            raise NoDataError(problem("the store holds no import data",
+                                      where=str(self.store_path),
+                                      fix="upload a file on the Data page (or run "
+                                          "`tradeguard ingest --bundled`)"))
+        imports = open_imports(self.store_path, known_on=as_of)  # one connection, for this computation only
+        try:
+            return (monitor_latest(imports, rules=self.rules) if as_of is None
+                    else monitor(imports, as_of=as_of, rules=self.rules))
+        finally:
+            imports.get_backend().disconnect()
+
+    def _single_flight(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """The cached answer for ``key``; else compute it once, however many threads ask.
+        ``key`` starts with the kind of answer and the store version (its batch set)."""
+        with self._guard:
+            hit = self._reports.get(key)
+            if hit is not None:
+                self._reports.move_to_end(key)
+                return hit
+            flight = self._inflight.get(key)
+            owner = flight is None
+            if owner:
+                flight = self._inflight[key] = Future()
+        if not owner:
+            return flight.result()  # another thread computes it: wait for its answer
+        try:
+            with self._slots:
+                report = compute()
+        except BaseException as exc:
+            with self._guard:
+                self._inflight.pop(key, None)
+            flight.set_exception(exc)
+            raise
+        with self._guard:
+            self._reports[key] = report
+            while len(self._reports) > CACHE_SIZE:
+                self._reports.popitem(last=False)
+            self._inflight.pop(key, None)
+        flight.set_result(report)
         return report
 
     # ------------------------------------------------------------------ monitor views
@@ -493,11 +537,12 @@ class Desk:
                known_on: dt.date | None = None) -> dict[str, Any]:
         from tradeguard.data.store import ingest
 
-        with self.lock:  # no reader may be open while DuckDB writes
-            report = ingest(path, self.store_path, format=fmt, dry_run=dry_run,
-                            ingested_at=ingested_at, source_name=source_name,
-                            uploaded_by=uploaded_by, limits=limits, replace=replace,
-                            known_on=known_on)
+        # The store's writer lock (taken inside ingest) waits for this process's readers too.
+        report = ingest(path, self.store_path, format=fmt, dry_run=dry_run,
+                        ingested_at=ingested_at, source_name=source_name,
+                        uploaded_by=uploaded_by, limits=limits, replace=replace,
+                        known_on=known_on)
+        with self._guard:
             self._stamp = None  # re-read the batch set on the next request
         return finite(report.as_dict())
 
@@ -505,11 +550,19 @@ class Desk:
                      removed_by: str | None) -> dict[str, Any]:
         from tradeguard.data.batches import remove_batch
 
-        with self.lock:  # no reader may be open while DuckDB writes
-            done = remove_batch(batch, self.store_path, dry_run=dry_run,
-                                removed_at=removed_at, removed_by=removed_by)
+        # The store's writer lock (taken inside remove_batch) waits for this process's readers.
+        done = remove_batch(batch, self.store_path, dry_run=dry_run,
+                            removed_at=removed_at, removed_by=removed_by)
+        with self._guard:
             self._stamp = None  # re-read the batch set on the next request
         return done.as_dict()
+
+
+def _with_thresholds(report: MonitorReport, thresholds: tuple[float, ...] | None,
+                     ) -> MonitorReport:
+    if thresholds is not None and tuple(thresholds) != report.thresholds:
+        return dataclasses.replace(report, thresholds=tuple(thresholds))
+    return report
 
 
 def _studied(agreement: Any, item: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,17 @@ Read from the environment first, then from a TOML file (``$TRADEGUARD_API_CONFIG
     token_label = "customs desk"        # recorded as the uploader of every batch (default "api token")
     max_upload_bytes = 20_000_000       # default 20 MB
     cors_origins = []                   # default: CORS off
+    request_timeout_s = 60              # a request without an answer by then gets 503
+    rate_burst = 30                     # expensive endpoints: requests at once per client
+    rate_per_minute = 60                # ... refilled at this rate
+    max_design_paths = 10_000           # design lab: Monte Carlo paths per request
+    max_path_months = 5_000_000         # design lab: designs x paths x (years + warm-up) x 12
+    max_batch_rows_open = 1_000         # duty batch rows without the token
+    max_batch_rows = 100_000            # duty batch rows with the token
 
 Environment: ``TRADEGUARD_API_TOKEN``, ``TRADEGUARD_API_TOKEN_LABEL``,
-``TRADEGUARD_API_MAX_UPLOAD_BYTES``.
+``TRADEGUARD_API_MAX_UPLOAD_BYTES``; the cost limits only in the file (their defaults hold
+every request without a token well under 1 GiB and 10 CPU-seconds; see ``api/guards.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +42,13 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     token_label: str = DEFAULT_TOKEN_LABEL
+    request_timeout_s: float = 60.0
+    rate_burst: int = 30
+    rate_per_minute: float = 60.0
+    max_design_paths: int = 10_000
+    max_path_months: int = 5_000_000
+    max_batch_rows_open: int = 1_000
+    max_batch_rows: int = 100_000
 
 
 def config_path() -> Path:
@@ -61,6 +76,23 @@ def load_settings() -> Settings:
     limit = os.environ.get(MAX_UPLOAD_ENV) or data.get("max_upload_bytes")
     origins = data.get("cors_origins") or ()
     label = os.environ.get(TOKEN_LABEL_ENV) or data.get("token_label") or DEFAULT_TOKEN_LABEL
+    limits = {}
+    for name in _LIMITS:
+        if name in data:
+            limits[name] = _positive(data[name], name, path)
     return Settings(token=str(token) if token else None, token_label=str(label),
                     max_upload_bytes=int(limit) if limit else DEFAULT_MAX_UPLOAD_BYTES,
-                    cors_origins=tuple(str(o) for o in origins))
+                    cors_origins=tuple(str(o) for o in origins), **limits)
+
+
+_LIMITS = {"request_timeout_s": float, "rate_burst": int, "rate_per_minute": float,
+           "max_design_paths": int, "max_path_months": int, "max_batch_rows_open": int,
+           "max_batch_rows": int}
+
+
+def _positive(value: object, name: str, path: Path) -> float | int:
+    kind = _LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InputError(problem(f"`{name}` must be a positive number", where=str(path),
+                                 why=f"it is {value!r}", fix=f"write e.g. {name} = 100"))
+    return kind(value)

@@ -326,15 +326,19 @@ def _open_read_only(store_path: str | Path | None):
     import duckdb
     import ibis
 
+    from tradeguard.data.access import open_locked
+
     store = Path(store_path) if store_path is not None else default_store_path()
     if not store.is_file():
         raise _missing_store(store)
     _check_not_empty(store)
-    try:
-        con = ibis.duckdb.connect(str(store), read_only=True)
-        con.con.execute("SET enable_progress_bar = false")
+    try:  # under the store's reader lock until disconnect() (tradeguard.data.access)
+        con, lease = open_locked(store, read_only=True,
+                                 opener=lambda: ibis.duckdb.connect(str(store), read_only=True))
     except duckdb.Error as exc:
         raise _open_error(store, exc) from exc
+    con.disconnect = _releasing(con.disconnect, lease)
+    con.con.execute("SET enable_progress_bar = false")
     names = _verified_tables(con.con, store, close=con.disconnect)
     if "imports" not in names:  # created, but the first ingest never committed
         con.disconnect()
@@ -418,14 +422,34 @@ def _utc(stamp: datetime) -> datetime:
 def _connect(store: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     import duckdb
 
+    from tradeguard.data.access import LockedConnection, open_locked
+
     if store.is_file():
         _check_not_empty(store)
-    try:
-        con = duckdb.connect(str(store), read_only=read_only)
-        con.execute("SET enable_progress_bar = false")  # it would write into stdout (--json)
-        return con
+    try:  # under the store's reader or writer lock until close() (tradeguard.data.access)
+        con, lease = open_locked(store, read_only=read_only,
+                                 opener=lambda: duckdb.connect(str(store), read_only=read_only))
     except duckdb.Error as exc:
         raise _open_error(store, exc) from exc
+    con = LockedConnection(con, lease)
+    try:
+        con.execute("SET enable_progress_bar = false")  # it would write into stdout (--json)
+    except duckdb.Error as exc:
+        con.close()
+        raise _open_error(store, exc) from exc
+    return con
+
+
+def _releasing(disconnect: Callable[[], None], lease: Any) -> Callable[[], None]:
+    """``disconnect`` that also releases the store lease (idempotent, like the lease)."""
+
+    def release() -> None:
+        try:
+            disconnect()
+        finally:
+            lease.release()
+
+    return release
 
 
 def _existing_batch(store: Path, batch_id: str) -> dict | None:

@@ -1,7 +1,7 @@
 """Thin helpers shared by the CLI, the REST routes and the desk: store in, data out.
 
-They return data only.  Opening the store is theirs, holding the server's store lock is the
-face's (``api/routes/surges.py`` takes ``Desk.lock`` around each call).
+They return data only.  Opening the store is theirs; each call opens it under the store's
+reader lock (``tradeguard.data.access``), so a face need not hold a lock of its own.
 """
 
 from __future__ import annotations

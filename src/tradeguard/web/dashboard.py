@@ -53,11 +53,17 @@ def _wants_json(request: Request) -> bool:
 def _date(text: str | None, name: str) -> dt.date | None:
     if text is None or not text.strip():
         return None
+    from tradeguard.api.models import EARLIEST, LATEST
+
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(problem(f"{name} `{text}` is not a date",
                                  fix="write it as YYYY-MM-DD, e.g. 2021-03-20")) from None
+    if not EARLIEST <= day <= LATEST:  # the API's window: beyond it no rule or data reaches
+        raise InputError(problem(f"{name} `{text}` is outside {EARLIEST} to {LATEST}",
+                                 fix="choose a date in that window, e.g. 2021-03-20"))
+    return day
 
 
 def _number(text: str | None, name: str) -> float | None:
@@ -103,6 +109,53 @@ async def _page(request: Request, template: str,
     if _wants_json(request):
         return JSONResponse(data, status_code=status)
     return _html(request, template, data, status=status, **extra)
+
+
+TOKEN_WINDOW = 64 * 1024  # the token field must come within the form's first 64 KiB
+
+
+async def _token_first(request: Request) -> tuple[str | None, Any]:
+    """The upload form's ``token`` field, read before the rest of the body, and a stream that
+    replays what was read.  The desk's form sends the token first; a form that puts it after
+    the file (or past ``TOKEN_WINDOW``) counts as without a token."""
+    import re
+
+    match = re.search(r'boundary="?([^";]+)"?', request.headers.get("content-type", ""))
+    chunks = request.stream().__aiter__()
+    head, token = b"", None
+    while match and len(head) < TOKEN_WINDOW:
+        try:
+            head += await chunks.__anext__()
+        except StopAsyncIteration:
+            break
+        token, complete = _token_part(head, match.group(1).encode())
+        if complete:
+            break
+
+    async def replay() -> Any:
+        yield head
+        async for chunk in chunks:
+            yield chunk
+
+    return token, replay()
+
+
+def _token_part(head: bytes, boundary: bytes) -> tuple[str | None, bool]:
+    """(token, whether the first part is complete) from the body's first bytes."""
+    end = head.find(b"\r\n\r\n")
+    closing = head.find(b"\r\n--" + boundary, end + 4) if end >= 0 else -1
+    if closing < 0:
+        return None, False
+    headers = head[:end].lower()
+    if b'name="token"' not in headers:
+        return None, True  # the first part is something else: no token first
+    return head[end + 4:closing].decode("utf-8", "replace").strip() or None, True
+
+
+async def _form(request: Request, stream: Any) -> Any:
+    from starlette.formparsers import MultiPartParser
+
+    return await MultiPartParser(request.headers, stream, max_files=1, max_fields=10).parse()
 
 
 def dashboard_router() -> APIRouter:
@@ -290,14 +343,18 @@ def dashboard_router() -> APIRouter:
     @r.post("/data")
     async def upload(request: Request) -> Response:
         from tradeguard.api.app import check_token, ingest_upload
-        from tradeguard.api.problems import classify
+        from tradeguard.api.problems import ApiProblem, classify
         from tradeguard.data.problems import IngestProblemsError
 
         async def build() -> tuple[dict, dict]:
             d = desk(request)
-            form = await request.form(max_files=1, max_fields=10)
-            token = form.get("token")
-            check_token(request.app.state.token, token if isinstance(token, str) else None)
+            token, stream = await _token_first(request)
+            if token is None and request.app.state.token:
+                raise ApiProblem(401, "unauthorized", "Token required",
+                                 "this upload needs the upload token, sent as the form's first "
+                                 "field `token` (before the file); nothing was read or stored")
+            check_token(request.app.state.token, token)  # before the file is read
+            form = await _form(request, stream)
             file = form.get("file")
             if file is None or isinstance(file, str) or not file.filename:
                 raise InputError(problem("no file was chosen", fix="choose a file to upload"))

@@ -5,7 +5,7 @@ GET /surges            flags (JSON list as the CLI's ``--json``), filterable by 
 GET /surges/evidence   the evidence pack (JSON, or HTML with ``format=html``) for a line and
                        partners.
 
-Both read the server's own store (never a path from the request) under the desk's lock, like
+Both read the server's own store (never a path from the request) under the store's reader lock, like
 every other route, and call only the Python API; errors are problem details
 (``api/problems.py``).  The dashboard's surge page calls :func:`scan_flags` too.
 """
@@ -32,27 +32,24 @@ EVIDENCE_PATH = "/api/surges/evidence"
 
 def scan_flags(desk: Desk, *, as_of: dt.date | None = None,
                methods: str | None = None) -> pa.Table:
-    """The surge flags of the desk's store, read under the store lock."""
-    from tradeguard.surge.api import scan_store
-
-    with desk.lock:
-        return scan_store(desk.store_path, as_of=as_of, methods=methods)
+    """The surge flags of the desk's store (read under the store's reader lock), cached per
+    store version, ``as_of`` and methods."""
+    return desk.surge_flags(as_of, methods)
 
 
 def evidence(desk: Desk, tariff_line: str, partners: list[str] | None,
              as_of: dt.date | None) -> EvidencePack:
-    """The evidence pack from the desk's store, read under the store lock."""
+    """The evidence pack from the desk's store (read under the store's reader lock)."""
     from tradeguard.data.store import open_imports
     from tradeguard.surge.api import last_day
     from tradeguard.surge.evidence import evidence_pack
 
-    with desk.lock:
-        imports = open_imports(desk.store_path, known_on=as_of)
-        try:
-            return evidence_pack(imports, tariff_line=tariff_line, partners=partners,
-                                 as_of=as_of or last_day(imports))
-        finally:
-            imports.get_backend().disconnect()
+    imports = open_imports(desk.store_path, known_on=as_of)
+    try:
+        return evidence_pack(imports, tariff_line=tariff_line, partners=partners,
+                             as_of=as_of or last_day(imports))
+    finally:
+        imports.get_backend().disconnect()
 
 
 def evidence_url(row: dict[str, Any], **extra: str) -> str:

@@ -1,0 +1,172 @@
+"""Benchmark: the desk under shared use (issue 13): status at random dates, with and without
+concurrent uploads, and the liveness probe's latency meanwhile.
+
+The server (``tradeguard.api.app.serve``: uvicorn, one worker) runs in a subprocess over a
+temporary copy of a store with the bundled real data.  This process is the client:
+
+* phase **read**: ``CLIENTS`` threads ask ``GET /api/status?as_of=<random day>`` (seeded; days
+  of 2015-2019, so most are not in the report cache and the monitor runs), while one more
+  thread polls ``GET /healthz``;
+* phase **read+upload**: the same, plus one thread uploading small distinct synthetic files
+  (``POST /api/ingest``, one row each, labelled synthetic) back to back.
+
+Each phase lasts ``--seconds``.  Recorded: status requests a second, p50/p99 of status and
+healthz, uploads done, any 5xx, and the server's peak resident memory (``VmHWM``).
+Targets (issue 13): healthz p99 < 50 ms under 16 status clients; status throughput under
+uploads >= 0.5 x read-only.
+
+Run: ``python -m bench.bench_desk_load [--seconds 20]``.  Results: ``bench/results/desk_load.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+CLIENTS = 16
+TOKEN = "bench-token-0123456789"
+SERVE = ("import sys; from pathlib import Path; from tradeguard.api.app import serve\n"
+         "serve(port=int(sys.argv[1]), store=Path(sys.argv[2]))\n")
+HEADER = "date,tariff_line,partner,quantity,quantity_unit,value,currency,regime\n"
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _status_client(base: str, seed: int, stop: threading.Event, out: dict) -> None:
+    rng = random.Random(seed)
+    first = dt.date(2015, 4, 1)
+    with httpx.Client(base_url=base, timeout=120) as client:
+        while not stop.is_set():
+            day = first + dt.timedelta(days=rng.randrange(1735))
+            t = time.perf_counter()
+            code = client.get("/api/status", params={"as_of": day.isoformat()}).status_code
+            out["status"].append(time.perf_counter() - t)
+            out["codes"].append(code)
+
+
+def _health_client(base: str, stop: threading.Event, out: dict) -> None:
+    with httpx.Client(base_url=base, timeout=120) as client:
+        while not stop.is_set():
+            t = time.perf_counter()
+            out["codes"].append(client.get("/healthz").status_code)
+            out["healthz"].append(time.perf_counter() - t)
+            time.sleep(0.02)
+
+
+def _uploader(base: str, stop: threading.Event, out: dict) -> None:
+    n = 0
+    with httpx.Client(base_url=base, timeout=600) as client:
+        while not stop.is_set():
+            n += 1
+            body = HEADER + f"2019-06-{1 + n % 28:02d},020130010,AU,{1000 + n},kg,1000,JPY,jaepa\n"
+            r = client.post("/api/ingest", params={"filename": f"synthetic-{n}.csv"},
+                            content=body.encode(), headers={"Authorization": f"Bearer {TOKEN}"})
+            out["codes"].append(r.status_code)
+            out["uploads"] += r.status_code == 200
+
+
+def _phase(base: str, seconds: float, uploads: bool) -> dict:
+    out: dict = {"status": [], "healthz": [], "codes": [], "uploads": 0}
+    stop = threading.Event()
+    threads = [threading.Thread(target=_status_client, args=(base, i, stop, out))
+               for i in range(CLIENTS)]
+    threads.append(threading.Thread(target=_health_client, args=(base, stop, out)))
+    if uploads:
+        threads.append(threading.Thread(target=_uploader, args=(base, stop, out)))
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    return {"status_rps": round(len(out["status"]) / seconds, 1),
+            "status_p50_ms": round(_pct(out["status"], 0.5), 1),
+            "status_p99_ms": round(_pct(out["status"], 0.99), 1),
+            "healthz_p50_ms": round(_pct(out["healthz"], 0.5), 1),
+            "healthz_p99_ms": round(_pct(out["healthz"], 0.99), 1),
+            "healthz_requests": len(out["healthz"]), "uploads": out["uploads"],
+            "server_errors": sum(c >= 500 for c in out["codes"]),
+            "codes": sorted(set(out["codes"]))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    from tradeguard.data.bundled import bundled_extract_path
+    from tradeguard.data.store import ingest
+
+    with tempfile.TemporaryDirectory(prefix="tg-desk-load-") as tmp:
+        folder = Path(tmp)
+        store = folder / "store.duckdb"
+        ingest(bundled_extract_path(), store,
+               ingested_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        port = _port()
+        env = {**os.environ, "TRADEGUARD_API_TOKEN": TOKEN}
+        server = subprocess.Popen([sys.executable, "-c", SERVE, str(port), str(store)],
+                                  env=env, stdout=subprocess.PIPE, text=True)
+        server.stdout.readline()
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                httpx.get(base + "/healthz")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        try:
+            _phase(base, min(args.seconds, 5), False)  # warm-up: imports, first loads
+            read = _phase(base, args.seconds, False)
+            mixed = _phase(base, args.seconds, True)
+            peak = _peak_rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+    result = {"clients": CLIENTS, "seconds": args.seconds, "read": read,
+              "read_and_uploads": mixed, "server_peak_rss_mb": peak,
+              "status_ratio_under_uploads": round(mixed["status_rps"] / read["status_rps"], 2)
+              if read["status_rps"] else None,
+              "cpus": os.cpu_count(), "load_average": os.getloadavg(),
+              "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    results = Path(__file__).parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / "desk_load.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
