@@ -87,12 +87,13 @@ def test_shipped_table_is_what_the_build_script_makes(shared_dir):
     assert shipped == rows
 
 
-def test_cold_import_is_fast_and_does_not_pull_in_ibis_or_pyarrow():
-    code = ("import sys, time; t = time.perf_counter();"
+def test_cold_import_does_not_pull_in_ibis_pyarrow_or_pandas():
+    # Kept cheap by what it imports, not by a clock: tests are never timed (the cold start is
+    # measured in bench/).
+    code = ("import sys;"
             "import tradeguard.data.partners as p;"
             "assert p.is_known_partner('AU') and p.partner_name('NZ') == 'New Zealand';"
-            "print(time.perf_counter() - t, 'ibis' in sys.modules, 'pyarrow' in sys.modules)")
+            "print(*(m in sys.modules for m in ('ibis', 'pyarrow', 'pandas', 'duckdb')))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout.split()
-    assert float(out[0]) < 0.5
-    assert out[1:] == ["False", "False"]
+    assert out == ["False", "False", "False", "False"]
