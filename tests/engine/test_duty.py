@@ -213,3 +213,18 @@ def test_bad_input_gives_a_clear_tradeguard_error(kwargs, error, words):
     assert isinstance(info.value, TradeguardError)
     assert words in str(info.value)
     assert "Fix:" in str(info.value)
+
+
+def test_a_tie_is_named_with_the_rule_that_broke_it():
+    # US frozen beef on 20 March 2021: USJTA's safeguard rate equals MFN's 38.5%.
+    result = tg.duty("0202.30", "US", D(2021, 3, 20), as_of=D(2026, 11, 27))
+    assert result.chosen.regime == "usjta"
+    assert result.reason == ("lowest ad valorem rate, tied with mfn; a preference is chosen "
+                             "over MFN on a tie, under ADR 0002")
+
+
+def test_the_only_option_is_chosen_even_without_amounts():
+    # Potato starch from France: only MFN's specific rate applies (the EU schedule is not encoded).
+    result = tg.duty("1108.13", "FR", D(2025, 6, 1), as_of=D(2026, 11, 27))
+    assert (result.chosen.regime, result.reason) == ("mfn", "the only option")
+    assert result.payable is None or result.payable.total is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -328,15 +328,27 @@ def choice_key(regime: str, amount: float | Decimal) -> tuple[int, int, str]:
 
 def _choose(options: Sequence[DutyOption],
             exprs: Sequence[ex.DutyExpression]) -> tuple[DutyOption | None, str]:
+    if len(options) == 1:
+        return options[0], "the only option"
     if all(o.duty_amount is not None for o in options):
-        best = min(options, key=lambda o: choice_key(o.regime, o.duty_amount or 0.0))
-        return best, "lowest duty amount"
+        return _lowest(options, lambda o: o.duty_amount or 0.0, "lowest duty amount")
     if all(ex.needs(e) == {"customs_value"} and o.ad_valorem_percent is not None
            for o, e in zip(options, exprs, strict=True)):
-        best = min(options, key=lambda o: choice_key(o.regime, o.ad_valorem_percent or 0.0))
-        return best, "lowest ad valorem rate"
+        return _lowest(options, lambda o: o.ad_valorem_percent or 0.0, "lowest ad valorem rate")
     return None, ("the options are not all ad valorem: give customs_value and quantity "
                   "to compare duty amounts")
+
+
+def _lowest(options: Sequence[DutyOption], measure: Callable[[DutyOption], float | Decimal],
+            reason: str) -> tuple[DutyOption, str]:
+    """The lowest option; a tie is named, with the rule that broke it (ADR 0002)."""
+    best = min(options, key=lambda o: choice_key(o.regime, measure(o)))
+    tied = sorted(o.regime for o in options if o is not best
+                  and choice_key(o.regime, measure(o))[0] == choice_key(best.regime, measure(best))[0])
+    if not tied:
+        return best, reason
+    rule = ("a preference is chosen over MFN" if MFN in tied else "the first by name is chosen")
+    return best, f"{reason}, tied with {', '.join(tied)}; {rule} on a tie, under ADR 0002"
 
 
 @dataclass
