@@ -23,5 +23,6 @@ def test_duty_batch_on_spark_equals_duckdb_on_synthetic_declarations(spark_con):
     for column in duck.column_names:
         assert spark[column].equals(duck[column]), column
     # Not a vacuous equality: the batch chose several regimes and some safeguard duty.
-    assert set(duck["chosen_regime"].to_pylist()) == {"mfn", "cptpp", "jaepa", "usjta"}
+    assert set(duck["chosen_regime"].to_pylist()) == {"mfn", "cptpp", "jaepa", "usjta",
+                                                       "jeuepa", "jukcepa"}  # GB: EU, then UK
     assert sum(duck["safeguard"].to_pylist()) == 58

@@ -27,7 +27,7 @@ from tradeguard.monitor.forecast import DEFAULT_SEED, PRIORS, forecast, month_en
 from tradeguard.monitor.report import monitor
 from tradeguard.monitor.status import PeriodStatus
 from tradeguard.monitor.triggers import Series
-from tradeguard.periods import fiscal_year_start
+from tradeguard.periods import fiscal_year_start, period_key
 from tradeguard.rules.loader import RuleSet
 
 RELIABILITY_EDGES = (0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0)
@@ -89,7 +89,7 @@ def validate(imports: Any = None, *, rules: RuleSet | None = None, draws: int = 
     scored, skipped = [], []
     for p in report.periods:
         reason = _not_scored(p, span[1])
-        (skipped.append({"measure_id": p.measure_id, "period": f"FY{p.fy}", "reason": reason})
+        (skipped.append({"measure_id": p.measure_id, "period": period_key(p.fy), "reason": reason})
          if reason else scored.append(p))
     cases: list[Case] = []
     for i, p in enumerate(scored):
@@ -97,7 +97,7 @@ def validate(imports: Any = None, *, rules: RuleSet | None = None, draws: int = 
         found = _cases(series, p, by_key.get((p.measure_id, p.fy - 1)), span, draws, seed,
                        rules.safeguards[p.measure_id].year_start_month)
         if not found:
-            skipped.append({"measure_id": p.measure_id, "period": f"FY{p.fy}", "reason": (
+            skipped.append({"measure_id": p.measure_id, "period": period_key(p.fy), "reason": (
                 "no forecast: no complete earlier year, not even of the same lines pooled "
                 "across partners")})
         cases += found
@@ -240,7 +240,7 @@ def _by_year(cases: list[Case]) -> list[dict[str, Any]]:
     rows = []
     for key in sorted({(c.measure_id, c.fy) for c in cases}):
         group = [c for c in cases if (c.measure_id, c.fy) == key]
-        rows.append({"measure_id": key[0], "period": f"FY{key[1]}", "cases": len(group),
+        rows.append({"measure_id": key[0], "period": period_key(key[1]), "cases": len(group),
                      "crossed": group[0].crossed, "actual_t": round(group[0].actual_t, 1),
                      "brier": _brier(group, lambda c: c.probability),
                      "coverage_90": _r(np.mean([c.band90[0] <= c.actual_t <= c.band90[1]

@@ -460,7 +460,8 @@ def _in_backend(answers: ibis.Table, columns: Sequence[str], regimes: list[str],
     """The answers assembled and ordered by the backend: the lazy expression, or Arrow."""
     names = ibis.literal(regimes, type="array<string>")
     result = answers.select(
-        *columns, chosen_regime=names[answers[CHOSEN].cast("int64")],
+        # int32: Spark indexes arrays by INT only.
+        *columns, chosen_regime=names[answers[CHOSEN].cast("int32")],
         duty_amount=_exact_amount(answers[SCALED]), safeguard=answers.safeguard,
         **{f"duty_{r}": _exact_amount(answers[_scaled(r)]) for r in regimes},
     ).order_by(ROW).drop(ROW)
