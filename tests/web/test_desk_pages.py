@@ -64,3 +64,32 @@ def test_a_line_no_rule_covers_is_an_error_beside_the_line(client):
 def test_no_favicon_404(client):
     assert client.get("/favicon.ico").status_code == 204
     assert '<link rel="icon" href="data:,">' in client.get("/").text
+
+
+def test_rule_pages_show_trigger_volumes_as_formatted_tonnes(client):
+    page = client.get("/rules/cptpp.beef_safeguard").text
+    row = page.split("<td>conditions[0].trigger.volumes[0]</td>")[1].split("</tr>")[0]
+    assert ">147,500 t</td>" in row and "147500.0<" not in row
+
+
+def test_rule_values_carry_units_from_their_keys(client):
+    page = client.get("/rules/japan.customs_rounding").text
+    row = page.split("<td>exempt_value_up_to_jpy[0]</td>")[1].split("</tr>")[0]
+    assert ">10,000 JPY</td>" in row
+
+
+def test_pages_that_show_lines_show_their_descriptions(client):
+    frozen = "Meat of bovine animals; frozen"
+    assert frozen in client.get("/rules").text.split('id="measures"')[1]
+    assert frozen in client.get("/measures/cptpp.beef_safeguard?period=FY2019").text
+    butter = client.get("/quotas?as_of=2021-01-01").text.split('data-code="040510129"')[1]
+    assert '0405.10.129</a> <span class="muted">Dairy produce; derived from milk, butter' in butter
+    duty = client.get("/duty?line=0202.30&origin=US&date=2021-03-20").text
+    assert "(Meat; of bovine animals, boneless cuts, frozen)" in duty
+
+
+def test_date_inputs_take_iso_dates_as_text(client):
+    for path in ("/duty", "/", "/measures/cptpp.beef_safeguard"):
+        page = client.get(path).text
+        assert 'type="date"' not in page, path
+        assert 'pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}"' in page, path

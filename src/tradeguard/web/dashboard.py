@@ -11,6 +11,7 @@ scripts.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import lru_cache
@@ -43,6 +44,9 @@ def _env() -> Any:
     # Amounts arrive as exact decimal strings (JSON never carries them as floats).
     env.filters["num"] = lambda v: "–" if v is None else f"{Decimal(str(v)):,.2f}"
     env.filters["yen"] = lambda v: "–" if v is None else f"{Decimal(str(v)):,}"
+    env.filters["rule_value"] = rule_value
+    env.filters["hs"] = display_code
+    env.filters["line_words"] = _line_words
     return env
 
 
@@ -110,6 +114,46 @@ def duty_inputs(query: dict[str, str], rules: Any) -> tuple[dict[str, Any], dict
         errors["origin"] = (f"unknown origin `{query['origin'].strip()}`: origins are ISO "
                             "3166 two-letter codes. Fix: write it like US, AU or CA")
     return parsed, errors
+
+
+_TRIGGER_KEY = re.compile(r"^conditions\[(\d+)\]\.trigger\.volumes\[")
+
+
+def value_unit(key: str, document: dict[str, Any]) -> str:
+    """The unit of a rule's dated value, from its key and the rule (empty when it has none)."""
+    found = _TRIGGER_KEY.match(key)
+    if found:
+        conditions = document.get("conditions") or []
+        index = int(found.group(1))
+        trigger = conditions[index].get("trigger") or {} if index < len(conditions) else {}
+        return trigger.get("unit") or "t"
+    names = [n for n in re.sub(r"\[\d+\]", "", key).split(".") if n != "values"]
+    name = names[-1] if names else ""
+    if name == "volumes":
+        return document.get("unit") or "t"
+    for ending, unit in (("_jpy", "JPY"), ("_days", "days"), ("_percent", "%")):
+        if name.endswith(ending):
+            return unit
+    return ""
+
+
+def rule_value(entry: dict[str, Any], document: dict[str, Any]) -> str:
+    """A dated value as a reader writes it: 242,000 t, 10,000 JPY, 38.5%; "(ends)" for None."""
+    value = entry.get("value")
+    if value is None:
+        return "(ends)"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    number = Decimal(str(value))
+    text = f"{number:,f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:,f}"
+    unit = value_unit(str(entry.get("key", "")), document)
+    return f"{text}%" if unit == "%" else f"{text} {unit}".strip()
+
+
+def _line_words(code: str) -> str | None:
+    from tradeguard.data.nomenclature import describe
+
+    return describe(str(code))
 
 
 def display_code(code: str) -> str:
@@ -269,7 +313,8 @@ def dashboard_router() -> APIRouter:
                 return {"query": query, "result": None, "errors": errors}, {"_status": 422}
             found = d.duty(parsed["line"], parsed["origin"], parsed["date"], parsed["value"],
                            parsed["quantity"], parsed["as_of"])
-            return {"query": query, "result": found.model_dump(mode="json"), "errors": {}}, {}
+            return ({"query": query, "result": found.model_dump(mode="json"), "errors": {}},
+                    {"line_description": _line_words(parsed["line"])})
 
         return await _page(request, "duty.html", build)
 
