@@ -136,3 +136,13 @@ def test_duty_calculator_keeps_its_inputs_and_shows_a_bad_origin_beside_the_fiel
     page.locator("#origin").press("Enter")
     page.wait_for_selector("#chosen")
     assert "usjta" in page.locator("#chosen").inner_text()
+
+
+def test_pages_load_without_a_failed_request(page):
+    # Headless Chromium asks for no favicon; test_no_favicon_404 covers that one.
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    for path in ("/", "/rules/cptpp.beef_safeguard", "/lines?q=frozen+beef"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    assert failed == []
