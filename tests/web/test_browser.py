@@ -26,7 +26,7 @@ def test_overview_lists_the_bundled_measures(page):
     # Filter by product from the keyboard: focus the select, choose, submit.
     page.focus("#product")
     page.select_option("#product", "pork")
-    page.locator("button[type=submit]").press("Enter")
+    page.locator("main button[type=submit]").press("Enter")
     page.wait_for_url("**/?*product=pork*")
     cards = page.locator("#cards li.card")
     assert cards.count() == 1 and cards.first.get_attribute("data-measure") == "wto.pork_emergency"
@@ -79,7 +79,7 @@ def test_upload_of_a_bad_file_shows_the_row_level_errors(page):
     assert page.locator("#batches tbody tr").count() == 1
     page.set_input_files("#file", str(BAD / "negative_quantity.csv"))
     page.fill("#token", TOKEN)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_selector("#rejected")
     table = page.locator("#row-problems tbody tr")
     assert table.count() == 1
@@ -100,3 +100,49 @@ def test_pages_have_labels_and_a_skip_link(page):
     page.goto("/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400
+
+
+def test_header_search_for_frozen_beef_reaches_line_0202(page):
+    page.goto("/rules")
+    page.fill("#site-search", "frozen beef")
+    page.locator("#site-search").press("Enter")
+    page.wait_for_selector("#lines")
+    first = page.locator("#lines tbody tr").first
+    assert first.get_attribute("data-code") == "0202"
+    assert "Meat of bovine animals; frozen" in first.inner_text()
+    first.get_by_role("link", name="0202").click()
+    page.wait_for_url("**/lines?q=0202")
+    assert page.locator("#lines tbody tr").first.get_attribute("data-code") == "0202"
+    page.locator('#lines tr[data-code="020230"]').get_by_role("link",
+                                                             name="duty calculator").click()
+    page.wait_for_url("**/duty?line=0202.30")
+    assert page.input_value("#line") == "0202.30"
+
+
+def test_duty_calculator_keeps_its_inputs_and_shows_a_bad_origin_beside_the_field(page):
+    page.goto("/duty")
+    page.fill("#line", "0202.30")
+    page.fill("#origin", "XX")
+    page.fill("#date", "2021-03-20")
+    page.fill("#value", "1000000")
+    page.locator("#date").press("Enter")
+    page.wait_for_selector("#origin-error")
+    assert "unknown origin `XX`" in page.locator("#origin-error").inner_text()
+    assert page.get_attribute("#origin", "aria-invalid") == "true"
+    assert [page.input_value(f"#{f}") for f in ("line", "origin", "date", "value")] \
+        == ["0202.30", "XX", "2021-03-20", "1000000"]
+    assert page.locator("#problem").count() == 0  # the form, not an error page
+    page.fill("#origin", "US")
+    page.locator("#origin").press("Enter")
+    page.wait_for_selector("#chosen")
+    assert "usjta" in page.locator("#chosen").inner_text()
+
+
+def test_pages_load_without_a_failed_request(page):
+    # Headless Chromium asks for no favicon; test_no_favicon_404 covers that one.
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    for path in ("/", "/rules/cptpp.beef_safeguard", "/lines?q=frozen+beef"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    assert failed == []

@@ -631,6 +631,9 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
     from tradeguard.api.routes.batches import router as batches_router
 
     app.include_router(batches_router, prefix="/api")
+    from tradeguard.api.routes.lines import router as lines_router
+
+    app.include_router(lines_router, prefix="/api")
     from tradeguard.web.dashboard import dashboard_router
 
     app.include_router(dashboard_router())

@@ -11,6 +11,7 @@ scripts.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import lru_cache
@@ -43,6 +44,9 @@ def _env() -> Any:
     # Amounts arrive as exact decimal strings (JSON never carries them as floats).
     env.filters["num"] = lambda v: "–" if v is None else f"{Decimal(str(v)):,.2f}"
     env.filters["yen"] = lambda v: "–" if v is None else f"{Decimal(str(v)):,}"
+    env.filters["rule_value"] = rule_value
+    env.filters["hs"] = display_code
+    env.filters["line_words"] = _line_words
     return env
 
 
@@ -80,10 +84,96 @@ def _number(text: str | None, name: str) -> float | None:
     return value
 
 
+def duty_inputs(query: dict[str, str], rules: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The duty form's fields parsed, and a message per field that is wrong (in its words)."""
+    from tradeguard.reference import is_known_partner
+    from tradeguard.rules.lookup import normalise_line
+
+    parsed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    parsers = {"date": lambda t: _date(t, "date"), "as_of": lambda t: _date(t, "as_of"),
+               "value": lambda t: _number(t, "value"),
+               "quantity": lambda t: _number(t, "quantity")}
+    for name, parse in parsers.items():
+        try:
+            parsed[name] = parse(query[name])
+        except InputError as exc:
+            errors[name] = str(exc)
+    for name in ("line", "origin", "date"):
+        if not query[name].strip():
+            errors[name] = f"{name} is needed"
+    parsed["line"], parsed["origin"] = query["line"].strip(), query["origin"].strip().upper()
+    digits = normalise_line(parsed["line"]) if parsed["line"] else ""
+    if parsed["line"] and not (digits.isdigit() and 4 <= len(digits) <= 9):
+        errors["line"] = (f"`{parsed['line']}` is not a tariff line. "
+                          "Fix: write it like 0202, 0202.30 or 020230090")
+    elif digits and not rules.tariffs_for(digits):
+        errors["line"] = (f"no rule covers tariff line {parsed['line']}. "
+                          "Fix: search for the product's line (search box above)")
+    if parsed["origin"] and not is_known_partner(parsed["origin"]):
+        errors["origin"] = (f"unknown origin `{query['origin'].strip()}`: origins are ISO "
+                            "3166 two-letter codes. Fix: write it like US, AU or CA")
+    return parsed, errors
+
+
+_TRIGGER_KEY = re.compile(r"^conditions\[(\d+)\]\.trigger\.volumes\[")
+
+
+def value_unit(key: str, document: dict[str, Any]) -> str:
+    """The unit of a rule's dated value, from its key and the rule (empty when it has none)."""
+    found = _TRIGGER_KEY.match(key)
+    if found:
+        conditions = document.get("conditions") or []
+        index = int(found.group(1))
+        trigger = conditions[index].get("trigger") or {} if index < len(conditions) else {}
+        return trigger.get("unit") or "t"
+    names = [n for n in re.sub(r"\[\d+\]", "", key).split(".") if n != "values"]
+    name = names[-1] if names else ""
+    if name == "volumes":
+        return document.get("unit") or "t"
+    for ending, unit in (("_jpy", "JPY"), ("_days", "days"), ("_percent", "%")):
+        if name.endswith(ending):
+            return unit
+    return ""
+
+
+def rule_value(entry: dict[str, Any], document: dict[str, Any]) -> str:
+    """A dated value as a reader writes it: 242,000 t, 10,000 JPY, 38.5%; "(ends)" for None."""
+    value = entry.get("value")
+    if value is None:
+        return "(ends)"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    number = Decimal(str(value))
+    text = f"{number:,f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:,f}"
+    unit = value_unit(str(entry.get("key", "")), document)
+    return f"{text}%" if unit == "%" else f"{text} {unit}".strip()
+
+
+def _line_words(code: str) -> str | None:
+    from tradeguard.data.nomenclature import describe
+
+    return describe(str(code))
+
+
+def display_code(code: str) -> str:
+    """An HS code as analysts write it: 0202, 0202.30, 0202.30.090."""
+    digits = "".join(ch for ch in str(code) if ch.isdigit())
+    return ".".join(part for part in (digits[:4], digits[4:6], digits[6:]) if part)
+
+
+def json_twin(request: Request) -> str:
+    """This page's address as JSON: the same path and query, with ``format=json``."""
+    from urllib.parse import urlencode
+
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
+    return f"{request.url.path}?{urlencode([*params, ('format', 'json')])}"
+
+
 def _html(request: Request, template: str, data: dict[str, Any], status: int = 200,
           **extra: Any) -> Response:
     page = _env().get_template(template).render(
-        data=data, nav=NAV, path=request.url.path, **extra)
+        data=data, nav=NAV, path=request.url.path, twin=json_twin(request), **extra)
     return HTMLResponse(page, status_code=status)
 
 
@@ -213,21 +303,38 @@ def dashboard_router() -> APIRouter:
                  "value": value or "", "quantity": quantity or "", "as_of": as_of or ""}
 
         async def build() -> tuple[dict, dict]:
-            result = None
-            if line or origin or date:
-                if not (line and origin and date):
-                    raise InputError(problem("line, origin and date are all needed",
-                                             fix="fill in the three fields"))
-                day = _date(date, "date")
-                assert day is not None
-                found = desk(request).duty(line.strip(), origin.strip(), day,
-                                           _number(value, "value"),
-                                           _number(quantity, "quantity"),
-                                           _date(as_of, "as_of"))
-                result = found.model_dump(mode="json")
-            return {"query": query, "result": result}, {}
+            if not (line or origin or date):
+                return {"query": query, "result": None, "errors": {}}, {}
+            d = desk(request)
+            parsed, errors = duty_inputs(query, d.rules)
+            if errors and _wants_json(request):
+                raise InputError("; ".join(f"{k}: {v}" for k, v in errors.items()))
+            if errors:  # the form again, with its inputs and each error beside its field
+                return {"query": query, "result": None, "errors": errors}, {"_status": 422}
+            found = d.duty(parsed["line"], parsed["origin"], parsed["date"], parsed["value"],
+                           parsed["quantity"], parsed["as_of"])
+            return ({"query": query, "result": found.model_dump(mode="json"), "errors": {}},
+                    {"line_description": _line_words(parsed["line"])})
 
         return await _page(request, "duty.html", build)
+
+    @r.get("/lines")
+    async def lines(request: Request, q: str | None = None, limit: int = 50) -> Response:
+        """Tariff lines by product words or code; each links to its subheadings and duty."""
+        async def build() -> tuple[dict, dict]:
+            from tradeguard.data.nomenclature import search
+
+            text = (q or "").strip()[:200]
+            found = search(text, max(1, min(limit, 200))) if text else []
+            rows = [{**line.row(), "display": display_code(line.code)} for line in found]
+            return {"query": text, "lines": rows}, {"search_query": text}
+
+        return await _page(request, "lines.html", build)
+
+    @r.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        # Pages declare an empty data: icon; a client that asks anyway gets no 404.
+        return Response(status_code=204)
 
     @r.get("/rules")
     async def rules(request: Request) -> Response:
