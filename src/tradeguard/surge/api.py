@@ -14,13 +14,26 @@ from typing import Any
 import pyarrow as pa
 
 JSON_FIELDS = ("tariff_line", "partner", "period", "method", "label", "explanation")
+SIZE_FIELDS = ("quantity_t", "increase_t", "share")
 
 
-def flags_as_json(flags: pa.Table, *, details: bool = False) -> list[dict[str, Any]]:
+def flags_as_json(flags: pa.Table, *, details: bool = False,
+                  sizes: bool = False) -> list[dict[str, Any]]:
     """Flags as a list of dicts: ``tariff_line, partner, period, method, label, explanation``
-    (and the numbers too with ``details``)."""
+    (with ``sizes`` also the tonnes and the share, rounded for reading; with ``details`` every
+    column)."""
     rows = flags.to_pylist()
-    return rows if details else [{k: r[k] for k in JSON_FIELDS} for r in rows]
+    if details:
+        return rows
+    keys = JSON_FIELDS + (SIZE_FIELDS if sizes else ())
+    return [{k: _rounded(k, r[k]) for k in keys} for r in rows]
+
+
+def _rounded(key: str, value: Any) -> Any:
+    """Tonnes to 0.1 t and shares to 0.1% as shown in the explanations (not money)."""
+    if value is None or key not in SIZE_FIELDS:
+        return value
+    return round(value, 4 if key == "share" else 1)
 
 
 def filter_flags(flags: pa.Table, *, tariff_line: str | None = None,
