@@ -273,7 +273,7 @@ def dashboard_router() -> APIRouter:
     @r.get("/surges")
     async def surges(request: Request, line: str | None = None, partner: str | None = None,
                      label: str | None = None, method: str | None = None,
-                     min_tonnes: float | None = None, period_from: str | None = None,
+                     min_tonnes: str | None = None, period_from: str | None = None,
                      period_to: str | None = None, include_immaterial: bool = False,
                      sort: str = "size", page: int = 1, per_page: int = 50) -> Response:
         """Surge flags with their explanations, filtered, largest first, a page at a time; each
@@ -283,16 +283,17 @@ def dashboard_router() -> APIRouter:
             from tradeguard.surge.api import flags_as_json
             from tradeguard.surge.select import select_flags
 
+            tonnes = _surge_tonnes(min_tonnes)
             filters = {"line": line or None, "partner": (partner or "").upper() or None,
                        "label": label or None, "method": method or None,
-                       "min_tonnes": min_tonnes, "period_from": period_from or None,
+                       "min_tonnes": tonnes, "period_from": period_from or None,
                        "period_to": period_to or None,
                        "include_immaterial": include_immaterial, "sort": sort,
                        "per_page": per_page}
             flags = await run_in_threadpool(scan_flags, desk(request))
             chosen = select_flags(
                 flags, tariff_line=filters["line"], partner=filters["partner"],
-                label=filters["label"], method=filters["method"], min_tonnes=min_tonnes,
+                label=filters["label"], method=filters["method"], min_tonnes=tonnes,
                 period_from=filters["period_from"], period_to=filters["period_to"],
                 include_immaterial=include_immaterial, sort=sort, page=page,
                 per_page=per_page)
@@ -414,3 +415,15 @@ def _surges_page_url(filters: dict[str, Any]) -> Callable[[int], str]:
         return "/surges?" + urlencode({**kept, "page": n})
 
     return url
+
+
+def _surge_tonnes(text: str | None) -> float | None:
+    """The Surges form's minimum increase: blank is no minimum; anything else a number."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        raise InputError(problem(f"minimum increase `{text}` is not a number of tonnes",
+                                 where="Min. increase (t)", fix="write a number, e.g. 100")) \
+            from None
