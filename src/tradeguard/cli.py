@@ -622,29 +622,63 @@ def surges_cmd(
         "--method", help="fao130, ssm, zscore, art5 (repeat; default: all)")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Knowledge date (default: the data's last day)")] = None,
+    line: Annotated[str | None, typer.Option(
+        "--line", help="Tariff line or prefix, e.g. 0202")] = None,
+    origin: Annotated[str | None, typer.Option("--origin", help="Partner, e.g. AU")] = None,
+    label: Annotated[str | None, typer.Option(
+        "--label", help="surge, tariff timing or new under agreement")] = None,
+    min_tonnes: Annotated[float | None, typer.Option(
+        "--min-tonnes", help="Smallest increase over the baseline, in tonnes")] = None,
+    period: Annotated[str | None, typer.Option(
+        "--period", help="YYYY-MM, or a range YYYY-MM:YYYY-MM")] = None,
+    include_immaterial: Annotated[bool, typer.Option(
+        "--include-immaterial", help="Also show flags under the materiality threshold")] = False,
+    sort: Annotated[str, typer.Option("--sort", help="size, line or period")] = "size",
+    page: Annotated[int, typer.Option("--page", help="Page number, from 1")] = 1,
+    per_page: Annotated[int, typer.Option("--per-page", help="Flags per page")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Scan every line and partner for import surges, each flag labelled and explained."""
+    """Scan every line and partner for import surges, each flag labelled and explained;
+    material flags only (see docs/surges.md), largest first, one page at a time."""
     from tradeguard.surge.api import flags_as_json, scan_store
+    from tradeguard.surge.select import select_flags
 
     if backend not in ("duckdb", "spark"):
         _fail(f"--backend `{backend}` is not duckdb or spark. Fix: use --backend duckdb (the "
               "default) or --backend spark")
+    first, _, last = (period or "").partition(":")
     try:
         flags = scan_store(store, as_of=_date(as_of, "--as-of") if as_of else None,
                            backend=backend, methods=method or None)
+        chosen = select_flags(
+            flags, tariff_line=line, partner=(origin or "").upper() or None, label=label,
+            period_from=first or None, period_to=(last or first) or None,
+            min_tonnes=min_tonnes, include_immaterial=include_immaterial, sort=sort,
+            page=page, per_page=per_page)
     except TradeguardError as exc:
         _fail(exc)
-    rows = flags_as_json(flags)
+    rows = flags_as_json(chosen.flags, sizes=True)
     if as_json:
-        _print_json(rows)
+        _print_json(chosen.to_dict(rows))
         return
-    table = Table("period", "line", "partner", "method", "label", "explanation",
-                  title=f"{len(rows):,} surge flags")
+    _print_surges(chosen, rows)
+
+
+def _print_surges(chosen: Any, rows: list[dict[str, Any]]) -> None:
+    title = (f"{chosen.total:,} surge flags, page {chosen.page} of {chosen.pages} "
+             if rows else f"{chosen.total:,} surge flags")
+    table = Table("period", "line", "partner", "method", "label", "increase (t)", "share",
+                  "explanation", title=title)
     for r in rows:
+        share = "-" if r["share"] is None else f"{r['share']:.1%}"
         table.add_row(r["period"], r["tariff_line"], r["partner"], r["method"], r["label"],
-                      escape(r["explanation"]))
+                      f"{r['increase_t']:,.1f}", share, escape(r["explanation"]))
     out.print(table)
+    hidden = chosen.left_out.get("left out", 0)
+    if hidden:
+        why = "; ".join(f"{k}: {v:,}" for k, v in chosen.left_out.items() if k != "left out")
+        out.print(f"{hidden:,} immaterial flags left out ({why}; a flag may fail both). "
+                  "Show them with --include-immaterial.")
 
 
 @app.command("evidence")

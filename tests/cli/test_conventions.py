@@ -90,7 +90,8 @@ def test_origin_is_the_one_name_for_where_goods_come_from():
     named = {name: sorted(o for o in _visible_options(c) if "partner" in o or "origin" in o)
              for name, c in _commands().items()}
     assert {n: opts for n, opts in named.items() if opts} == {
-        "duty": ["--origin"], "evidence": ["--origin"], "formula compare": ["--partners"]}
+        "duty": ["--origin"], "evidence": ["--origin"], "formula compare": ["--partners"],
+        "surges": ["--origin"]}
 
 
 def test_out_is_a_folder_on_every_command():

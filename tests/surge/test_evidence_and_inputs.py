@@ -140,8 +140,9 @@ def test_router(tmp_path):
     got = client.get("/api/surges", params={"partner": "AU", "tariff_line": "0202",
                                             "label": "tariff timing",
                                             "methods": "fao130"}).json()
-    assert any(r["period"] == "2018-04" and r["tariff_line"] == "020230020" for r in got)
-    url = got[0]["evidence_url"]
+    assert any(r["period"] == "2018-04" and r["tariff_line"] == "020230020"
+               for r in got["flags"])
+    url = got["flags"][0]["evidence_url"]
     assert url.startswith("/api/surges/evidence?")
     pack = client.get(url).json()
     assert pack["partners"] == ["AU"]

@@ -119,6 +119,33 @@ def surge_screens(rules: Any) -> tuple[float, tuple[tuple[int, float, float], ..
     return float(latest(doc.fao_ratio).value), tuple(sorted(bands, key=lambda b: -b[1]))
 
 
+@dataclass(frozen=True)
+class Materiality:
+    """The surge flags' materiality threshold (the latest values listed): a minimum increase
+    in tonnes and a minimum share of the line's imports; ``status`` how sure they are."""
+
+    min_increase_t: float
+    min_share: float
+    status: str
+
+
+def surge_materiality(rules: Any) -> Materiality:
+    """The materiality threshold of the surge screens (``screens/surge.yaml``); a folder whose
+    screens file has none falls back to the shipped one."""
+    doc = law_document(rules, s.SurgeScreens)
+    if doc.materiality is None:
+        from tradeguard.rules.loader import shipped_rules
+
+        doc = law_document(shipped_rules(), s.SurgeScreens)
+    if doc.materiality is None:
+        raise RuleNotFoundError(problem(
+            "no surge materiality threshold", where="rules/library/screens/surge.yaml",
+            fix="add `materiality: {min_increase_t: [...], min_share: [...]}` to the file"))
+    tonnes, share = latest(doc.materiality.min_increase_t), latest(doc.materiality.min_share)
+    return Materiality(float(tonnes.value), float(share.value),
+                       weakest([tonnes.status, share.status]))
+
+
 def safeguard_limits(rules: Any) -> dict[str, tuple[s.SafeguardLimit, s.Dated]]:
     """The Agreement on Safeguards' limits by name, each with its latest dated value."""
     doc = law_document(rules, s.SafeguardsAgreement)

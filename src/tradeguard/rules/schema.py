@@ -775,6 +775,15 @@ class SsmBandRow(Strict):
     remedy_share: Annotated[list[Dated[float]], Field(min_length=1)]
 
 
+class SurgeMateriality(Strict):
+    """When a surge flag matters: its increase over the baseline reaches ``min_increase_t``
+    tonnes and the flagged quantity is at least ``min_share`` of the line's imports from all
+    partners over the same span."""
+
+    min_increase_t: Annotated[list[Dated[float]], Field(min_length=1)]
+    min_share: Annotated[list[Dated[float]], Field(min_length=1)]
+
+
 class SurgeScreens(Strict):
     """The quasi-legal thresholds of the surge screens: the FAO import-surge ratio and the
     Doha special safeguard mechanism's volume bands (a draft that never became law)."""
@@ -783,6 +792,8 @@ class SurgeScreens(Strict):
     title: str
     fao_ratio: Annotated[list[Dated[float]], Field(min_length=1)]
     ssm_bands: Annotated[list[SsmBandRow], Field(min_length=1)]
+    materiality: SurgeMateriality | None = Field(
+        default=None, description="The size below which a flag is immaterial (hidden).")
     sources: dict[str, Source]
 
 

@@ -14,13 +14,26 @@ from typing import Any
 import pyarrow as pa
 
 JSON_FIELDS = ("tariff_line", "partner", "period", "method", "label", "explanation")
+SIZE_FIELDS = ("quantity_t", "increase_t", "share")
 
 
-def flags_as_json(flags: pa.Table, *, details: bool = False) -> list[dict[str, Any]]:
+def flags_as_json(flags: pa.Table, *, details: bool = False,
+                  sizes: bool = False) -> list[dict[str, Any]]:
     """Flags as a list of dicts: ``tariff_line, partner, period, method, label, explanation``
-    (and the numbers too with ``details``)."""
+    (with ``sizes`` also the tonnes and the share, rounded for reading; with ``details`` every
+    column)."""
     rows = flags.to_pylist()
-    return rows if details else [{k: r[k] for k in JSON_FIELDS} for r in rows]
+    if details:
+        return rows
+    keys = JSON_FIELDS + (SIZE_FIELDS if sizes else ())
+    return [{k: _rounded(k, r[k]) for k in keys} for r in rows]
+
+
+def _rounded(key: str, value: Any) -> Any:
+    """Tonnes to 0.1 t and shares to 0.1% as shown in the explanations (not money)."""
+    if value is None or key not in SIZE_FIELDS:
+        return value
+    return round(value, 4 if key == "share" else 1)
 
 
 def filter_flags(flags: pa.Table, *, tariff_line: str | None = None,
@@ -65,3 +78,30 @@ def scan_store(store: str | Path | None = None, *, as_of: dt.date | None = None,
                     backend=None if backend == "duckdb" else backend)
     finally:
         imports.get_backend().disconnect()
+
+
+def flag_series(store: str | Path | None, tariff_line: str, partner: str, *,
+                as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """The monthly imports (t) of one flag's series, ``tariff_line`` x ``partner`` (``*``:
+    all partners), as the scan sums them: kg records of months, every month of the series'
+    span present (a month without imports is 0 t, as in the scan's complete grid)."""
+    from tradeguard.data.store import open_imports
+    from tradeguard.surge.context import ALL, month_label
+
+    imports = open_imports(store, known_on=as_of)
+    try:
+        day = as_of or last_day(imports)
+        t = imports.filter((imports.tariff_line == tariff_line.replace(".", ""))
+                           & (imports.quantity_unit == "kg") & (imports.granularity != "year")
+                           & (imports.period_end <= day))
+        if partner != ALL:
+            t = t.filter(t.partner == partner.upper())
+        mi = (t.period_start.year() * 12 + t.period_start.month() - 1).cast("int64")
+        sums = t.mutate(mi=mi).group_by("mi").aggregate(kg=t.quantity.sum()).to_pyarrow()
+    finally:
+        imports.get_backend().disconnect()
+    by_month = dict(zip(sums["mi"].to_pylist(), sums["kg"].to_pylist(), strict=True))
+    if not by_month:
+        return []
+    return [{"period": month_label(m), "quantity_t": round(by_month.get(m, 0.0) / 1000.0, 1)}
+            for m in range(min(by_month), max(by_month) + 1)]

@@ -44,7 +44,7 @@ FLAG_SCHEMA = pa.schema([
     ("quantity_t", pa.float64()), ("baseline_t", pa.float64()), ("threshold_t", pa.float64()),
     ("increase_t", pa.float64()), ("ratio", pa.float64()), ("z_score", pa.float64()),
     ("band", pa.int64()), ("timing", pa.string()), ("new_regime", pa.string()),
-    ("source", pa.string()),
+    ("source", pa.string()), ("share", pa.float64()),
 ])
 _KEYS = ["tariff_line", "partner"]
 
@@ -212,11 +212,18 @@ def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
     t = g.select("sid", "mi", *[c for c in g.columns if c.startswith("new")], **wide)
     t = t.filter(ibis.or_(*[t[f"{name}_flag"] for name in chosen]))
     named = t.join(series_keys, "sid")
+    line_cols = [c for c in ("q", "ytd") if c in g.columns]
+    if all_partners:  # the line's imports from all partners: the base of a flag's share
+        stars = series_keys.filter(series_keys.partner == ALL).select("sid", "tariff_line")
+        totals = g.select("sid", "mi", *line_cols).join(stars, "sid").select(
+            "tariff_line", "mi", **{f"line_{c}": c for c in line_cols})
+        named = named.left_join(totals, ["tariff_line", "mi"])
     regimes = [c for c in cols if c.startswith("newreg")]
     if regimes:
         named = named.left_join(series.select(*_KEYS, "mi", *regimes), [*_KEYS, "mi"])
+    lines = [f"line_{c}" for c in line_cols] if all_partners else []
     flagged = register(con, to_arrow(con, named.select(
-        *_KEYS, "mi", *[c for c in t.columns if c not in ("sid", "mi")], *regimes)))
+        *_KEYS, "mi", *[c for c in t.columns if c not in ("sid", "mi")], *regimes, *lines)))
     parts = [_method_rows(flagged, name) for name in chosen]
     flags = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     labelled = flags.left_join(timing, [*_KEYS, "mi"])
@@ -224,7 +231,7 @@ def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
     is_new = (labelled.new_q > 0) & (labelled.new_q >= excess)
     return labelled.select(
         *_KEYS, "mi", "method", "compared", "baseline", "threshold", "ratio", "z", "band",
-        "new_q", "timing_detail", new_regime=ibis.ifelse(is_new, labelled.new_regime,
+        "new_q", "timing_detail", "line_total", new_regime=ibis.ifelse(is_new, labelled.new_regime,
                                                          ibis.null("string")),
         label=ibis.cases((labelled.timing_kind.notnull(), LABEL_TIMING), (is_new, LABEL_NEW),
                          else_=LABEL_SURGE),
@@ -264,6 +271,7 @@ def _method_rows(flagged, name: str):
     c = {k: flagged[f"{name}_{k}"] for k in ("flag", "compared", "baseline", "threshold")}
     rows = flagged.filter(c["flag"])
     cols = flagged.columns
+    line = "line_ytd" if cumulative else "line_q"
     return rows.select(
         *_KEYS, "mi", method=ibis.literal(name), compared=c["compared"], baseline=c["baseline"],
         threshold=c["threshold"],
@@ -274,7 +282,8 @@ def _method_rows(flagged, name: str):
               else ibis.null("int64")).cast("int64"),
         new_q=(flagged[new] if new in cols else ibis.literal(0.0)).cast("float64"),
         new_regime=(flagged[f"newreg{years}"] if f"newreg{years}" in cols
-                    else ibis.null("string")))
+                    else ibis.null("string")),
+        line_total=(flagged[line] if line in cols else ibis.null("float64")).cast("float64"))
 
 
 def _columns(flag, compared, baseline, threshold, **extra) -> dict[str, Any]:
@@ -455,7 +464,17 @@ def _present(out: pa.Table, per_year: int, explain: bool) -> pa.Table:
         "increase_t": shown["increase_t"], "ratio": cols["ratio"], "z_score": cols["z"],
         "band": cols["band"], "timing": cols["timing_detail"],
         "new_regime": cols["new_regime"], "source": x.sources(cols["method"]),
+        "share": _share(cols["compared"], cols["line_total"]),
     }, FLAG_SCHEMA)
+
+
+def _share(compared: pa.Array, line_total: pa.Array) -> pa.Array:
+    """The flagged quantity's share of the line's imports from all partners over the same
+    span (null when the scan ran without the all-partner series)."""
+    import pyarrow.compute as pc
+
+    total = pc.if_else(pc.greater(line_total, 0.0), line_total, None)
+    return pc.cast(pc.divide(compared, total), pa.float64())
 
 
 def _finish(flags: pa.Table, notes: dict[str, Any], chosen, frequency, as_of) -> pa.Table:

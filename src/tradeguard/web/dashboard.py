@@ -380,29 +380,57 @@ def dashboard_router() -> APIRouter:
     @r.get("/surges")
     async def surges(request: Request, line: str | None = None, partner: str | None = None,
                      label: str | None = None, method: str | None = None,
-                     limit: int = 200) -> Response:
-        """Surge flags with their explanations, filterable; each links to its evidence pack."""
+                     min_tonnes: str | None = None, period_from: str | None = None,
+                     period_to: str | None = None, include_immaterial: bool = False,
+                     sort: str = "size", page: int = 1, per_page: int = 50) -> Response:
+        """Surge flags with their explanations, filtered, largest first, a page at a time; each
+        links to its series chart and its evidence pack."""
         async def build() -> tuple[dict, dict]:
-            from tradeguard.api.routes.surges import evidence_url, scan_flags
-            from tradeguard.surge.api import filter_flags, flags_as_json
+            from tradeguard.api.routes.surges import evidence_url, scan_flags, series_url
+            from tradeguard.surge.api import flags_as_json
+            from tradeguard.surge.select import select_flags
 
-            if label and label not in SURGE_LABELS:
-                raise InputError(problem(f"unknown label `{label}`",
-                                         fix=f"use one of: {', '.join(SURGE_LABELS)}"))
+            tonnes = _surge_tonnes(min_tonnes)
+            filters = {"line": line or None, "partner": (partner or "").upper() or None,
+                       "label": label or None, "method": method or None,
+                       "min_tonnes": tonnes, "period_from": period_from or None,
+                       "period_to": period_to or None,
+                       "include_immaterial": include_immaterial, "sort": sort,
+                       "per_page": per_page}
             flags = await run_in_threadpool(scan_flags, desk(request))
-            chosen = filter_flags(flags, tariff_line=line or None,
-                                  partner=(partner or "").upper() or None,
-                                  label=label or None, method=method or None)
-            rows = flags_as_json(chosen)
+            chosen = select_flags(
+                flags, tariff_line=filters["line"], partner=filters["partner"],
+                label=filters["label"], method=filters["method"], min_tonnes=tonnes,
+                period_from=filters["period_from"], period_to=filters["period_to"],
+                include_immaterial=include_immaterial, sort=sort, page=page,
+                per_page=per_page)
+            rows = flags_as_json(chosen.flags, sizes=True)
             for row in rows:
                 row["evidence_url"] = evidence_url(row, format="html")
-            counts = {lab: sum(r["label"] == lab for r in rows) for lab in SURGE_LABELS}
-            shown = rows[: max(1, min(limit, 5000))]
-            return {"filters": {"line": line, "partner": partner, "label": label,
-                                "method": method},
-                    "total": len(rows), "by_label": counts, "flags": shown}, {}
+                row["series_url"] = series_url(row)
+            return {"filters": filters, **chosen.to_dict(rows)}, {
+                "page_url": _surges_page_url(filters)}
 
         return await _page(request, "surges.html", build)
+
+    @r.get("/surges/series")
+    async def surge_series(request: Request, line: str, partner: str = "*",
+                           period: str | None = None) -> Response:
+        """One flag's series (monthly imports of a line from a partner) on a chart."""
+        async def build() -> tuple[dict, dict]:
+            from tradeguard.surge.api import flag_series
+            from tradeguard.web.surge_chart import series_svg
+
+            who = partner.upper() if partner != "*" else "*"
+            points = await run_in_threadpool(flag_series, desk(request).store_path, line, who)
+            if not points:
+                raise InputError(problem(f"no monthly imports of {line} from {who}",
+                                         where="the store",
+                                         fix="open a flag's chart from the Surges page"))
+            return ({"line": line, "partner": who, "period": period, "points": points},
+                    {"chart": series_svg(line, who, points, period)})
+
+        return await _page(request, "surge_series.html", build)
 
     @r.get("/designs")
     async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:
@@ -482,3 +510,27 @@ def dashboard_router() -> APIRouter:
         return await _page(request, "data.html", build)
 
     return r
+
+
+def _surges_page_url(filters: dict[str, Any]) -> Callable[[int], str]:
+    """The Surges page's URL for page ``n`` with the same filters (for the page links)."""
+    from urllib.parse import urlencode
+
+    kept = {k: v for k, v in filters.items() if v not in (None, "", False)}
+
+    def url(n: int) -> str:
+        return "/surges?" + urlencode({**kept, "page": n})
+
+    return url
+
+
+def _surge_tonnes(text: str | None) -> float | None:
+    """The Surges form's minimum increase: blank is no minimum; anything else a number."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        raise InputError(problem(f"minimum increase `{text}` is not a number of tonnes",
+                                 where="Min. increase (t)", fix="write a number, e.g. 100")) \
+            from None

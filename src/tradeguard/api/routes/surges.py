@@ -1,7 +1,8 @@
 """REST endpoints for surges (mounted under ``/api`` by ``create_app``).
 
-GET /surges            flags (JSON list as the CLI's ``--json``), filterable by line, partner,
-                       method, label and period range; each links to its evidence pack.
+GET /surges            one page of flags (as the CLI's ``--json``), filterable by line, partner,
+                       method, label, period range and size; material flags only unless
+                       ``include_immaterial``; each links to its evidence pack and chart.
 GET /surges/evidence   the evidence pack (JSON, or HTML with ``format=html``) for a line and
                        partners.
 
@@ -65,17 +66,34 @@ async def list_surges(request: Request, tariff_line: str | None = None,
                       label: str | None = None,
                       period_from: str | None = Query(None, description="YYYY-MM"),
                       period_to: str | None = Query(None, description="YYYY-MM"),
-                      as_of: dt.date | None = None, methods: str | None = None) -> list[dict]:
-    from tradeguard.surge.api import filter_flags, flags_as_json
+                      min_tonnes: float | None = Query(
+                          None, description="smallest increase over the baseline, t"),
+                      include_immaterial: bool = False,
+                      sort: str = Query("size", description="size, line or period"),
+                      page: int = 1, per_page: int = 50,
+                      as_of: dt.date | None = None, methods: str | None = None) -> dict:
+    """One page of flags (largest increase first by default), with the total, the pages and
+    the immaterial flags left out, counted by reason."""
+    from tradeguard.surge.api import flags_as_json
+    from tradeguard.surge.select import select_flags
 
     flags = await run_in_threadpool(scan_flags, request.app.state.desk, as_of=as_of,
                                     methods=methods)
-    flags = filter_flags(flags, tariff_line=tariff_line, partner=partner, method=method,
-                         label=label, period_from=period_from, period_to=period_to)
-    out = flags_as_json(flags)
+    chosen = select_flags(flags, tariff_line=tariff_line, partner=partner, method=method,
+                          label=label, period_from=period_from, period_to=period_to,
+                          min_tonnes=min_tonnes, include_immaterial=include_immaterial,
+                          sort=sort, page=page, per_page=per_page)
+    out = flags_as_json(chosen.flags, sizes=True)
     for row in out:
         row["evidence_url"] = evidence_url(row)
-    return out
+        row["series_url"] = series_url(row)
+    return chosen.to_dict(out)
+
+
+def series_url(row: dict[str, Any]) -> str:
+    """The desk's chart of the flag's series (line x partner), marking the flagged period."""
+    query = {"line": row["tariff_line"], "partner": row["partner"], "period": row["period"]}
+    return f"/surges/series?{urlencode(query)}"
 
 
 @router.get("/surges/evidence", response_model=None)
