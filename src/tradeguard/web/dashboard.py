@@ -307,9 +307,10 @@ def dashboard_router() -> APIRouter:
         async def build() -> tuple[dict, dict]:
             import yaml
 
-            from tradeguard.design.compare import compare, render_html
+            from tradeguard.design.compare import compare
             from tradeguard.design.simulate import Scenario
             from tradeguard.design.spec import example_paths, load_design
+            from tradeguard.web.design_report import render_html
 
             files = {p.stem: p for p in example_paths()}
             examples = []
