@@ -35,7 +35,7 @@ from tradeguard.monitor.quotas import QuotaEvent, QuotaLedger, quota_period, quo
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.scope import coverage
-from tradeguard.units import quantity_ratio
+from tradeguard.units import KG_PER_TONNE
 
 TABLE = "quota_declarations"
 LEDGER_SCHEMA = pa.schema([
@@ -65,7 +65,6 @@ def _for_quota(declared: Any, rule_id: str, quota: s.TariffQuota, rules: RuleSet
 
     on_lines = declared.filter(ibis.or_(*[declared.tariff_line.startswith(line)
                                           for line in quota.lines]))
-    to_t = float(quantity_ratio("kg", "t"))
     partners = _partner_spans(quota, rules, on_lines)
     claims = on_lines.filter((on_lines.regime == quota.agreement)
                              & (on_lines.quantity_unit == "kg"))
@@ -76,7 +75,7 @@ def _for_quota(declared: Any, rule_id: str, quota: s.TariffQuota, rules: RuleSet
     rows = on_lines.group_by(keys).aggregate(declared_rows=on_lines.count().cast("int64"))
     claimed = claims.group_by([claims.period_start.name("day"),
                                claims.known_on.cast("date").name("known_on")]).aggregate(
-        claimed_t=(claims.quantity.sum() * to_t).cast("float64"))
+        claimed_t=(claims.quantity.sum() / KG_PER_TONNE).cast("float64"))
     out = rows.left_join(claimed, ["day", "known_on"]).select(
         quota_id=ibis.literal(rule_id), day=rows.day, known_on=rows.known_on,
         declared_rows=rows.declared_rows, claimed_t=claimed.claimed_t.fill_null(0.0))
