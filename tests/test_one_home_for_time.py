@@ -29,7 +29,7 @@ ALLOWED = {
     ("web/charts.py", 'this_year = int(current["period"].removeprefix("FY"))'),
     ("web/charts.py", 'shift = this_year - int(past["period"].removeprefix("FY"))'),
     ("design/backtest.py", 'out["period"] = f"FY{self.fy}"'),
-    ("design/charts.py", "lines = [svg.Line(label=name, points=[(dt.date(year, 4, 1), float(v)) for year, v in pts])"),
+    ("web/design_charts.py", "lines = [svg.Line(label=name, points=[(dt.date(year, 4, 1), float(v)) for year, v in pts])"),
     ("design/overrides.py", "_as_date(valid_from) if valid_from is not None else dt.date(2000, 4, 1),"),
 }
 

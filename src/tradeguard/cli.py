@@ -845,9 +845,10 @@ def design_compare(
     as_json: ReportJsonOption = False,
 ) -> None:
     """Back-test and simulate designs side by side; write DIR/report.html and DIR/report.json."""
-    from tradeguard.design.compare import compare, write_report
+    from tradeguard.design.compare import compare
     from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import load_designs
+    from tradeguard.web.design_report import write_report
 
     try:
         designs = load_designs(files)
@@ -868,8 +869,9 @@ def design_sweep(
     as_json: ReportJsonOption = False,
 ) -> None:
     """Vary design elements over a grid; draw the protection / market-access frontier."""
-    from tradeguard.design.compare import load_sweep, sweep, write_sweep
+    from tradeguard.design.compare import load_sweep, sweep
     from tradeguard.design.simulate import Scenario
+    from tradeguard.web.design_report import write_sweep
 
     try:
         base, vary, positions = load_sweep(spec)
@@ -893,9 +895,10 @@ def design_sensitivity(
     """Move one element and show the effect on every output."""
     import yaml
 
-    from tradeguard.design.compare import sensitivity, sensitivity_html
+    from tradeguard.design.compare import sensitivity
     from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import read_document
+    from tradeguard.web.design_report import sensitivity_html
 
     try:
         doc, _ = read_document(design)

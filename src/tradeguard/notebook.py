@@ -216,7 +216,7 @@ class DesignComparison(Results):
 
     def write(self, folder: str | os.PathLike[str]) -> tuple[Path, Path]:
         """Write FOLDER/report.html and FOLDER/report.json; return (json, html)."""
-        from tradeguard.design.compare import write_report
+        from tradeguard.web.design_report import write_report
 
         return write_report(self.report, folder)
 

@@ -108,18 +108,15 @@ def test_chart_svg(client):
     assert r.text.startswith("<svg") and r.text.count('class="mark"') >= 3
 
 
-def test_quotas_from_an_empty_ledger(client):
-    from tradeguard.monitor.quotas import QuotaLedger
-    from tradeguard.rules.loader import shipped_rules
-
-    ledger = QuotaLedger(shipped_rules())
+def test_quotas_without_declarations_in_the_store_say_no_data_never_a_balance(client):
+    # The bundled store holds monthly statistics only, no declaration records: the volume is
+    # the rule's, the balance is unknown (it used to show the full volume as the balance).
     rows = {q["order_id"]: q for q in client.get("/api/quotas").json()}
-    state = ledger.state("cptpp-tpp-butter", AS_OF, AS_OF)
-    assert rows["cptpp-tpp-butter"]["volume_t"] == state.volume_t == 3294.0
-    assert rows["cptpp-tpp-butter"]["balance_t"] == state.balance_t
-    assert rows["cptpp-tpp-butter"]["status"] == "open"
+    butter = rows["cptpp-tpp-butter"]
+    assert (butter["volume_t"], butter["balance_t"], butter["allocated_t"]) == (3294.0, None, None)
+    assert butter["status"] == "no_data" and "no declaration records" in butter["note"]
     hist = client.get("/api/quotas/cptpp-tpp-butter/history").json()
-    assert hist["history"][0]["balance_t"] == 3294.0
+    assert hist["history"] == [] and "no declaration records" in hist["ledger"]
 
 
 def test_rules_list_show_and_quality(client):

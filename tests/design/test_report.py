@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tradeguard.design.compare import (
-    compare,
-    frontier,
-    load_sweep,
-    sensitivity,
-    sensitivity_html,
-    sweep,
-    write_report,
-    write_sweep,
-)
+from tradeguard.design.compare import compare, frontier, load_sweep, sensitivity, sweep
 from tradeguard.design.simulate import Scenario
 from tradeguard.design.spec import example_paths, load_designs
+from tradeguard.web.design_report import sensitivity_html, write_report, write_sweep
 
 EXAMPLES = example_paths()[0].parent  # shipped in the package
 TINY = Scenario(first_fy=2020, years=4, paths=32, seed=3)
@@ -104,7 +96,7 @@ def test_router_lists_examples_and_rejects_bad_designs():
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from tradeguard.design.router import router
+    from tradeguard.api.routes.designs import router
 
     app = FastAPI()
     app.include_router(router)

@@ -621,7 +621,7 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
     from fastapi import Depends
 
     from tradeguard.api.guards import design_limits
-    from tradeguard.design.router import router as design_router
+    from tradeguard.api.routes.designs import router as design_router
 
     app.include_router(design_router, prefix="/api", dependencies=[Depends(design_limits)],
                        responses=_problems_doc(413, 422, 429, 503))

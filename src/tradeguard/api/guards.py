@@ -216,7 +216,7 @@ async def design_limits(request: Request) -> None:
         return
     from pydantic import ValidationError
 
-    from tradeguard.design.router import CompareRequest
+    from tradeguard.api.routes.designs import CompareRequest
 
     try:
         parsed = CompareRequest.model_validate_json(await request.body() or b"{}")

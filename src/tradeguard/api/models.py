@@ -251,7 +251,8 @@ class QuotaOut(BaseModel):
         "period": "FY2019", "period_start": "2019-04-01", "period_end": "2020-03-31",
         "volume_t": 3294.0, "volume_status": "derived", "allocated_t": 0, "returned_t": 0,
         "balance_t": 3294.0, "used_share": 0.0, "status": "open",
-        "exhaustion_forecast": None, "exhausted_on": None, "note": None})
+        "exhaustion_forecast": None, "exhausted_on": None, "note": None,
+        "data_through": "2019-12-31"})
     rule_id: str
     order_id: str
     title: str
@@ -271,10 +272,15 @@ class QuotaOut(BaseModel):
     returned_t: float | None
     balance_t: float | None
     used_share: float | None
-    status: Literal["not_open", "open", "critical", "exhausted", "not_defined", "not_in_force"]
+    status: Literal["not_open", "open", "critical", "exhausted", "no_data", "not_defined",
+                    "not_in_force"] = Field(description="no_data: the store holds no declaration "
+                                            "records for the quota's lines in the period, so "
+                                            "the balance is unknown (null), never zero.")
     exhaustion_forecast: str | None
     exhausted_on: str | None
     note: str | None
+    data_through: str | None = Field(None, description="The last declaration day in the store "
+                                                       "on the quota's lines, known by as_of.")
 
 
 class QuotaStateOut(BaseModel):
@@ -298,7 +304,9 @@ class QuotaHistory(BaseModel):
              "period_end": "2020-03-31", "volume_t": 3294.0, "volume_status": "derived",
              "allocated_t": 0, "returned_t": 0, "balance_t": 3294.0, "used_share": 0.0,
              "status": "open"}],
-        "exhaustion_forecast": None, "ledger": "empty (no persisted quota ledger yet)"})
+        "exhaustion_forecast": None,
+        "ledger": "allocated first come, first served from the declarations in the store "
+                  "(through 2019-12-31)"})
     quota_id: str
     as_of: str
     history: list[QuotaStateOut]

@@ -42,6 +42,9 @@ CACHE_SIZE = 32
 COMPUTE_SLOTS = max(1, min(4, os.cpu_count() or 1))
 DUTY_CACHE_SIZE = 4096
 MAX_TRACE_ROWS = 1000
+QUOTA_LEDGER_NOTE = ("the declarations in the store, allocated first come, first served; "
+                     "a quota whose lines have no declaration records in the period shows "
+                     "no_data, its balance unknown")
 
 
 class NoDataError(TradeguardError):
@@ -480,16 +483,27 @@ class Desk:
 
     # ------------------------------------------------------------------ quotas
 
-    def _ledger(self) -> Any:
-        from tradeguard.monitor.quotas import QuotaLedger
+    def _ledger(self, as_of: dt.date) -> Any:
+        """The quota ledger from the declarations in the store, as known by ``as_of``."""
+        from tradeguard.monitor.quota_ledger import (
+            LEDGER_SCHEMA,
+            ledger_for,
+            ledger_version,
+            refresh,
+        )
 
-        # No persisted ledger yet (docs/api.md): every quota is shown from an empty ledger.
-        return QuotaLedger(self.rules)
+        self._refresh()
+        if self._batch_key:
+            table = refresh(self.store_path, self.rules,
+                            ledger_version(self._batch_key, self.rules))
+        else:
+            table = LEDGER_SCHEMA.empty_table()
+        return ledger_for(table, self.rules, as_of)
 
     def quotas(self, as_of: dt.date, include_signed: bool = False) -> list[dict[str, Any]]:
         """Every quota of an agreement in force; with ``include_signed`` also those of
         agreements signed but never in force (the TPP-12), labelled as studied, never open."""
-        ledger = self._ledger()
+        store = self._ledger(as_of)
         out = []
         for rid, quota in sorted(self.rules.quotas.items()):
             agreement = self.rules.agreements[quota.agreement]
@@ -500,34 +514,31 @@ class Desk:
                                     "agreement_status": agreement.status,
                                     "lines": list(quota.lines),
                                     "products": products_for(list(quota.lines)),
-                                    "allocation": quota.allocation, "as_of": as_of.isoformat()}
+                                    "allocation": quota.allocation, "as_of": as_of.isoformat(),
+                                    "data_through": _iso(store.data_through.get(rid))}
             try:
-                state = ledger.state(rid, as_of, as_of)
-                item.update(_state(state))
-                fc = ledger.exhaustion_forecast(rid, as_of)
-                exhausted = ledger.exhaustion_day(rid, as_of)
-                item["exhaustion_forecast"] = _iso(fc)
-                item["exhausted_on"] = _iso(exhausted)
-                item["note"] = None
+                item.update(_quota_state(store, rid, as_of))
                 if agreement.status != "in_force":
                     item.update(_studied(agreement, item))
             except TradeguardError as exc:
-                item.update({"period": None, "period_start": None, "period_end": None,
-                             "volume_t": None, "volume_status": None, "allocated_t": None,
-                             "returned_t": None, "balance_t": None, "used_share": None,
-                             "status": "not_defined", "exhaustion_forecast": None,
-                             "exhausted_on": None, "note": str(exc)})
+                item.update(dict.fromkeys(_STATE_KEYS), status="not_defined", note=str(exc))
             out.append(finite(item))
         return out
 
     def quota_history(self, quota_id: str, as_of: dt.date) -> dict[str, Any]:
-        ledger = self._ledger()
+        store = self._ledger(as_of)
+        ledger = store.ledger
         quota = ledger.quota(quota_id)
+        rid = next(r for r, q in self.rules.quotas.items() if q is quota)
+        if not store.has_data(rid, as_of):
+            return {"quota_id": quota.order_id, "as_of": as_of.isoformat(), "history": [],
+                    "exhaustion_forecast": None, "ledger": _no_data_note(quota)}
         history = ledger.balance_history(quota_id, as_of)
         return finite({"quota_id": quota.order_id, "as_of": as_of.isoformat(),
                        "history": [{"date": d.isoformat(), **_state(st)} for d, st in history],
                        "exhaustion_forecast": _iso(ledger.exhaustion_forecast(quota_id, as_of)),
-                       "ledger": "empty (no persisted quota ledger yet)"})
+                       "ledger": "allocated first come, first served from the declarations in "
+                                 f"the store (through {_iso(store.data_through.get(rid))})"})
 
     # ------------------------------------------------------------------ ingest
 
@@ -571,6 +582,31 @@ def _studied(agreement: Any, item: dict[str, Any]) -> dict[str, Any]:
     return {"status": "not_in_force", "exhaustion_forecast": None, "exhausted_on": None,
             "note": f"{agreement.short_name} was {agreement.status}, never in force: volumes "
                     f"as studied from {agreement.study_entry_into_force}"}
+
+
+_STATE_KEYS = ("period", "period_start", "period_end", "volume_t", "volume_status",
+               "allocated_t", "returned_t", "balance_t", "used_share", "status",
+               "exhaustion_forecast", "exhausted_on", "note")
+
+
+def _no_data_note(quota: Any) -> str:
+    return (f"no declaration records in the store for lines {', '.join(quota.lines)} in this "
+            "period: the balance is unknown (not zero, not full); ingest the declarations "
+            "(format `declarations`) to see it")
+
+
+def _quota_state(store: Any, rule_id: str, as_of: dt.date) -> dict[str, Any]:
+    """A quota's balance and status on ``as_of``; ``no_data`` where no declaration reaches."""
+    ledger = store.ledger
+    state = _state(ledger.state(rule_id, as_of, as_of))
+    if state["status"] == "not_open":
+        return {**state, "exhaustion_forecast": None, "exhausted_on": None, "note": None}
+    if not store.has_data(rule_id, as_of):
+        unknown = dict.fromkeys(("allocated_t", "returned_t", "balance_t", "used_share"))
+        return {**state, **unknown, "status": "no_data", "exhaustion_forecast": None,
+                "exhausted_on": None, "note": _no_data_note(ledger.rules.quotas[rule_id])}
+    return {**state, "exhaustion_forecast": _iso(ledger.exhaustion_forecast(rule_id, as_of)),
+            "exhausted_on": _iso(ledger.exhaustion_day(rule_id, as_of)), "note": None}
 
 
 def _state_of(row: dict[str, Any]) -> str:

@@ -33,7 +33,7 @@ from tradeguard.data.regimes import (
     BILATERAL_BY_PARTNER_FROM_2021,
 )
 from tradeguard.data.schema import BOUNDS_FIX, DATE_MAX, DATE_MIN
-from tradeguard.data.units import QUANTITY_CEILING, UNIT_CONVERSIONS, VALUE_CEILING
+from tradeguard.units import QUANTITY_CEILING, UNIT_CONVERSIONS, VALUE_CEILING
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

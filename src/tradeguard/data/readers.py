@@ -47,7 +47,7 @@ from tradeguard.data.frames import ROW, backend, check, collect_problems, notes_
 from tradeguard.data.problems import IngestProblemsError, file_error
 from tradeguard.data.schema import COLUMNS, conform, validate_table
 from tradeguard.data.textfile import file_sha256, read_csv_strings, read_head
-from tradeguard.data.units import UNIT_CONVERSIONS
+from tradeguard.units import UNIT_CONVERSIONS
 
 READER_VERSION = "tradeguard.data.readers/1"
 FORMATS = ("jp-epa-tidy", "jp-customs-xlsx", "parquet", "comtrade", "declarations")

@@ -44,7 +44,7 @@ import pyarrow as pa
 from tradeguard.data.frames import ROW, backend, check, collect_problems
 from tradeguard.data.problems import IngestProblemsError, RowProblem
 from tradeguard.data.regimes import REGIMES
-from tradeguard.data.units import CANONICAL_UNITS, QUANTITY_CEILING, VALUE_CEILING
+from tradeguard.units import CANONICAL_UNITS, QUANTITY_CEILING, VALUE_CEILING
 
 CANONICAL_SCHEMA = pa.schema(
     [

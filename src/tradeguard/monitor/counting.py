@@ -23,9 +23,9 @@ from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import covers
 from tradeguard.rules.scope import BEGINNING, END, Interval, coverage, intersect
+from tradeguard.units import KG_PER_TONNE
 
 DAY = dt.timedelta(days=1)
-KG_PER_TONNE = 1000.0
 HISTORY_BASES = ("percent_of_prior_period", "percent_of_average", "percent_of_largest",
                  "wto_article5")
 

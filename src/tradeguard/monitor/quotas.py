@@ -33,10 +33,10 @@ from tradeguard.periods import fiscal_year, fiscal_year_end, fiscal_year_start, 
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet
 from tradeguard.rules.lookup import value_on
+from tradeguard.units import KG_PER_TONNE
 
 EventKind = Literal["allocation", "return", "exhaustion", "critical", "reopening"]
 Status = Literal["not_open", "open", "critical", "exhausted"]
-T_TO_KG = 1000.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def quota_volume(quota: s.TariffQuota, day: dt.date, as_of: dt.date) -> tuple[fl
                                   where=f"quota {quota.order_id}",
                                   fix="choose a date within the quota's defined periods"))
     volume = float(found[1].value)
-    return (volume / T_TO_KG if quota.unit == "kg" else volume), found[1].status
+    return (volume / KG_PER_TONNE if quota.unit == "kg" else volume), found[1].status
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def value_on(values: Sequence[Any], day: dt.date, as_of: dt.date,
 
 
 def normalise_line(text: str) -> str:
+    """A tariff line or prefix as digits: "0202.30", "0202-30" and "0202 30" are "020230"."""
     return str(text).replace(".", "").replace("-", "").replace(" ", "").strip()
 
 

@@ -26,6 +26,7 @@ from pydantic import (
 from tradeguard.errors import InputError
 from tradeguard.rules.duties import DutyExpression
 from tradeguard.rules.duties import parse_duty as _parse_duty
+from tradeguard.rules.lookup import normalise_line
 
 
 def parse_duty(text: str) -> Any:
@@ -146,7 +147,7 @@ class PartnerScope(Strict):
 def _normalise_lines(lines: Any) -> Any:
     if not isinstance(lines, list):
         return lines
-    return [str(line).replace(".", "").replace("-", "").strip() for line in lines]
+    return [normalise_line(line) for line in lines]
 
 
 #: Tariff lines or prefixes; "0202.30" and "020230" mean the same prefix.

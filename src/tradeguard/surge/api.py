@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from tradeguard.rules.lookup import normalise_line
+
 JSON_FIELDS = ("tariff_line", "partner", "period", "method", "label", "explanation")
 SIZE_FIELDS = ("quantity_t", "increase_t", "share")
 
@@ -45,7 +47,7 @@ def filter_flags(flags: pa.Table, *, tariff_line: str | None = None,
 
     mask = pc.is_valid(flags["tariff_line"])
     if tariff_line:
-        mask = pc.and_(mask, pc.starts_with(flags["tariff_line"], tariff_line.replace(".", "")))
+        mask = pc.and_(mask, pc.starts_with(flags["tariff_line"], normalise_line(tariff_line)))
     for col, val in (("partner", partner), ("method", method), ("label", label)):
         if val:
             mask = pc.and_(mask, pc.equal(flags[col], val))

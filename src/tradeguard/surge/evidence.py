@@ -21,7 +21,9 @@ from typing import Any
 from tradeguard.data.backends import to_arrow
 from tradeguard.errors import InputError, problem
 from tradeguard.periods import fiscal_year
+from tradeguard.rules.lookup import normalise_line
 from tradeguard.surge.measures import Proposal, check_measure, limits, problems_as_dicts
+from tradeguard.units import KG_PER_TONNE
 
 DOMESTIC_SERIES = ("production", "sales", "capacity_utilization", "employment", "prices",
                    "productivity", "profits")
@@ -82,7 +84,7 @@ def evidence_pack(imports: Any, *, tariff_line: str, as_of: dt.date,
 
     from tradeguard.surge.detect import _bind
 
-    line = tariff_line.replace(".", "").strip()
+    line = normalise_line(tariff_line)
     if not line.isdigit():
         raise InputError(problem(f"tariff line {tariff_line!r} is not digits",
                                  where="evidence_pack(tariff_line=...)",
@@ -99,13 +101,13 @@ def evidence_pack(imports: Any, *, tariff_line: str, as_of: dt.date,
         raise InputError(problem(f"no imports of {line} from {', '.join(partners or ['any partner'])}"
                                  f" by {as_of}", where="evidence_pack",
                                  fix="check the line prefix, the partners and as_of"))
-    monthly = [{"period": f"{r['y']:04d}-{r['m']:02d}", "quantity_t": r["q"] / 1000.0,
+    monthly = [{"period": f"{r['y']:04d}-{r['m']:02d}", "quantity_t": r["q"] / KG_PER_TONNE,
                 "value": r["v"]} for r in got]
     years: dict[int, dict[str, float]] = {}
     for r in got:
         fy = fiscal_year(dt.date(r["y"], r["m"], 1), year_start_month)
         acc = years.setdefault(fy, {"quantity_t": 0.0, "value": 0.0, "months": 0})
-        acc["quantity_t"] += r["q"] / 1000.0
+        acc["quantity_t"] += r["q"] / KG_PER_TONNE
         acc["value"] += r["v"]
         acc["months"] += 1
     dom = {k: {int(y): float(v) for y, v in s.items()} for k, s in (domestic or {}).items()}

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from tradeguard.surge import methods as m
 from tradeguard.surge.context import ALL
+from tradeguard.units import KG_PER_TONNE
 
 LABEL_TIMING = "tariff timing"
 LABEL_NEW = "new under agreement"
@@ -50,8 +51,8 @@ def present(flags: pa.Table, per_year: int, explain: bool) -> dict[str, pa.Array
     try:
         t = con.create_table("flags", flags.select([c for c in flags.column_names]), temp=True)
         t = t.mutate(row_number=ibis.row_number())
-        t = t.mutate(quantity_t=t.compared / 1000.0, baseline_t=t.baseline / 1000.0,
-                     threshold_t=t.threshold / 1000.0)
+        t = t.mutate(quantity_t=t.compared / KG_PER_TONNE, baseline_t=t.baseline / KG_PER_TONNE,
+                     threshold_t=t.threshold / KG_PER_TONNE)
         year = (t.mi // 12 if per_year == 12 else t.mi).cast("int64")
         period = _format("{:04d}", year)
         if per_year == 12:

@@ -369,11 +369,13 @@ def dashboard_router() -> APIRouter:
     async def quotas(request: Request, as_of: str | None = None,
                      include_signed: bool = False) -> Response:
         async def build() -> tuple[dict, dict]:
+            from tradeguard.api.service import QUOTA_LEDGER_NOTE
+
             d = desk(request)
             known = await run_in_threadpool(d.resolve_as_of, _date(as_of, "as_of"))
-            return {"as_of": known.isoformat(), "quotas": d.quotas(known, include_signed),
-                    "include_signed": include_signed,
-                    "ledger": "empty (no persisted quota ledger yet)"}, {}
+            rows = await run_in_threadpool(d.quotas, known, include_signed)
+            return {"as_of": known.isoformat(), "quotas": rows,
+                    "include_signed": include_signed, "ledger": QUOTA_LEDGER_NOTE}, {}
 
         return await _page(request, "quotas.html", build)
 
@@ -440,9 +442,10 @@ def dashboard_router() -> APIRouter:
         async def build() -> tuple[dict, dict]:
             import yaml
 
-            from tradeguard.design.compare import compare, render_html
+            from tradeguard.design.compare import compare
             from tradeguard.design.simulate import Scenario
             from tradeguard.design.spec import example_paths, load_design
+            from tradeguard.web.design_report import render_html
 
             files = {p.stem: p for p in example_paths()}
             examples = []

@@ -1,7 +1,7 @@
 """REST endpoints of the design lab, as a FastAPI ``APIRouter`` that only calls the Python API.
 
-The web API mounts it (``app.include_router(router)``); nothing here touches ``api/`` or
-``web/``.  Bad designs return 422 with every problem listed, and nothing runs.
+The web API mounts it under ``/api`` (``create_app``).  Bad designs return 422 with every
+problem listed, and nothing runs.
 """
 
 from __future__ import annotations
