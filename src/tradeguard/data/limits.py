@@ -16,7 +16,7 @@ max_rows                 20,000,000       data rows of a CSV or worksheet
 max_cells                400,000,000      rows x columns
 chunk_bytes              8,000,000        bytes of CSV text read and staged at a time (one chunk)
 chunk_rows               200,000          rows validated at a time from the staging area
-work_memory_mb           512              memory the staging database may use before it spills
+work_memory_mb           256              memory the staging database may use before it spills
                                           to its temporary folder
 =======================  ===============  =========================================================
 
@@ -55,7 +55,7 @@ class ReadLimits:
     max_cells: int = 400_000_000
     chunk_bytes: int = 8_000_000
     chunk_rows: int = 200_000
-    work_memory_mb: int = 512
+    work_memory_mb: int = 256
 
 
 def limits_from_env() -> ReadLimits:
@@ -85,6 +85,11 @@ _staging_dir: ContextVar[Path | None] = ContextVar("tradeguard_staging_dir", def
 def current() -> ReadLimits:
     """The limits of the read in progress (the environment's outside an ``ingest``)."""
     return _limits.get() or limits_from_env()
+
+
+def progress_callback() -> Callable[[int, int], None] | None:
+    """The ingest's read ``progress(done, total)`` callback, None outside one."""
+    return _progress.get()
 
 
 def report_progress(done: int, total: int) -> None:

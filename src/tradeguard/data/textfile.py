@@ -26,8 +26,8 @@ from tradeguard.data.limits import (
     ReadLimits,
     check_rows,
     current,
+    progress_callback,
     refused,
-    report_progress,
     staging,
 )
 from tradeguard.data.problems import IngestProblemsError, RowProblem, file_error
@@ -68,11 +68,16 @@ class _CappedStream:
         self.count = 0
         self.refusal: IngestProblemsError | None = None
         self.closed = False
+        # taken here, in the reader's thread: Arrow calls read() from its own I/O thread,
+        # where the ingest's context variables are not set
+        self.progress = progress_callback()
 
     def read(self, size: int = -1) -> bytes:
         if self.refusal is not None:
             return b""
-        size = 1 << 20 if size is None or size < 0 else size
+        # at most one chunk at a time: the read stage's progress then moves chunk by chunk
+        size = self.limits.chunk_bytes if size is None or size < 0 else \
+            min(size, self.limits.chunk_bytes)
         try:
             data = self.raw.read(size)
         except (EOFError, OSError, zlib.error) as exc:
@@ -81,7 +86,8 @@ class _CappedStream:
             return b""
         self.count += len(data)
         self.refusal = self._over_limit()
-        report_progress(self.handle.tell(), self.compressed)
+        if self.progress is not None:
+            self.progress(self.handle.tell(), self.compressed)
         return b"" if self.refusal is not None else data
 
     def _over_limit(self) -> IngestProblemsError | None:
@@ -145,7 +151,9 @@ def read_bytes(path: Path) -> bytes:
 def read_head(path: Path, size: int = 65536) -> bytes:
     """The first ``size`` bytes of the (gunzipped) content: for sniffing, never the whole file."""
     with open_capped(path) as stream:
-        data = stream.read(size)
+        data = b""
+        while len(data) < size and (block := stream.read(size - len(data))):
+            data += block
         if stream.refusal is not None:
             raise stream.refusal
     return data
