@@ -126,13 +126,20 @@ def staging() -> Iterator[Any]:
 
     import ibis
 
-    limits = current()
-    with tempfile.TemporaryDirectory(prefix="tradeguard-staging-", dir=_staging_dir.get()) as tmp:
+    limits, where = current(), _staging_dir.get()
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="tradeguard-staging-", dir=where)
+    except OSError as exc:
+        raise file_error(str(where or tempfile.gettempdir()), "cannot create a staging folder",
+                         str(exc), "free some disk space, or make the folder writable (or set "
+                         "TMPDIR to a writable folder)") from exc
+    with folder as tmp:
         con = ibis.duckdb.connect(str(Path(tmp) / "staging.duckdb"))
+        spill = str(Path(tmp) / "spill").replace("'", "''")
         try:
             con.con.execute("SET enable_progress_bar = false")
             con.con.execute(f"SET memory_limit = '{int(limits.work_memory_mb)}MB'")
-            con.con.execute(f"SET temp_directory = '{Path(tmp) / 'spill'}'")
+            con.con.execute(f"SET temp_directory = '{spill}'")
             yield con
         finally:
             con.disconnect()

@@ -222,7 +222,8 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
         return _report_from_batch(previous, store)
     tick("read", 0, 1)
     # staged next to the store when its folder exists (same disk), never in the store itself
-    staging_dir = store.parent if store.parent.is_dir() else None
+    writable = store.parent.is_dir() and os.access(store.parent, os.W_OK)
+    staging_dir = store.parent if writable else None
     with reading(limits, lambda done, total: tick("read", done, total), staging_dir):
         chosen = format or sniff_format(path)
         table = read_any(path, chosen, chapters=chapters)
