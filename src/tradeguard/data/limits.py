@@ -14,7 +14,16 @@ max_ratio                100              uncompressed / compressed size of a gz
                                           Japan Customs workbooks: about 6; gzipped CSV: 5-20)
 max_rows                 20,000,000       data rows of a CSV or worksheet
 max_cells                400,000,000      rows x columns
+chunk_bytes              8,000,000        bytes of CSV text read and staged at a time (one chunk)
+chunk_rows               200,000          rows validated at a time from the staging area
+work_memory_mb           256              memory the staging database may use before it spills
+                                          to its temporary folder
 =======================  ===============  =========================================================
+
+The last three are not refusals but the working set of a read.  A CSV is read chunk by chunk
+into a *staging* DuckDB file in a temporary folder (next to the store during an ``ingest``,
+never the store itself) and checked there, so the memory a read needs depends on these
+settings, not on the file's size; the folder is removed when the read ends, refused or not.
 
 Override them with environment variables (``TRADEGUARD_MAX_UNCOMPRESSED_BYTES``,
 ``TRADEGUARD_MAX_RATIO``, ``TRADEGUARD_MAX_ROWS``, ``TRADEGUARD_MAX_CELLS``) or per call with
@@ -29,6 +38,8 @@ import os
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
 
 from tradeguard.data.problems import IngestProblemsError, file_error
 
@@ -42,6 +53,9 @@ class ReadLimits:
     max_ratio: int = 100
     max_rows: int = 20_000_000
     max_cells: int = 400_000_000
+    chunk_bytes: int = 8_000_000
+    chunk_rows: int = 200_000
+    work_memory_mb: int = 256
 
 
 def limits_from_env() -> ReadLimits:
@@ -65,11 +79,17 @@ def limits_from_env() -> ReadLimits:
 _limits: ContextVar[ReadLimits | None] = ContextVar("tradeguard_read_limits", default=None)
 _progress: ContextVar[Callable[[int, int], None] | None] = ContextVar(
     "tradeguard_read_progress", default=None)
+_staging_dir: ContextVar[Path | None] = ContextVar("tradeguard_staging_dir", default=None)
 
 
 def current() -> ReadLimits:
     """The limits of the read in progress (the environment's outside an ``ingest``)."""
     return _limits.get() or limits_from_env()
+
+
+def progress_callback() -> Callable[[int, int], None] | None:
+    """The ingest's read ``progress(done, total)`` callback, None outside one."""
+    return _progress.get()
 
 
 def report_progress(done: int, total: int) -> None:
@@ -80,16 +100,49 @@ def report_progress(done: int, total: int) -> None:
 
 
 @contextlib.contextmanager
-def reading(limits: ReadLimits | None, progress: Callable[[int, int], None] | None
-            ) -> Iterator[None]:
-    """Run a read with these limits and this ``progress(done, total)`` callback."""
+def reading(limits: ReadLimits | None, progress: Callable[[int, int], None] | None,
+            staging_dir: Path | None = None) -> Iterator[None]:
+    """Run a read with these limits, this ``progress(done, total)`` callback and staging
+    folders under ``staging_dir`` (None: the system's temporary folder)."""
     t1 = _limits.set(limits or limits_from_env())
     t2 = _progress.set(progress)
+    t3 = _staging_dir.set(staging_dir)
     try:
         yield
     finally:
         _limits.reset(t1)
         _progress.reset(t2)
+        _staging_dir.reset(t3)
+
+
+@contextlib.contextmanager
+def staging() -> Iterator[Any]:
+    """An Ibis DuckDB backend on a file in a fresh temporary folder, removed on exit.
+
+    Its memory is capped at ``work_memory_mb``; beyond that DuckDB spills to the same folder,
+    so what a reader stages there costs disk, not memory.
+    """
+    import tempfile
+
+    import ibis
+
+    limits, where = current(), _staging_dir.get()
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="tradeguard-staging-", dir=where)
+    except OSError as exc:
+        raise file_error(str(where or tempfile.gettempdir()), "cannot create a staging folder",
+                         str(exc), "free some disk space, or make the folder writable (or set "
+                         "TMPDIR to a writable folder)") from exc
+    with folder as tmp:
+        con = ibis.duckdb.connect(str(Path(tmp) / "staging.duckdb"))
+        spill = str(Path(tmp) / "spill").replace("'", "''")
+        try:
+            con.con.execute("SET enable_progress_bar = false")
+            con.con.execute(f"SET memory_limit = '{int(limits.work_memory_mb)}MB'")
+            con.con.execute(f"SET temp_directory = '{spill}'")
+            yield con
+        finally:
+            con.disconnect()
 
 
 def refused(source: str, what: str, setting: str, value: int) -> IngestProblemsError:

@@ -46,12 +46,13 @@ from tradeguard.data import comtrade, jp_customs, workbook
 from tradeguard.data.frames import ROW, backend, check, collect_problems, notes_metadata, scalar
 from tradeguard.data.problems import IngestProblemsError, file_error
 from tradeguard.data.schema import COLUMNS, conform, validate_table
-from tradeguard.data.textfile import file_sha256, read_csv_strings, read_head
+from tradeguard.data.textfile import file_sha256, read_head, staged_csv
 from tradeguard.units import UNIT_CONVERSIONS
 
 READER_VERSION = "tradeguard.data.readers/1"
 FORMATS = ("jp-epa-tidy", "jp-customs-xlsx", "parquet", "comtrade", "declarations")
 JP_CUSTOMS_FORMATS = ("jp-epa-tidy", "jp-customs-xlsx")
+SHOWN_PROBLEMS = 1000  # as validate_table: the first problems by row, and their total
 FIX_ROWS = "correct the rows listed (or remove them) and ingest the file again"
 
 TIDY_COLUMNS = ("year", "month", "reporter", "flow", "partner_code_jp", "agreement_group_raw",
@@ -70,12 +71,16 @@ def read_jp_epa_tidy(path: str | Path, *, chapters: Collection[str] | str | None
     ``chapters`` as for :func:`read_jp_customs_workbook`.  An 8-digit ``hs9`` is restored to
     9 digits where the row's ``hs4``/``hs6`` prove its chapter (counted in the notes).
     """
-    import ibis
 
     path = Path(path)
-    raw = ibis.memtable(read_csv_strings(path, required=TIDY_COLUMNS, allowed=(
-        "period", "partner_name", "agreement_scope", "hs6", "hs4")))
-    con = backend()
+    with staged_csv(path, required=TIDY_COLUMNS, allowed=(
+            "period", "partner_name", "agreement_scope", "hs6", "hs4")) as (con, raw):
+        return _tidy_rows(con, raw, path, chapters)
+
+
+def _tidy_rows(con, raw, path: Path, chapters: Collection[str] | str | None) -> pa.Table:
+    import ibis
+
     proofs = [(raw[c], w) for c, w in (("hs4", 4), ("hs6", 6)) if c in raw.columns]
     hs9, repaired = jp_customs.restore_leading_zero(
         raw.hs9.strip().re_replace("^'", ""), proofs)
@@ -136,11 +141,10 @@ def read_jp_customs_workbook(path: str | Path, *,
 
 def _finish_jp_customs(con, long, path: Path, source: str, notes: dict[str, int],
                        layout: str = "region") -> pa.Table:
-    import ibis
 
     # Materialised once: the checks and the totals below then compile against a plain table
     # instead of re-planning the month union and the lookups for every check.
-    resolved = ibis.memtable(con.to_pyarrow(jp_customs.resolve(long, layout)))
+    resolved = con.create_table("resolved", jp_customs.resolve(long, layout), overwrite=True)
     found, total = collect_problems(con, jp_customs.problems(resolved))
     if total:
         raise IngestProblemsError(str(path), jp_customs.explain_partner(found), fix=FIX_ROWS,
@@ -187,7 +191,6 @@ def _check_parquet_size(path: Path, meta) -> None:
 
 def read_comtrade(path: str | Path, *, flow: str = "import") -> pa.Table:
     """UN Comtrade CSV (legacy or current API column names), rows of one trade ``flow``."""
-    import ibis
 
     if flow not in set(comtrade.FLOWS.values()):
         from tradeguard.errors import InputError, problem
@@ -202,9 +205,12 @@ def read_comtrade(path: str | Path, *, flow: str = "import") -> pa.Table:
                          f"current column names are all present; found: {', '.join(header)}",
                          "legacy needs " + ", ".join(comtrade.required_columns("legacy"))
                          + "; current needs " + ", ".join(comtrade.required_columns("current")))
-    raw = read_csv_strings(path, required=comtrade.required_columns(which))
-    con = backend()
-    t = comtrade.normalise(ibis.memtable(raw), which)
+    with staged_csv(path, required=comtrade.required_columns(which)) as (con, raw):
+        return _comtrade_rows(con, raw, which, path, flow)
+
+
+def _comtrade_rows(con, raw, which: str, path: Path, flow: str) -> pa.Table:
+    t = comtrade.normalise(raw, which)
     t = t.mutate(skip=comtrade.skip_reason(t, flow))
     dropped = t.filter(t.skip.notnull())
     skipped = con.to_pyarrow(dropped.group_by("skip").aggregate(n=dropped.count()))
@@ -229,11 +235,16 @@ def read_comtrade(path: str | Path, *, flow: str = "import") -> pa.Table:
 
 def read_declarations(path: str | Path) -> pa.Table:
     """Declaration-level CSV (columns in the module docstring), summed per day x line x partner."""
-    import ibis
 
     path = Path(path)
-    raw = ibis.memtable(read_csv_strings(path, required=DECLARATION_COLUMNS,
-                                         allowed=("declaration_id", *LINE_PROOFS), strict=True))
+    with staged_csv(path, required=DECLARATION_COLUMNS,
+                    allowed=("declaration_id", *LINE_PROOFS), strict=True) as (con, raw):
+        return _declaration_rows(con, raw, path)
+
+
+def _declaration_rows(con, raw, path: Path) -> pa.Table:
+    import ibis
+
     line, repaired = jp_customs.restore_leading_zero(raw.tariff_line.strip(), [
         (raw[c], w) for c, w in LINE_PROOFS.items() if c in raw.columns])
     raw = raw.mutate(tariff_line=line, _repaired=repaired)
@@ -244,7 +255,6 @@ def read_declarations(path: str | Path) -> pa.Table:
     t = raw.left_join(lookup, raw.quantity_unit.strip().upper() == lookup.u_code)
     date = t.date.strip().try_cast("date")
     qty = t.quantity.strip().try_cast("float64")
-    con = backend()
     found, total = collect_problems(con, [
         check(t, date.isnull() | ~t.date.strip().re_search(r"^\d{4}-\d{2}-\d{2}$"), "date",
               "is not a date YYYY-MM-DD"),
@@ -266,7 +276,8 @@ def read_declarations(path: str | Path) -> pa.Table:
         source=ibis.literal("declarations"), batch_id=ibis.literal(file_sha256(path)),
     )
     # validate the declarations row by row first, so problems name the file's rows ...
-    validate_table(con.to_pyarrow(rows)).raise_if_problems(str(path), fix=FIX_ROWS)
+    rows = con.create_table("declared", rows, overwrite=True)  # staged, not in memory
+    _validate_in_chunks(con, "declared", path)
     typed = rows.mutate(value=rows.value.cast("float64"))
     keys = [c for c in COLUMNS if c not in ("quantity", "value")]
     # ... then sum them: a safeguard counts volumes per day, not per declaration
@@ -274,6 +285,26 @@ def read_declarations(path: str | Path) -> pa.Table:
                                             value=typed.value.sum())
     table = con.to_pyarrow(summed.order_by(["period_start", "partner", "tariff_line"]))
     return _with_notes(conform(table.select(list(COLUMNS)), str(path)), notes)
+
+
+def _validate_in_chunks(con, name: str, path: Path) -> None:
+    """:func:`validate_table` over the backend's table ``name``, ``chunk_rows`` at a time
+    (never all in memory); raises listing the first problems by row and the total."""
+    from tradeguard.data.limits import current
+    from tradeguard.data.schema import ValidationReport
+
+    found: list = []
+    total = count = 0
+    # (DuckDB's own reader: Ibis 12's to_pyarrow_batches calls an API DuckDB 2 removed)
+    chunks = con.con.sql(f"SELECT * FROM {name}").to_arrow_reader(current().chunk_rows)
+    for batch in chunks:
+        report = validate_table(pa.Table.from_batches([batch]))
+        count += batch.num_rows
+        total += report.total
+        found.extend(report.problems)
+    if total:
+        kept = tuple(sorted(found, key=lambda p: (p.row is None, p.row or 0))[:SHOWN_PROBLEMS])
+        ValidationReport(count, kept, total).raise_if_problems(str(path), fix=FIX_ROWS)
 
 
 def _csv_header(path: Path) -> list[str]:

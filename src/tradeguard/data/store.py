@@ -221,7 +221,10 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
     if previous is not None:
         return _report_from_batch(previous, store)
     tick("read", 0, 1)
-    with reading(limits, lambda done, total: tick("read", done, total)):
+    # staged next to the store when its folder exists (same disk), never in the store itself
+    writable = store.parent.is_dir() and os.access(store.parent, os.W_OK)
+    staging_dir = store.parent if writable else None
+    with reading(limits, lambda done, total: tick("read", done, total), staging_dir):
         chosen = format or sniff_format(path)
         table = read_any(path, chosen, chapters=chapters)
     if table.num_rows and table["batch_id"][0].as_py() != batch_id:

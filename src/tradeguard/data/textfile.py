@@ -7,29 +7,36 @@ Namibia, not a null); the readers convert and check types themselves, row by row
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import gzip
 import hashlib
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from tradeguard.data.frames import with_row_numbers
+from tradeguard.data.frames import ROW, with_row_numbers
 from tradeguard.data.limits import (
     RATIO_CHECK_FROM,
     ReadLimits,
     check_rows,
     current,
+    progress_callback,
     refused,
-    report_progress,
+    staging,
 )
 from tradeguard.data.problems import IngestProblemsError, RowProblem, file_error
 
 GZIP_MAGIC = b"\x1f\x8b"
+NOT_UTF8_FIX = ("the file is probably in Latin-1, Windows-1252 or Shift-JIS; re-save it as "
+                "UTF-8 (for example: iconv -f SHIFT_JIS -t UTF-8 in.csv > out.csv) and ingest "
+                "that")
+STAGED = "staged_csv"  # the staging table of :func:`staged_csv`
 
 
 def file_sha256(path: Path, progress: Callable[[int, int], None] | None = None) -> str:
@@ -61,11 +68,16 @@ class _CappedStream:
         self.count = 0
         self.refusal: IngestProblemsError | None = None
         self.closed = False
+        # taken here, in the reader's thread: Arrow calls read() from its own I/O thread,
+        # where the ingest's context variables are not set
+        self.progress = progress_callback()
 
     def read(self, size: int = -1) -> bytes:
         if self.refusal is not None:
             return b""
-        size = 1 << 20 if size is None or size < 0 else size
+        # at most one chunk at a time: the read stage's progress then moves chunk by chunk
+        size = self.limits.chunk_bytes if size is None or size < 0 else \
+            min(size, self.limits.chunk_bytes)
         try:
             data = self.raw.read(size)
         except (EOFError, OSError, zlib.error) as exc:
@@ -74,7 +86,8 @@ class _CappedStream:
             return b""
         self.count += len(data)
         self.refusal = self._over_limit()
-        report_progress(self.handle.tell(), self.compressed)
+        if self.progress is not None:
+            self.progress(self.handle.tell(), self.compressed)
         return b"" if self.refusal is not None else data
 
     def _over_limit(self) -> IngestProblemsError | None:
@@ -138,7 +151,9 @@ def read_bytes(path: Path) -> bytes:
 def read_head(path: Path, size: int = 65536) -> bytes:
     """The first ``size`` bytes of the (gunzipped) content: for sniffing, never the whole file."""
     with open_capped(path) as stream:
-        data = stream.read(size)
+        data = b""
+        while len(data) < size and (block := stream.read(size - len(data))):
+            data += block
         if stream.refusal is not None:
             raise stream.refusal
     return data
@@ -161,17 +176,26 @@ def decode_utf8(data: bytes, source: str) -> str:
     raise IngestProblemsError(
         source, [RowProblem(r, None, None, next(p.reason for p in problems if p.row == r))
                  for r in lines],
-        fix="the file is probably in Latin-1, Windows-1252 or Shift-JIS; re-save it as UTF-8 "
-            "(for example: iconv -f SHIFT_JIS -t UTF-8 in.csv > out.csv) and ingest that")
+        fix=NOT_UTF8_FIX)
 
 
 def read_csv_strings(path: Path, *, required: tuple[str, ...], allowed: tuple[str, ...] = (),
                      strict: bool = False) -> pa.Table:
-    """Read a CSV (optionally gzipped) as all-string columns plus ``_row`` (header = row 1).
+    """The whole CSV as one in-memory table (see :func:`staged_csv`; readers use that)."""
+    with staged_csv(path, required=required, allowed=allowed, strict=strict) as (con, table):
+        return con.to_pyarrow(table.order_by(ROW))
+
+
+@contextlib.contextmanager
+def staged_csv(path: Path, *, required: tuple[str, ...], allowed: tuple[str, ...] = (),
+               strict: bool = False) -> Iterator[tuple[Any, Any]]:
+    """A CSV (optionally gzipped) as ``(backend, table)``: all-string columns plus ``_row``
+    (header = row 1), staged chunk by chunk into a temporary DuckDB file (``limits.staging``).
 
     ``required`` columns must be present; with ``strict`` any column outside ``required`` and
     ``allowed`` is an error too (a misspelt header should not pass as an ignored extra column).
-    The file is streamed in blocks, within the limits of :mod:`tradeguard.data.limits`.
+    At most one chunk (``chunk_bytes``) is held in memory while the file is read, within the
+    limits of :mod:`tradeguard.data.limits`; the staging file is removed when the block ends.
     """
     source = str(path)
     head = read_head(path)
@@ -186,44 +210,77 @@ def read_csv_strings(path: Path, *, required: tuple[str, ...], allowed: tuple[st
                               " (a truncated or hand-edited line?)"))
         return "skip"
 
-    table = _stream_csv(Path(path), header, on_invalid)
-    if bad:
-        raise IngestProblemsError(source, bad, fix="repair or remove the rows listed; if the "
-                                  "last row is cut short, the file was truncated: copy it again")
-    if table.num_rows == 0:
-        raise file_error(source, "the file has a header but no data rows", "nothing to ingest",
-                         "check the export; an empty extract usually means a wrong filter")
-    return with_row_numbers(table, first=2)
+    with staging() as con:
+        rows = _stage_csv(Path(path), header, on_invalid, con.con)
+        if bad:
+            raise IngestProblemsError(source, bad, fix="repair or remove the rows listed; if "
+                                      "the last row is cut short, the file was truncated: copy "
+                                      "it again")
+        if rows == 0:
+            raise file_error(source, "the file has a header but no data rows",
+                             "nothing to ingest", "check the export; an empty extract usually "
+                             "means a wrong filter")
+        yield con, con.table(STAGED)
 
 
-def _stream_csv(path: Path, header: list[str], on_invalid) -> pa.Table:
-    """All rows as string columns, block by block, refusing past the row and cell limits."""
+def _stage_csv(path: Path, header: list[str], on_invalid, duck) -> int:
+    """Insert every row into the staging table, chunk by chunk; the number of rows.
+
+    Refuses past the row and cell limits; rows are numbered from 2 (the header is row 1).
+    """
     source, limits = str(path), current()
+    columns = ", ".join(_quoted(h) + " VARCHAR" for h in header)
+    duck.execute(f"CREATE TABLE {STAGED} ({columns}, {ROW} BIGINT)")
     stream = open_capped(path)
+    rows = 0
     try:
         reader = pacsv.open_csv(
             pa.PythonFile(stream, mode="r"),
-            read_options=pacsv.ReadOptions(use_threads=False, column_names=header, skip_rows=1),
+            read_options=pacsv.ReadOptions(use_threads=False, column_names=header, skip_rows=1,
+                                           block_size=limits.chunk_bytes),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False))
-        batches, rows = [], 0
         for batch in reader:
+            check_rows(source, rows + batch.num_rows, len(header), limits)
+            chunk = with_row_numbers(pa.Table.from_batches([batch]), first=2 + rows)
+            duck.register("tradeguard_chunk", chunk)
+            duck.execute(f"INSERT INTO {STAGED} SELECT * FROM tradeguard_chunk")
+            duck.unregister("tradeguard_chunk")
             rows += batch.num_rows
-            check_rows(source, rows, len(header), limits)
-            batches.append(batch)
     except pa.ArrowInvalid as exc:
         if stream.refusal is not None:
             raise stream.refusal from None
-        decode_utf8(read_bytes(path), source)  # bad bytes: the rows that carry them
+        _raise_bad_bytes(path)
         raise file_error(source, "the CSV cannot be parsed", str(exc),
                          "check the file is a complete comma-separated export") from exc
     finally:
         stream.close()
     if stream.refusal is not None:
         raise stream.refusal
-    schema = pa.schema([(h, pa.string()) for h in header])
-    return pa.Table.from_batches(batches, schema)
+    return rows
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _raise_bad_bytes(path: Path) -> None:
+    """Raise for the lines carrying bytes that are not UTF-8, reading one block at a time."""
+    source, line, tail = str(path), 0, b""
+    with open_capped(path) as stream:
+        while block := stream.read(1 << 22):
+            data = tail + block
+            cut = data.rfind(b"\n") + 1 or len(data)
+            try:
+                decode_utf8(data[:cut], source)
+            except IngestProblemsError as exc:
+                raise IngestProblemsError(source, [
+                    RowProblem(p.row + line, p.column, p.value, p.reason) for p in exc.problems
+                ], fix=NOT_UTF8_FIX) from None
+            line += data[:cut].count(b"\n")
+            tail = data[cut:]
+    decode_utf8(tail, source)
 
 
 def _check_header(source: str, header: list[str], required: tuple[str, ...],
