@@ -3,10 +3,8 @@ a flag's chart.  Skipped without Debian's chromium or Python Playwright (tests/w
 
 from __future__ import annotations
 
-from tests.web.conftest import browser, live_server, page  # noqa: F401  (the fixtures)
 
-
-def test_paging_through_australian_beef_surges_and_opening_a_chart(page):  # noqa: F811
+def test_paging_through_australian_beef_surges_and_opening_a_chart(page):
     page.goto("/surges")
     page.fill("#f-line", "02")
     page.fill("#f-partner", "AU")
