@@ -1,16 +1,7 @@
 """Duty expressions: what a tariff line charges, evaluated one shipment or a column at a time.
 
-Two kinds of expression cover the tariffs tradeguard models:
-
-* :class:`CompoundDuty` -- a list of components, each a percentage of the customs
-  value (ad valorem) or an amount per unit of quantity (specific), joined by
-  ``+``, ``-``, ``MIN`` and ``MAX`` as in the customs data standard (TARIC duty
-  expressions; the UK Online Trade Tariff uses the same abbreviations).
-* :class:`GatePriceDuty` -- Japan's differential ("gate price") duty on pork,
-  which charges ad valorem above a branch-point price and the gap to a standard
-  import price below it (``domain-rules.md`` section 2.2; the structure is
-  confirmed by secondary sources only, so verify against the tariff schedule
-  before relying on the figures).
+The expression models (:class:`CompoundDuty`, :class:`GatePriceDuty`), ``parse_duty`` and
+``format_duty`` are rules' data and live in :mod:`tradeguard.rules.duties` (re-exported here).
 
 The models, :func:`parse_duty` and :func:`format_duty` are rules' data
 (``tradeguard.rules.duties``, re-exported here).  Rule files write compound duties in a
