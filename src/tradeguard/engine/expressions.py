@@ -1,8 +1,5 @@
 """Duty expressions: what a tariff line charges, evaluated one shipment or a column at a time.
 
-The expression models (:class:`CompoundDuty`, :class:`GatePriceDuty`), ``parse_duty`` and
-``format_duty`` are rules' data and live in :mod:`tradeguard.rules.duties` (re-exported here).
-
 The models, :func:`parse_duty` and :func:`format_duty` are rules' data
 (``tradeguard.rules.duties``, re-exported here).  Rule files write compound duties in a
 small text grammar::
