@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 
 import pytest
@@ -23,3 +25,27 @@ def spark_con():
     session.sparkContext.setLogLevel("ERROR")
     yield spark_backend(session)
     session.stop()
+
+
+# Opt-in profile of the suite's cost: with TRADEGUARD_TEST_CPU_LOG=FILE each test's CPU seconds
+# (this process's threads and the subprocesses it waited for; setup, call and teardown) are
+# appended to FILE.  CPU time, unlike wall time, hardly moves with the load from other work, so
+# it says which tests make `make test` slow even on a busy machine.  Nothing is asserted on it.
+_CPU_LOG = os.environ.get("TRADEGUARD_TEST_CPU_LOG")
+
+
+def _cpu_seconds() -> float:
+    own, children = (resource.getrusage(who) for who in
+                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if not _CPU_LOG:
+        yield
+        return
+    start = _cpu_seconds()
+    yield
+    with open(_CPU_LOG, "a", encoding="utf-8") as log:
+        log.write(f"{_cpu_seconds() - start:.3f}\t{item.nodeid}\n")

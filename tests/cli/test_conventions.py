@@ -67,7 +67,12 @@ def test_version_prints_the_package_version_which_matches_pyproject():
     assert tradeguard.__version__ == pyproject["project"]["version"]
 
 
-def test_shell_completion_completes_commands_and_subcommands():
+def test_shell_completion_completes_commands_and_subcommands(monkeypatch):
+    # `--show-completion` alone detects the user's shell from the process tree, which a test
+    # worker may not have (it failed so under xdist in CI); Typer's switch makes the shell an
+    # explicit argument instead, as `tradeguard --show-completion bash` in a terminal.
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
+
     def complete(words: str, index: int) -> str:
         env = {"_TRADEGUARD_COMPLETE": "complete_bash", "COMP_WORDS": words,
                "COMP_CWORD": str(index)}

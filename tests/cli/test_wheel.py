@@ -85,17 +85,31 @@ def _clean_env(store: Path) -> dict[str, str]:
     return {**env, "TRADEGUARD_STORE": str(store)}
 
 
+# The tour runs in one process of the installed venv, through the installed package's CLI
+# app: thirty fresh interpreters would spend most of the test importing the same modules.
+# The console script itself is run by the test below.
+TOUR_DRIVER = """
+import json, sys
+from typer.testing import CliRunner
+from tradeguard.cli import app
+failed = []
+for args in json.loads(sys.argv[1]):
+    result = CliRunner().invoke(app, args, prog_name="tradeguard")
+    if result.exit_code != 0:
+        failed.append([args, result.exit_code, result.output[-400:]])
+print(json.dumps(failed))
+"""
+
+
 @pytest.mark.slow
 def test_the_installed_wheel_runs_the_readme_tour(venv_bin, tmp_path):
     env = _clean_env(tmp_path / "store.duckdb")
-    commands = tour_commands((ROOT / "README.md").read_text(encoding="utf-8"))
-    failed = []
-    for args in commands:
-        extra = SHORT_SIMULATION if args[0] == "design" else []
-        done = _run([str(venv_bin / "tradeguard"), *args, *extra], cwd=tmp_path, env=env)
-        if done.returncode != 0:
-            failed.append((args, done.stderr[-400:]))
-    assert failed == []
+    commands = [args + (SHORT_SIMULATION if args[0] == "design" else [])
+                for args in tour_commands((ROOT / "README.md").read_text(encoding="utf-8"))]
+    done = _run([str(venv_bin / "python"), "-c", TOUR_DRIVER, json.dumps(commands)],
+                cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
     assert (tmp_path / "charts" / "cptpp.beef_safeguard-FY2019.svg").is_file()
     assert (tmp_path / "out" / "report.html").is_file()
 
