@@ -660,8 +660,8 @@ def _formula_partners(group: str, as_of: str | None, out_dir: Path | None,
         duration = m["duration"] or {}
         runs = "; ".join([duration.get("until", "-"), *duration.get("late_crossing", [])])
         basis = m["years"][-1]["trigger_basis"] if m["years"] else "-"
-        terms.add_row(m["measure_id"], m["agreement_name"], ", ".join(m["hits"]),
-                      f"{first['counts'] or '-'} ({first['status'] or '-'})", basis, runs)
+        terms.add_row(_short_measure(m["measure_id"]), m["agreement_name"], ", ".join(m["hits"]),
+                      f"{first['counts'] or '-'} ({first['status'] or '-'})", escape(basis), runs)
     out.print(terms)
     out.print(_partner_years_table(data))
     out.print(f"chart written to {target}")
@@ -669,9 +669,9 @@ def _formula_partners(group: str, as_of: str | None, out_dir: Path | None,
 
 def _partner_years_table(data: dict[str, Any]) -> Table:
     """Fiscal years down, measures across: trigger (t), growth and the safeguard duty."""
-    table = Table("FY", *[m["measure_id"] for m in data["measures"]],
-                  title="trigger t [status] (growth) · safeguard duty; '-' not in force, "
-                        "'not found' where the research found no figure")
+    table = Table("FY", *[_short_measure(m["measure_id"]) for m in data["measures"]],
+                  title=escape("trigger t [status] (growth) · safeguard duty; '-' not in force, "
+                               "'not found' where the research found no figure"))
     cells = {m["measure_id"]: {y["fy"]: y for y in m["years"]} for m in data["measures"]}
     for fy in data["fiscal_years"]:
         row = [f"FY{fy}"]
@@ -683,13 +683,22 @@ def _partner_years_table(data: dict[str, Any]) -> Table:
 
 
 def _partner_cell(y: dict[str, Any]) -> str:
-    trigger = ("not found" if y["trigger_t"] is None else
-               f"{y['trigger_t']:,.0f} [{y['trigger_status']}]")
+    if y["trigger_t"] is not None:
+        trigger = f"{y['trigger_t']:,.0f} [{y['trigger_status']}]"
+    elif y["trigger_kind"] in ("fixed", "same_as"):
+        trigger = "not found"
+    else:  # a percentage of past imports: set from the data, not a figure in the rules
+        trigger = f"from imports: {y['trigger_basis']}"
     if y["partial_year"]:
         trigger += " (part year)"
     elif y["growth_pct"] is not None:
         trigger += f" ({y['growth_pct']:+.2f}%)"
-    return f"{trigger} · {y['safeguard_duty'] or 'duty not found'}"
+    return escape(f"{trigger} · {y['safeguard_duty'] or 'duty not found'}")
+
+
+def _short_measure(measure_id: str) -> str:
+    """cptpp.beef_safeguard -> cptpp.beef: the table's columns stay readable."""
+    return measure_id.removesuffix("_safeguard")
 
 
 @app.command("surges")

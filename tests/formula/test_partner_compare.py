@@ -104,5 +104,8 @@ def test_formula_compare_group_prints_json_a_table_and_writes_the_chart(tmp_path
     assert table.exit_code == 0, table.output
     assert "jeuepa.pork_safeguard (no trigger found)" in (tmp_path / "formula-pork.svg").read_text()
     assert "not found" in table.stdout and "preference_claims" in table.stdout
+    assert "from imports: 112% of the largest" in table.stdout  # USJTA: set from the data
+    assert "[secondary]" in runner.invoke(app, ["formula", "compare", "--group", "beef",
+                                                "--out", str(tmp_path)]).stdout
     neither = runner.invoke(app, ["formula", "compare"])
     assert neither.exit_code == 1 and "--group beef" in neither.stderr

@@ -119,6 +119,7 @@ def _year(rules: RuleSet, rule_id: str, fy: int, day: dt.date, as_of: dt.date
     return {"fy": fy, "from": day.isoformat(), "partial_year": partial,
             "trigger_t": trig.value if trig else None,
             "trigger_status": trig.status if trig else None,
+            "trigger_kind": cond.trigger.basis,
             "trigger_basis": trigger_basis(cond.trigger, day, as_of),
             "safeguard_duty": format_duty(duty[1].duty) if duty else None,
             "duty_status": duty[1].status if duty else None}

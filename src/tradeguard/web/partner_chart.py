@@ -1,6 +1,7 @@
 """One chart for `tradeguard formula compare --group`: each agreement's safeguard trigger by
 fiscal year, side by side (issue 16).  A year whose trigger the research did not find has no
-point (never a zero); the legend wraps, one row per three measures."""
+point (never a zero); a part year (the first, from entry into force) is a hollow point off the
+line, so its smaller figure is not read as a fall; the legend wraps, three measures a row."""
 
 from __future__ import annotations
 
@@ -13,16 +14,20 @@ from tradeguard.web.svg import PALETTE, _fmt, _nice_step
 WIDTH, LEFT, RIGHT, TOP, PLOT_H, LEGEND_ROW = 760, 84, 20, 40, 280, 18
 
 
-def _series(data: dict[str, Any]) -> list[tuple[str, list[tuple[int, float]]]]:
-    return [(m["measure_id"], [(y["fy"], float(y["trigger_t"])) for y in m["years"]
-                               if y["trigger_t"] is not None]) for m in data["measures"]]
+Point = tuple[int, float, bool]  # fiscal year, trigger (t), part year
+
+
+def _series(data: dict[str, Any]) -> list[tuple[str, list[Point]]]:
+    return [(m["measure_id"], [(y["fy"], float(y["trigger_t"]), y["partial_year"])
+                               for y in m["years"] if y["trigger_t"] is not None])
+            for m in data["measures"]]
 
 
 def partner_triggers_svg(data: dict[str, Any]) -> str:
     """The chart as an SVG document: fiscal years across, trigger tonnes up."""
     series = _series(data)
     fys = data["fiscal_years"] or [0]
-    y_max = max([v for _, pts in series for _, v in pts] + [1.0]) * 1.08
+    y_max = max([v for _, pts in series for _, v, _ in pts] + [1.0]) * 1.08
     step = _nice_step(y_max)
     y_max = math.ceil(y_max / step) * step
     plot_w = WIDTH - LEFT - RIGHT
@@ -47,7 +52,7 @@ def partner_triggers_svg(data: dict[str, Any]) -> str:
                    f'y2="{y(value):.1f}" stroke="#e3e3e3"/><text x="{LEFT - 6}" '
                    f'y="{y(value) + 4:.1f}" text-anchor="end">{_fmt(value)}</text>')
         value += step
-    every = max(1, len(fys) // 12)
+    every = max(1, math.ceil(len(fys) * 52 / plot_w))  # about 52 px per label
     out += [f'<text x="{x(fy):.1f}" y="{TOP + PLOT_H + 18}" text-anchor="middle">FY{fy}</text>'
             for i, fy in enumerate(fys) if i % every == 0]
     for i, (label, pts) in enumerate(series):
@@ -61,11 +66,13 @@ def partner_triggers_svg(data: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _line(label: str, pts: list[tuple[int, float]], color: str, x: Any, y: Any) -> list[str]:
+def _line(label: str, pts: list[Point], color: str, x: Any, y: Any) -> list[str]:
     if not pts:
         return []
-    coords = " ".join(f"{x(fy):.1f},{y(v):.1f}" for fy, v in pts)
-    marks = [f'<circle class="mark" cx="{x(fy):.1f}" cy="{y(v):.1f}" r="3" fill="{color}">'
-             f'<title>{escape(label)} FY{fy}: {_fmt(v)} t</title></circle>' for fy, v in pts]
+    coords = " ".join(f"{x(fy):.1f},{y(v):.1f}" for fy, v, part in pts if not part)
+    marks = [f'<circle class="mark" cx="{x(fy):.1f}" cy="{y(v):.1f}" r="3" '
+             f'fill="{"none" if part else color}" stroke="{color}"><title>{escape(label)} '
+             f'FY{fy}: {_fmt(v)} t{" (part year)" if part else ""}</title></circle>'
+             for fy, v, part in pts]
     return [f'<polyline class="series" data-label="{escape(label)}" fill="none" '
             f'stroke="{color}" stroke-width="2" points="{coords}"/>', *marks]
