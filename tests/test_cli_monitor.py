@@ -33,8 +33,8 @@ def test_status_json_fields(store):
     rows = {r["measure_id"]: r for r in json.loads(result.stdout)}
     assert set(rows) == {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
                          "jaepa.beef_frozen_safeguard", "jeuepa.beef_safeguard",
-                         "wto.beef_chilled_emergency", "wto.beef_frozen_emergency",
-                         "wto.pork_emergency"}
+                         "jeuepa.pork_safeguard", "wto.beef_chilled_emergency",
+                         "wto.beef_frozen_emergency", "wto.pork_emergency"}
     # The Japan-EU EPA's FY2019 trigger was not found: the count stands, the trigger is null.
     eu = rows["jeuepa.beef_safeguard"]
     assert (eu["period"], eu["trigger_t"], eu["triggered"]) == ("FY2019", None, False)

@@ -84,3 +84,41 @@ def test_the_cli_markdown_is_the_docs_table():
     result = CliRunner().invoke(app, ["rules", "coverage", "--markdown"])
     assert result.exit_code == 0, result.output
     assert result.stdout == markdown_table(coverage(shipped_rules())) + "\n"
+
+
+def test_no_cell_reads_unknown_or_not_researched_without_saying_what_was_searched():
+    cells = coverage(shipped_rules())
+    assert [c for c in cells if "not researched" in (c.note or "")] == []
+    # an unconfirmed treatment names the search behind it
+    assert [c for c in cells if c.status == "unconfirmed" and "searched" not in (c.note or "")] == []
+    # a derived exclusion of the ASEAN agreements says what was searched for a stronger source
+    asean = [c for c in cells if c.agreement in {"singapore", "thailand", "indonesia", "brunei",
+                                                  "ajcep", "vietnam"} and c.status == "derived"]
+    assert asean and all("searched" in (c.note or "") for c in asean)
+
+
+def test_usjta_rice_is_excluded_from_the_minister_and_sugar_from_the_empty_schedule():
+    cells = _cells()
+    rice, sugar = cells[("USJTA", "rice")], cells[("USJTA", "sugar")]
+    assert (rice.treatment, rice.status, rice.counts["confirmed"]) == ("excluded", "confirmed", 1)
+    assert rice.citation.startswith("MAFF press release and minister's statement, 26 Sep 2019")
+    assert (sugar.treatment, sugar.status) == ("excluded", "derived")
+    dairy = cells[("USJTA", "dairy")]
+    assert dairy.treatment == "not_encoded" and "SMP and butter: no US quota" in dairy.note
+
+
+def test_malaysia_beef_pork_and_rice_are_confirmed_exclusions_from_the_mofa_outline():
+    cells = _cells()
+    for group in ("beef", "pork", "rice"):
+        cell = cells[("Japan-Malaysia EPA", group)]
+        assert (cell.treatment, cell.status) == ("excluded", "confirmed"), group
+        assert cell.citation.startswith("MOFA, Japan-Malaysia EPA joint press release, May 2005")
+    assert cells[("Japan-Malaysia EPA", "sugar")].status == "derived"
+
+
+def test_the_eu_and_uk_pork_safeguards_count_in_their_cells():
+    cells = _cells()
+    eu, uk = cells[("Japan-EU EPA", "pork")], cells[("Japan-UK CEPA", "pork")]
+    assert eu.rules == ["jeuepa.pork_safeguard", "jeuepa.pork_tariff"]
+    assert uk.rules == ["jukcepa.pork_safeguard", "jukcepa.pork_tariff"]
+    assert eu.counts["unconfirmed"] == 4  # the trigger, the duty, start and duration: not found

@@ -561,8 +561,10 @@ def alerts_cmd(
 
 @formula_app.command("compare")
 def formula_compare(
-    template_id: Annotated[str, typer.Argument(help="Template rule id, e.g. cptpp.beef_formula")],
-    partners: Annotated[str, typer.Option(help="Comma-separated ISO codes, e.g. US,AU,CA")],
+    template_id: Annotated[str | None, typer.Argument(
+        help="Template rule id, e.g. cptpp.beef_formula (leave out with --group)")] = None,
+    partners: Annotated[str | None, typer.Option(
+        help="Comma-separated ISO codes, e.g. US,AU,CA (with a template)")] = None,
     shares: Annotated[str | None, typer.Option(
         help="Shares, e.g. US=242/590,AU=0.5; partners without one get their share of the "
              "listed partners' imports in --share-year from the store")] = None,
@@ -571,9 +573,30 @@ def formula_compare(
     offset: Annotated[float | None, typer.Option(help="Tonnes taken off the path first")] = None,
     start: Annotated[str, typer.Option("--from", help="Instance start date")] = "2020-04-01",
     store: StoreOption = None,
+    group: Annotated[str | None, typer.Option(
+        "--group", help="beef or pork: every encoded agreement's safeguard side by side "
+        "(no template)")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Knowledge date for --group (default: each year as known then)")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the --group chart formula-<group>.svg (default: the "
+        "current folder)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Year by year, the trigger each partner gets under the same formula."""
+    """Year by year, the trigger each partner gets under the same formula; with --group,
+    every encoded agreement's safeguard on beef or pork side by side, with a chart."""
+    if group is not None:
+        _formula_partners(group, as_of, out_dir, as_json)
+        return
+    if template_id is None or partners is None:
+        _fail("give a template and --partners (e.g. cptpp.beef_formula --partners US,AU), or "
+              "--group beef to compare every agreement's safeguard")
+    _formula_template(template_id, partners, shares, share_year, offset, start, store, as_json)
+
+
+def _formula_template(template_id: str, partners: str, shares: str | None,
+                      share_year: int | None, offset: float | None, start: str,
+                      store: Path | None, as_json: bool) -> None:
     from tradeguard.rules.loader import shipped_rules
     from tradeguard.rules.schema import _fraction
     from tradeguard.rules.templates import compare, shares_from_imports
@@ -612,6 +635,70 @@ def formula_compare(
         table.add_row(row["from"], row["safeguard_duty"] or "-",
                       *["-" if row[p] is None else f"{row[p]:,.0f}" for p in names])
     out.print(table)
+
+
+def _formula_partners(group: str, as_of: str | None, out_dir: Path | None,
+                      as_json: bool) -> None:
+    from tradeguard.rules.loader import shipped_rules
+    from tradeguard.rules.partner_compare import compare_partners
+    from tradeguard.web.partner_chart import partner_triggers_svg
+
+    try:
+        data = compare_partners(shipped_rules(), group.strip().lower(),
+                                as_of=_date(as_of, "--as-of") if as_of else None)
+    except TradeguardError as exc:
+        _fail(exc)
+    target = _out_path(out_dir, f"formula-{data['group']}.svg")
+    target.write_text(partner_triggers_svg(data), encoding="utf-8")
+    if as_json:
+        _print_json({**data, "chart": str(target)})
+        return
+    terms = Table("measure", "agreement", "hits", "counts", "first condition's trigger",
+                  "a duty runs", title=f"{group}: every encoded agreement's safeguard")
+    for m in data["measures"]:
+        first = m["conditions"][0]
+        duration = m["duration"] or {}
+        runs = "; ".join([duration.get("until", "-"), *duration.get("late_crossing", [])])
+        basis = m["years"][-1]["trigger_basis"] if m["years"] else "-"
+        terms.add_row(_short_measure(m["measure_id"]), m["agreement_name"], ", ".join(m["hits"]),
+                      f"{first['counts'] or '-'} ({first['status'] or '-'})", escape(basis), runs)
+    out.print(terms)
+    out.print(_partner_years_table(data))
+    out.print(f"chart written to {target}")
+
+
+def _partner_years_table(data: dict[str, Any]) -> Table:
+    """Fiscal years down, measures across: trigger (t), growth and the safeguard duty."""
+    table = Table("FY", *[_short_measure(m["measure_id"]) for m in data["measures"]],
+                  title=escape("trigger t [status] (growth) · safeguard duty; '-' not in force, "
+                               "'not found' where the research found no figure"))
+    cells = {m["measure_id"]: {y["fy"]: y for y in m["years"]} for m in data["measures"]}
+    for fy in data["fiscal_years"]:
+        row = [f"FY{fy}"]
+        for m in data["measures"]:
+            y = cells[m["measure_id"]].get(fy)
+            row.append("-" if y is None else _partner_cell(y))
+        table.add_row(*row)
+    return table
+
+
+def _partner_cell(y: dict[str, Any]) -> str:
+    if y["trigger_t"] is not None:
+        trigger = f"{y['trigger_t']:,.0f} [{y['trigger_status']}]"
+    elif y["trigger_kind"] in ("fixed", "same_as"):
+        trigger = "not found"
+    else:  # a percentage of past imports: set from the data, not a figure in the rules
+        trigger = f"from imports: {y['trigger_basis']}"
+    if y["partial_year"]:
+        trigger += " (part year)"
+    elif y["growth_pct"] is not None:
+        trigger += f" ({y['growth_pct']:+.2f}%)"
+    return escape(f"{trigger} · {y['safeguard_duty'] or 'duty not found'}")
+
+
+def _short_measure(measure_id: str) -> str:
+    """cptpp.beef_safeguard -> cptpp.beef: the table's columns stay readable."""
+    return measure_id.removesuffix("_safeguard")
 
 
 @app.command("surges")

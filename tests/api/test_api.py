@@ -68,7 +68,7 @@ def test_status_is_the_library_status(client, report):
     ({"product": "beef"}, {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
                            "jaepa.beef_frozen_safeguard", "jeuepa.beef_safeguard",
                            "wto.beef_chilled_emergency", "wto.beef_frozen_emergency"}),
-    ({"product": "pork"}, {"wto.pork_emergency"}),
+    ({"product": "pork"}, {"jeuepa.pork_safeguard", "wto.pork_emergency"}),
     ({"partner": "AU", "product": "beef"}, {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
                                             "jaepa.beef_frozen_safeguard"}),
     ({"measure": "cptpp.beef_safeguard"}, {"cptpp.beef_safeguard"}),

@@ -111,8 +111,8 @@ def test_ingest_needs_a_path_or_bundled():
 
 def test_status_rows_equal_the_monitor_and_convert_to_pandas(store):
     status = tg.status(store)
-    # 7 open measures: the Japan-EU EPA beef safeguard (issue 16) joined the six.
-    assert repr(status) == "<Safeguard status as of 2019-12-31: 7 rows>"
+    # 8 open measures: the Japan-EU EPA beef and pork safeguards (issue 16) joined the six.
+    assert repr(status) == "<Safeguard status as of 2019-12-31: 8 rows>"
     assert "jeuepa.beef_safeguard" in {r["measure_id"] for r in status}
     rows = {r["measure_id"]: r for r in status}
     assert rows["cptpp.beef_safeguard"]["cumulative_t"] == pytest.approx(290_148.676)

@@ -47,6 +47,11 @@ QUOTA_LEDGER_NOTE = ("the declarations in the store, allocated first come, first
                      "no_data, its balance unknown")
 
 
+# The overview's side-by-side panel: after 1 April 2020 Japan ran three beef safeguards at
+# once (issue 16); a choice of what to show, not law.
+FY2020_BEEF = ("cptpp.beef_safeguard", "jeuepa.beef_safeguard", "usjta.beef_safeguard")
+
+
 class NoDataError(TradeguardError):
     """The store holds no import data yet (the monitor has nothing to count)."""
 
@@ -411,6 +416,38 @@ class Desk:
         return {"as_of": report.as_of.isoformat(), "filters": {
             "measure": measure, "partner": partner, "product": product, "sort": sort},
             "rows": rows}
+
+    def side_by_side(self, report: MonitorReport, measures: tuple[str, ...] = FY2020_BEEF,
+                     fy: int = 2020) -> dict[str, Any]:
+        """One fiscal year of several measures side by side (the overview's panel of the
+        three FY2020 beef safeguards): each one's count, trigger and coverage statement.
+        A period the report has not reached (or has no data for) says so; the trigger then
+        comes from the rule, with its status."""
+        from tradeguard.errors import PeriodError
+        from tradeguard.periods import fiscal_year_start
+        from tradeguard.rules.partner_compare import trigger_on
+
+        rows = []
+        for mid in measures:
+            as_of = report.as_of_for(mid)
+            try:
+                row = report.period(mid, fy).row()
+            except PeriodError:
+                row = {"coverage": "none", "cumulative_t": None, "trigger_t": None,
+                       "coverage_reason": f"the report, as of {as_of}, has no FY{fy} period "
+                                          "of this measure: no count, not a zero"}
+            if row.get("trigger_t") is None:
+                rule_trigger = trigger_on(self.rules, mid, fiscal_year_start(fy), as_of)
+                row["trigger_t"] = rule_trigger.value if rule_trigger else None
+                row["trigger_status"] = rule_trigger.status if rule_trigger else None
+            rows.append(finite({
+                "measure_id": mid, "title": self.rules.safeguards[mid].title,
+                "period": f"FY{fy}", "as_of": as_of.isoformat(),
+                **{k: row.get(k) for k in (
+                    "coverage", "coverage_reason", "cumulative_t", "trigger_t",
+                    "trigger_status", "share", "triggered", "crossing_date",
+                    "safeguard_rate")}}))
+        return {"period": f"FY{fy}", "rows": rows}
 
     def _partner(self, partner: str) -> str:
         from tradeguard.data.partners import is_known_partner

@@ -272,6 +272,7 @@ def dashboard_router() -> APIRouter:
             rep = await report(request, _date(as_of, "as_of"))
             data = desk(request).status(rep, product=product or None,
                                         partner=partner or None, sort=sort)
+            data["fy2020_beef"] = desk(request).side_by_side(rep)
             return data, {"products": list(PRODUCTS), "sorts": SORTS}
 
         return await _page(request, "overview.html", build)
