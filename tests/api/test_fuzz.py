@@ -39,10 +39,12 @@ def _schema():
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
-# The upload, the design comparison (a Monte Carlo run per request) and the surge scan (a
-# full scan per request) are tested directly (test_api.py, test_design_pages.py,
-# tests/surge) instead of fuzzed, to keep the suite fast.
+# The upload, the design comparison, trade-off and between (Monte Carlo runs per request)
+# and the surge scan (a full scan per request) are tested directly (test_api.py,
+# test_design_pages.py, test_design_negotiate_api.py, tests/surge) instead of fuzzed, to keep
+# the suite fast.
 schema = (_schema().exclude(path="/api/ingest").exclude(path="/api/designs/compare")
+          .exclude(path="/api/designs/trade-off").exclude(path="/api/designs/between")
           .exclude(path_regex="^/api/surges"))
 
 

@@ -625,6 +625,10 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
 
     app.include_router(design_router, prefix="/api", dependencies=[Depends(design_limits)],
                        responses=_problems_doc(413, 422, 429, 503))
+    from tradeguard.api.routes.design_negotiate import router as negotiate_router
+
+    app.include_router(negotiate_router, prefix="/api",
+                       responses=_problems_doc(413, 422, 429, 503))
     from tradeguard.api.routes.surges import router as surge_router
 
     app.include_router(surge_router, prefix="/api")
