@@ -109,3 +109,13 @@ def test_the_trade_off_page_gives_the_curve_and_keeps_a_bad_choice_beside_its_fi
     same = client.get("/designs/trade-off", params={**params, "y": "trigger_growth"})
     assert same.status_code == 422 and "choose an element other than x" in same.text
     assert 'value="0, 15"' in same.text  # the inputs are kept
+
+
+def test_a_problem_in_the_other_overrides_is_shown_beside_them(client):
+    page = client.get("/designs/edit", params={**RUN, "other": "no_such_element: 1"})
+    assert page.status_code == 422
+    error = re.search(r'id="other-error"[^>]*>([^<]*)<', page.text).group(1)
+    assert error.startswith("override `no_such_element`:")
+    assert "Other overrides (YAML)." in page.text.split('id="form-errors"', 1)[1]
+    broken = client.get("/designs/edit", params={**RUN, "other": "a: [1"})
+    assert broken.status_code == 422 and "not YAML" in broken.text

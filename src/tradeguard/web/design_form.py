@@ -57,6 +57,7 @@ RUN_FIELDS = (
 TRIGGER_BASES = ("percent_of_prior_period", "percent_of_average", "fixed")
 COUNTING_PERIODS = ("annual", "quarterly", "cumulative_quarters")
 DEFAULT_PATHS, DEFAULT_YEARS, MAX_YEARS = 100, 4, 16
+SOURCE = "the form"  # where the validator's messages say the design came from
 
 
 def form_from_document(doc: Mapping[str, Any]) -> dict[str, str]:
@@ -254,5 +255,6 @@ def problems_by_field(problems: list[str], form: Mapping[str, str]) -> dict[str,
     for text in problems:
         field = next((f for marker, f in _MARKERS if marker in text and form.get(f, "").strip()),
                      "other" if form.get("other", "").strip() else "form")
-        out.setdefault(field, []).append(text)
+        out.setdefault(field, []).append(text.removeprefix(f"{SOURCE}, ")
+                                         .removeprefix(f"{SOURCE}: "))
     return {k: " ".join(v) for k, v in out.items()}

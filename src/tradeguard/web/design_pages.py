@@ -102,7 +102,7 @@ def _designs(doc: dict[str, Any], source: Mapping[str, Any], form: Mapping[str, 
     if errors:
         return []
     try:
-        designs = [parse(doc, source="the form")]
+        designs = [parse(doc, source=f.SOURCE)]
     except RuleValidationError as exc:
         errors.update(f.problems_by_field(exc.problems, form))
         return []
@@ -218,7 +218,8 @@ def design_pages_router() -> APIRouter:
 
         extra = {"fields": f.DESIGN_FIELDS, "run_fields": f.RUN_FIELDS,
                  "bases": f.TRIGGER_BASES, "periods": f.COUNTING_PERIODS,
-                 "max_paths": lab.OPEN_PATHS}
+                 "max_paths": lab.OPEN_PATHS,
+                 "labels": {fl.name: fl.label for fl in (*f.DESIGN_FIELDS, *f.RUN_FIELDS)}}
 
         async def build() -> tuple[dict, dict]:
             data, more = await edit_page(request, example)
