@@ -119,3 +119,16 @@ def test_a_problem_in_the_other_overrides_is_shown_beside_them(client):
     assert "Other overrides (YAML)." in page.text.split('id="form-errors"', 1)[1]
     broken = client.get("/designs/edit", params={**RUN, "other": "a: [1"})
     assert broken.status_code == 422 and "not YAML" in broken.text
+
+
+def test_a_run_over_the_cost_limit_is_refused_beside_the_paths_with_the_inputs_kept(client):
+    params = {"a": "beef-japan-opening", "b": "beef-us-opening", "steps": "3",
+              "paths": "500", "years": "16"}
+    page = client.get("/designs/between", params=params)
+    # 3^4 packages + 2 positions = 83 designs x 500 paths x (16 + 3 warm-up) years x 12
+    assert page.status_code == 413
+    error = re.search(r'id="paths-error"[^>]*>([^<]*)<', page.text).group(1)
+    assert "9,462,000 asked, at most 5,000,000" in error
+    assert _value(page.text, "paths") == "500" and 'id="result"' not in page.text
+    twin = client.get("/designs/between", params={**params, "format": "json"})
+    assert twin.status_code == 413 and twin.json()["limit_name"] == "max_path_months"

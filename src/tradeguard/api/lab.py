@@ -107,10 +107,13 @@ def check_cost(settings: Any, designs: int, scenario: Scenario, has_token: bool)
     check_design_request(settings, designs, scenario)
 
 
-def run_compare(designs: Sequence[Design], scenario: Scenario) -> dict[str, Any]:
-    """Back-test and simulate designs: the document ``report.json`` holds."""
+def run_compare(settings: Any, has_token: bool, designs: Sequence[Design],
+                scenario: Scenario) -> dict[str, Any]:
+    """Back-test and simulate designs (priced, then run): the document ``report.json``
+    holds."""
     from tradeguard.design.compare import compare
 
+    check_cost(settings, len(designs), scenario, has_token)
     return compare(list(designs), scenario, backtest_years=BACKTEST_YEARS)
 
 

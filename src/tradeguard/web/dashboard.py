@@ -186,7 +186,7 @@ async def _page(request: Request, template: str,
         data, extra = await build()
     except (TradeguardError, ApiProblem) as exc:
         if isinstance(exc, ApiProblem):
-            status, slug, title, ext = exc.status, exc.slug, exc.title, {}
+            status, slug, title, ext = exc.status, exc.slug, exc.title, dict(exc.extra)
             detail = exc.detail
         else:
             status, slug, title, ext = classify(exc)

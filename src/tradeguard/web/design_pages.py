@@ -51,6 +51,23 @@ def _scenario(form: Mapping[str, str], errors: dict[str, str]) -> Any:
                     seed=int(seed if seed is not None else Scenario().seed))
 
 
+async def _within_limits(request: Request, errors: dict[str, str], run: Any,
+                         *args: Any) -> Any:
+    """``run(*args)`` in a worker thread.  A run over a cost limit is refused before any work;
+    on the page its message goes beside the paths (the inputs kept) and None comes back, in
+    the JSON twin it stays the 413 problem naming the limit."""
+    from tradeguard.api.problems import ApiProblem
+    from tradeguard.web.dashboard import _wants_json
+
+    try:
+        return await run_in_threadpool(run, *args)
+    except ApiProblem as exc:
+        if exc.status != 413 or _wants_json(request):
+            raise
+        errors["paths"] = exc.detail
+        return None
+
+
 def _invalid(errors: Mapping[str, str]) -> InputError:
     return InputError("; ".join(f"{name}: {text}" for name, text in errors.items()))
 
@@ -83,8 +100,10 @@ async def edit_page(request: Request, example: str | None) -> tuple[dict, dict]:
         raise _invalid(errors)
     if errors:
         return data, {"_status": 422}
-    lab.check_cost(request.app.state.settings, len(designs), scenario, has_token=False)
-    report = await run_in_threadpool(lab.run_compare, designs, scenario)
+    report = await _within_limits(request, errors, lab.run_compare,
+                                  request.app.state.settings, False, designs, scenario)
+    if report is None:
+        return data, {"_status": 413}
     import yaml
 
     from tradeguard.web.design_report import render_html
@@ -153,8 +172,11 @@ async def between_page(request: Request) -> tuple[dict, dict]:
         raise _invalid(errors)
     if errors:
         return data | {"errors": errors}, {"_status": 422}
-    result = await run_in_threadpool(lab.run_between, request.app.state.settings, False,
-                                     form["a"], form["b"], None, int(steps or 2), scenario)
+    result = await _within_limits(request, errors, lab.run_between,
+                                  request.app.state.settings, False, form["a"], form["b"],
+                                  None, int(steps or 2), scenario)
+    if result is None:
+        return data | {"errors": errors}, {"_status": 413}
     return data | {"result": result}, {"chart": frontier_chart(result)}
 
 
@@ -203,9 +225,11 @@ async def trade_off_page(request: Request) -> tuple[dict, dict]:
         raise _invalid(errors)
     if errors:
         return data | {"errors": errors}, {"_status": 422}
-    result = await run_in_threadpool(lab.run_trade_off, request.app.state.settings, False,
-                                     form["base"], form["hold"], [form["x"], form["y"]],
-                                     values, scenario)
+    result = await _within_limits(request, errors, lab.run_trade_off,
+                                  request.app.state.settings, False, form["base"],
+                                  form["hold"], [form["x"], form["y"]], values, scenario)
+    if result is None:
+        return data | {"errors": errors}, {"_status": 413}
     return data | {"result": result}, {}
 
 
