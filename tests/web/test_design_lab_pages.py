@@ -132,3 +132,12 @@ def test_a_run_over_the_cost_limit_is_refused_beside_the_paths_with_the_inputs_k
     assert _value(page.text, "paths") == "500" and 'id="result"' not in page.text
     twin = client.get("/designs/between", params={**params, "format": "json"})
     assert twin.status_code == 413 and twin.json()["limit_name"] == "max_path_months"
+
+
+def test_the_example_comparison_page_is_priced_like_every_desk_run(client):
+    over = client.get("/designs", params={"id": "beef-us-opening", "paths": 600,
+                                          "format": "json"})
+    assert over.status_code == 413
+    assert (over.json()["limit_name"], over.json()["limit"]) == ("open_design_paths", 500)
+    assert client.get("/designs", params={"id": "beef-us-opening", "paths": 0}).status_code \
+        == 422
