@@ -74,9 +74,14 @@ def test_running_the_copy_gives_the_librarys_report_beside_the_example(client):
                       Scenario(paths=8, years=2, seed=7), backtest_years=(2015, 2019))
     assert report["designs"][0]["totals"] == library["designs"][0]["totals"]
     assert twin["document"]["overrides"]["trigger_scale"] == 1.1
+    # The USJTA safeguard starts on 1 January 2020, after the bundled data's last day: the
+    # answer says there is no back-test instead of "triggered in 0 of 0 years".
+    assert [n.split(":")[0] for n in twin["notes"]] == ["us-softer", "beef-us-opening"]
+    assert report["designs"][0]["backtest"]["periods"] == []
     page = client.get("/designs/edit", params=RUN)
     assert page.status_code == 200 and 'id="limitations"' in page.text
     assert page.text.count('<tr data-design="') == 2
+    assert page.text.count("no back-test (below)") == 2 and 'id="notes"' in page.text
 
 
 def test_the_between_page_draws_the_frontier_and_lists_the_packages(client):

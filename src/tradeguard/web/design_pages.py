@@ -51,6 +51,16 @@ def _scenario(form: Mapping[str, str], errors: dict[str, str]) -> Any:
                     seed=int(seed if seed is not None else Scenario().seed))
 
 
+def backtest_notes(report: Mapping[str, Any]) -> list[str]:
+    """A sentence for each design the back-test could not reach, so an empty back-test is
+    never read as "never triggered"."""
+    first, last = lab.BACKTEST_YEARS
+    return [f"{d['id']}: no back-test. None of fiscal years {first}-{last} of the bundled data "
+            "holds a period of this design with data (the USJTA's safeguard, for one, starts "
+            "on 1 January 2020, after the data's last day); only the simulation speaks for it."
+            for d in report["designs"] if not d["backtest"]["periods"]]
+
+
 async def _within_limits(request: Request, errors: dict[str, str], run: Any,
                          *args: Any) -> Any:
     """``run(*args)`` in a worker thread.  A run over a cost limit is refused before any work;
@@ -108,7 +118,7 @@ async def edit_page(request: Request, example: str | None) -> tuple[dict, dict]:
 
     from tradeguard.web.design_report import render_html
 
-    return data | {"report": report}, {
+    return data | {"report": report, "notes": backtest_notes(report)}, {
         "report_html": render_html(report), "share_url": f"{request.url.path}?{query}",
         "document_yaml": yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)}
 
