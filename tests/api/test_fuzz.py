@@ -38,12 +38,14 @@ def _bundled_data_in_the_fuzzed_store(bundled_store):
     shutil.copyfile(bundled_store, STORE)
 
 
-# The upload, the design comparison (a Monte Carlo run per request) and the surge scan (a
-# full scan per request) are tested directly (test_api.py, test_design_pages.py,
-# tests/surge) instead of fuzzed, to keep the suite fast.
+# The upload, the design comparison, trade-off and between (Monte Carlo runs per request)
+# and the surge scan (a full scan per request) are tested directly (test_api.py,
+# test_design_pages.py, test_design_negotiate_api.py, tests/surge) instead of fuzzed, to keep
+# the suite fast.
 schema = (schemathesis.openapi.from_asgi(
     "/openapi.json", create_app(STORE, token="fuzz-token", cors_origins=()))
     .exclude(path="/api/ingest").exclude(path="/api/designs/compare")
+    .exclude(path="/api/designs/trade-off").exclude(path="/api/designs/between")
     .exclude(path_regex="^/api/surges"))
 
 

@@ -625,6 +625,10 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
 
     app.include_router(design_router, prefix="/api", dependencies=[Depends(design_limits)],
                        responses=_problems_doc(413, 422, 429, 503))
+    from tradeguard.api.routes.design_negotiate import router as negotiate_router
+
+    app.include_router(negotiate_router, prefix="/api",
+                       responses=_problems_doc(413, 422, 429, 503))
     from tradeguard.api.routes.surges import router as surge_router
 
     app.include_router(surge_router, prefix="/api")
@@ -635,8 +639,10 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
 
     app.include_router(lines_router, prefix="/api")
     from tradeguard.web.dashboard import dashboard_router
+    from tradeguard.web.design_pages import design_pages_router
 
     app.include_router(dashboard_router())
+    app.include_router(design_pages_router())
     origins = settings.cors_origins if cors_origins is None else cors_origins
     if origins:  # CORS is off unless origins are configured
         from fastapi.middleware.cors import CORSMiddleware

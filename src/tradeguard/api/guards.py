@@ -45,7 +45,8 @@ SECURITY_HEADERS = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 # Paths (prefixes) whose cost justifies a per-client rate limit.
-RATE_LIMITED = ("/api/designs/compare", "/api/duty/batch", "/api/surges", "/designs",
+RATE_LIMITED = ("/api/designs/compare", "/api/designs/trade-off", "/api/designs/between",
+                "/api/duty/batch", "/api/surges", "/designs",
                 "/surges", "/api/ingest", "/data")
 # Paths the request timeout leaves alone: an upload is bounded by the store's write wait.
 NO_TIMEOUT = ("/api/ingest", "/data")

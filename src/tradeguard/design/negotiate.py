@@ -103,6 +103,26 @@ def interpolate(xs: Sequence[float], ys: Sequence[float], target: float) -> floa
     return None
 
 
+def _axes(vary: Sequence[str], values: Mapping[str, Sequence[float]] | None
+          ) -> tuple[Element, Element, list[float], list[float]]:
+    """The two varied elements and their values (each element's defaults where none given)."""
+    if len(vary) != 2 or vary[0] == vary[1]:
+        raise InputError(problem("--vary takes two different elements, e.g. "
+                                 "trigger_growth,safeguard_rate", where="--vary"))
+    ex, ey = element(vary[0]), element(vary[1])
+    xs = [float(v) for v in (values or {}).get(vary[0], ex.default)]
+    ys = [float(v) for v in (values or {}).get(vary[1], ey.default)]
+    return ex, ey, xs, ys
+
+
+def trade_off_runs(vary: Sequence[str],
+                   values: Mapping[str, Sequence[float]] | None = None) -> int:
+    """The designs a trade-off simulates (the grid and the base): its cost, known before any
+    work, so a server can refuse a request over its limits."""
+    _, _, xs, ys = _axes(vary, values)
+    return len(xs) * len(ys) + 1
+
+
 def trade_off(base: Mapping[str, Any], hold: str, vary: Sequence[str],
               values: Mapping[str, Sequence[float]] | None = None,
               scenario: Scenario | None = None, *, imports: Any = None,
@@ -111,12 +131,7 @@ def trade_off(base: Mapping[str, Any], hold: str, vary: Sequence[str],
     scenario = scenario or Scenario()
     rules = rules or shipped_rules()
     hold = _hold(hold)
-    if len(vary) != 2 or vary[0] == vary[1]:
-        raise InputError(problem("--vary takes two different elements, e.g. "
-                                 "trigger_growth,safeguard_rate", where="--vary"))
-    ex, ey = element(vary[0]), element(vary[1])
-    xs = [float(v) for v in (values or {}).get(vary[0], ex.default)]
-    ys = [float(v) for v in (values or {}).get(vary[1], ey.default)]
+    ex, ey, xs, ys = _axes(vary, values)
     _check_cost(len(xs) * len(ys) + 1, scenario, "design trade-off")
     varied_base, notes = _without(base, [ex, ey])
     grid: list[list[float]] = []
@@ -202,20 +217,8 @@ def between(a: Design, b: Design, vary: Mapping[str, tuple[float, float]] | None
     """Packages between positions ``a`` and ``b`` on the protection / access frontier."""
     scenario = scenario or Scenario()
     rules = rules or shipped_rules()
-    if a.base is None or a.base != b.base:
-        raise InputError(problem("the two positions must start from the same base rule",
-                                 where="design between",
-                                 why=f"{a.id} has base {a.base}, {b.id} has {b.base}",
-                                 fix="compare positions on the same measure"))
-    ranges = dict(vary) if vary else _ranges_from(a, b)
-    if not ranges:
-        raise InputError(problem("no element differs between the positions in a way the "
-                                 "lab can step", where="design between",
-                                 fix="give --vary, e.g. trigger_growth=-5:15"))
-    levels = {n: list(np.linspace(lo, hi, steps)) if lo != hi else [lo]
-              for n, (lo, hi) in ranges.items()}
-    runs = int(np.prod([len(v) for v in levels.values()])) + 2
-    _check_cost(runs, scenario, "design between")
+    levels = between_levels(a, b, vary, steps)
+    _check_cost(_runs(levels), scenario, "design between")
     base_doc = {"id": f"between-{a.id}-{b.id}"[:60], "title": "package", "base": a.base}
     packages = grid_designs(base_doc, {element(n).key: [element(n).to_override(v) for v in vs]
                                        for n, vs in levels.items()}, rules)
@@ -223,6 +226,40 @@ def between(a: Design, b: Design, vary: Mapping[str, tuple[float, float]] | None
     res = simulate([*packages, a, b], scenario, imports=imports, rules=rules)
     progress("simulate", 1, 1)
     return _between_table(res, packages, levels, a, b, scenario)
+
+
+def between_levels(a: Design, b: Design,
+                   vary: Mapping[str, tuple[float, float]] | None = None,
+                   steps: int = 4) -> dict[str, list[float]]:
+    """Each stepped element's values between the positions (``steps`` from A's to B's)."""
+    if a.base is None or a.base != b.base:
+        raise InputError(problem("the two positions must start from the same base rule",
+                                 where="design between",
+                                 why=f"{a.id} has base {a.base}, {b.id} has {b.base}",
+                                 fix="compare positions on the same measure"))
+    if steps < 2:
+        raise InputError(problem(f"--steps must be at least 2 (got {steps})",
+                                 where="design between", fix="give --steps 3"))
+    ranges = dict(vary) if vary else _ranges_from(a, b)
+    for name in ranges:
+        element(name)  # an unknown element is named in the error
+    if not ranges:
+        raise InputError(problem("no element differs between the positions in a way the "
+                                 "lab can step", where="design between",
+                                 fix="give --vary, e.g. trigger_growth=-5:15"))
+    return {n: list(np.linspace(lo, hi, steps)) if lo != hi else [lo]
+            for n, (lo, hi) in ranges.items()}
+
+
+def _runs(levels: Mapping[str, list[float]]) -> int:
+    return int(np.prod([len(v) for v in levels.values()])) + 2
+
+
+def between_runs(a: Design, b: Design, vary: Mapping[str, tuple[float, float]] | None = None,
+                 steps: int = 4) -> int:
+    """The designs a ``between`` request simulates (the packages and the two positions): its
+    cost, known before any work."""
+    return _runs(between_levels(a, b, vary, steps))
 
 
 def _ranges_from(a: Design, b: Design) -> dict[str, tuple[float, float]]:
@@ -244,9 +281,12 @@ def _between_table(res: SimulationResult, packages: list[Design],
     on = frontier(pts)
     (xa, ya), (xb, yb) = point(a), point(b)
     combos = list(itertools.product(*levels.values()))
-    rows = []
+    rows, points = [], []
     for d, (x, y), f, combo in zip(packages, pts, on, combos, strict=True):
         inside = min(xa, xb) <= x <= max(xa, xb) and min(ya, yb) <= y <= max(ya, yb)
+        points.append({"label": d.title, "protection_points": round(x, 4),
+                       "access_t_a_year": round(y, 1), "frontier": f,
+                       "between": bool(f and inside)})
         if f and inside:
             rows.append({**{n: round(float(v), 4) for n, v in zip(levels, combo, strict=True)},
                          "protection_points": round(x, 4), "access_t_a_year": round(y, 1),
@@ -260,7 +300,7 @@ def _between_table(res: SimulationResult, packages: list[Design],
                            "protection_points": round(x, 4), "access_t_a_year": round(y, 1)}
                           for d, (x, y) in ((a, (xa, ya)), (b, (xb, yb)))],
             "packages_simulated": len(packages), "on_frontier_between": len(rows),
-            "packages": rows, "limitations": limitations([a, b]),
+            "packages": rows, "points": points, "limitations": limitations([a, b]),
             "scenario": json.loads(scenario.model_dump_json())}
 
 

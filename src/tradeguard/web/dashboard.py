@@ -186,7 +186,7 @@ async def _page(request: Request, template: str,
         data, extra = await build()
     except (TradeguardError, ApiProblem) as exc:
         if isinstance(exc, ApiProblem):
-            status, slug, title, ext = exc.status, exc.slug, exc.title, {}
+            status, slug, title, ext = exc.status, exc.slug, exc.title, dict(exc.extra)
             detail = exc.detail
         else:
             status, slug, title, ext = classify(exc)
@@ -443,7 +443,7 @@ def dashboard_router() -> APIRouter:
         async def build() -> tuple[dict, dict]:
             import yaml
 
-            from tradeguard.design.compare import compare
+            from tradeguard.api import lab
             from tradeguard.design.simulate import Scenario
             from tradeguard.design.spec import example_paths, load_design
             from tradeguard.web.design_report import render_html
@@ -462,8 +462,12 @@ def dashboard_router() -> APIRouter:
                 raise InputError(problem(f"unknown design(s) {', '.join(unknown)}",
                                          fix="choose from the listed example designs"))
             loaded = [load_design(by_id[c]) for c in chosen]
-            scenario = Scenario(paths=max(1, min(paths, 2000)))
-            result = await run_in_threadpool(compare, loaded, scenario)
+            if paths < 1:
+                raise InputError(problem(f"paths must be at least 1 (got {paths})",
+                                         fix=f"give e.g. paths={DESIGN_PAGE_PATHS}"))
+            # Priced like every design-lab run (api/lab.py): the desk has no token.
+            result = await run_in_threadpool(lab.run_compare, request.app.state.settings,
+                                             False, loaded, Scenario(paths=paths))
             return ({"examples": examples, "report": result},
                     {"report_html": render_html(result)})
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeguard.design.compare import compare
 from tradeguard.design.simulate import Scenario
-from tradeguard.design.spec import example_paths, parse
+from tradeguard.design.spec import parse
 from tradeguard.errors import RuleValidationError
 
 router = APIRouter(prefix="/designs", tags=["design lab"])
@@ -45,11 +44,8 @@ def compare_designs(request: CompareRequest) -> dict[str, Any]:
 
 @router.get("/examples")
 def examples() -> list[dict[str, Any]]:
-    """The example designs shipped in the package, as documents."""
-    out = []
-    for path in example_paths():
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if "id" in doc:
-            out.append({"file": path.name, "id": doc["id"], "title": doc.get("title"),
-                        "position": doc.get("position"), "document": doc})
-    return out
+    """The example designs shipped in the package (id, file, title, position, base), as
+    documents."""
+    from tradeguard.api.lab import examples as shipped
+
+    return [e | {"file": f"{e['file']}.yaml"} for e in shipped()]
