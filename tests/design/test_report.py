@@ -118,7 +118,8 @@ def test_report_lists_what_the_simulation_does_not_model_at_the_top(report_dir):
 
     data = json.loads((report_dir / "report.json").read_text())
     assert data["limitations"][:len(GENERAL)] == list(GENERAL)
-    assert any(s.startswith("Tariff-rate quotas are not simulated") for s in data["limitations"])
+    assert any(s.startswith("Tariff-rate quotas are simulated at a month's resolution")
+               for s in data["limitations"])
     assert all(isinstance(d["limitations"], list) for d in data["designs"])
     html = (report_dir / "report.html").read_text()
     top = html.index("<section id='limitations'>")
