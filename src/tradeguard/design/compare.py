@@ -44,7 +44,7 @@ def compare(designs: Sequence[Design], scenario: Scenario | None = None, *, impo
                       "limitations": for_design(d, rules),
                       "price_safeguard": price_report(d, sim, scenario, imports),
                       "backtest": {"method": bt.method, "as_of": bt.as_of.isoformat(),
-                                   "periods": bt.rows()}})
+                                   "periods": bt.rows(), "note": _no_periods(d, bt)}})
     return {"kind": "tradeguard design comparison",
             "scenario": json.loads(scenario.model_dump_json()),
             "fitted": _jsonable(sim.fitted),
@@ -53,6 +53,17 @@ def compare(designs: Sequence[Design], scenario: Scenario | None = None, *, impo
                       "Elasticities are documented parameters; see `fitted.parameters`."],
             "limitations": limitations(list(designs), rules),
             "designs": items}
+
+
+def _no_periods(design: Design, bt: Any) -> str | None:
+    """Why a back-test has no period to show (None when it has some)."""
+    if bt.periods:
+        return None
+    start = design.measure.valid_from
+    if start > bt.as_of:
+        return (f"no period to judge: the measure starts on {start}, after the data end on "
+                f"{bt.as_of}")
+    return "no period to judge in the years asked"
 
 
 def price_report(design: Design, sim: SimulationResult, scenario: Scenario,

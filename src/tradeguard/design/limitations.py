@@ -82,9 +82,10 @@ def _quota(design: Design, rules: RuleSet) -> list[str]:
            f"{design.id}: out-of-quota imports at the MFN rate are not in the bundled data: "
            "the fitted demand is the in-quota demand, and imports beyond the quota follow it "
            "with the price response only."]
-    if any(v.status in ("derived", "unconfirmed") for v in quota.volumes):
-        out.append(f"{design.id}: some quota volumes are {', '.join(sorted({v.status for v in quota.volumes}))} "
-                   "values (see the rule's citations), not all confirmed.")
+    statuses = sorted({v.status for v in quota.volumes})
+    if statuses != ["confirmed"]:
+        out.append(f"{design.id}: the quota volumes are not all confirmed (statuses: "
+                   f"{', '.join(statuses)}; see the rule's citations).")
     return out
 
 
