@@ -191,3 +191,22 @@ def test_a_design_names_an_unknown_quota_clearly():
 def test_the_basket_examples_load_by_name():
     for name in BASKET:
         assert load_design(name).id == name
+
+
+def test_design_compare_on_the_command_line_writes_a_quota_report_with_its_limits(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradeguard.cli import app
+
+    result = CliRunner().invoke(app, ["design", "compare", "rice-au-cptpp-quota", "--paths",
+                                      "8", "--years", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "report.json").read_text())
+    rice = data["designs"][0]
+    assert rice["base"] == "cptpp.rice_au_quota"
+    assert [p["trigger_t"] for p in rice["backtest"]["periods"]] == [2000, 6000]
+    assert any("allocated by tender" in s for s in data["limitations"])
+    html = (tmp_path / "report.html").read_text()
+    assert "allocated by tender" in html[:html.index("<table>")]

@@ -100,7 +100,8 @@ class Scenario(_Strict):
     correlation: float = Field(0.5, ge=0, le=1)
     front_loading: float | Literal["fitted"] = "fitted"
     elasticities: Elasticities = Elasticities()
-    flows: list[FlowSpec] | None = Field(None, description="Default: the beef market.")
+    flows: list[FlowSpec] | None = Field(None, description="Default: each design's own "
+                                         "market (`flows:`), or the beef market.")
 
     def zero(self) -> Scenario:
         """No shocks, no price response, no front-loading: one deterministic path."""
