@@ -210,3 +210,22 @@ def test_design_compare_on_the_command_line_writes_a_quota_report_with_its_limit
     assert any("allocated by tender" in s for s in data["limitations"])
     html = (tmp_path / "report.html").read_text()
     assert "allocated by tender" in html[:html.index("<table>")]
+
+
+def test_a_quota_simulated_without_shocks_equals_its_backtest_on_the_same_path():
+    from tradeguard.design.simulate import fit, zero_path_records
+
+    d = parse({"id": "smp-fifth", "title": "the SMP quota at a fifth of its volume",
+               "quota": "cptpp.smp_quota", "overrides": {"trigger_scale": 0.2},
+               "flows": [{"partner": "NZ", "line": "040210229", "regime": "cptpp_smp_quota"}]})
+    scenario = Scenario(first_fy=2020, years=3, flows=list(d.flows)).zero()
+    records, _ = zero_path_records(fit(None, scenario), scenario, d)
+    sim = simulate([d], scenario).design(d.id)
+    periods = {p.fy: p for p in backtest(d, records, as_of=dt.date(2023, 3, 31)).periods}
+    for year in sim["years"]:
+        p = periods[year["year"]]
+        assert year["trigger_probability"] == float(p.triggered), year["year"]
+        assert year["expected_days"] == p.days_under_safeguard, year["year"]
+        assert year["volumes_hit_t"] == pytest.approx(p.volumes_hit_t, rel=1e-9, abs=1e-6)
+        assert year["extra_duty_jpy"] == pytest.approx(p.extra_duty_jpy, rel=1e-6, abs=1)
+    assert all(y["trigger_probability"] == 1.0 for y in sim["years"])   # 680 t fills each year

@@ -17,7 +17,8 @@ GENERAL = (
     "safeguard's in-quota exemption is not applied (every tonne of a hit partner pays the "
     "safeguard duty while it is in force).",
     "Specific and compound rates and Japan's pork gate price enter as their ad valorem "
-    "equivalent at each flow's one unit value: the spread of shipments' values, and importers "
+    "equivalent at each flow's one unit value (a safeguard or out-of-quota duty at the mean "
+    "unit value of the flows it can hit): the spread of shipments' values, and importers "
     "who combine cuts to declare near the gate price's branch point, are not modelled.",
     "Price-triggered safeguards (WTO AoA Art. 5.5) are not part of the simulated designs: "
     "import prices are fixed, so a price trigger would apply always or never; "
