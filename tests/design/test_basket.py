@@ -229,3 +229,14 @@ def test_a_quota_simulated_without_shocks_equals_its_backtest_on_the_same_path()
         assert year["volumes_hit_t"] == pytest.approx(p.volumes_hit_t, rel=1e-9, abs=1e-6)
         assert year["extra_duty_jpy"] == pytest.approx(p.extra_duty_jpy, rel=1e-6, abs=1)
     assert all(y["trigger_probability"] == 1.0 for y in sim["years"])   # 680 t fills each year
+
+
+def test_a_price_model_takes_its_spread_from_the_data_or_says_its_default():
+    mexico = ps.fit_price_model(bundled(), "MX", "020329")
+    # Mexican frozen pork cuts, 2012-2019: declared close to the gate price's branch point.
+    assert mexico.unit_value == pytest.approx(533.03, abs=0.01)
+    assert mexico.monthly_spread == pytest.approx(0.01285, abs=1e-5)
+    assert mexico.annual_spread == pytest.approx(0.03269, abs=1e-5)
+    few = ps.fit_price_model(bundled(), "NZ", "040210229")   # seven months of SMP only
+    assert (few.monthly_spread, few.annual_spread) == (ps.DEFAULT_MONTHLY_SPREAD,
+                                                       ps.DEFAULT_ANNUAL_SPREAD)

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tradeguard.engine.price_trigger import _banded_duty  # Art. 5.5's bands, vectorised
-from tradeguard.periods import fiscal_month_index, fiscal_year
+from tradeguard.periods import fiscal_year
 
 #: Fallback spreads (log) when the data hold too few months: an assumption.
 DEFAULT_MONTHLY_SPREAD = 0.10
@@ -39,31 +40,30 @@ class PriceModel:
 
 def fit_price_model(table: pa.Table, partner: str, line: str,
                     unit_value: float | None = None) -> PriceModel:
-    """The spread of a flow's monthly unit values in the data (kg records only)."""
-    cols = table.select(["period_start", "tariff_line", "partner", "quantity", "value",
-                         "quantity_unit"]).to_pydict()
-    by_year: dict[int, np.ndarray] = {}
-    qty: dict[int, np.ndarray] = {}
-    for d, ln, p, q, v, u in zip(cols["period_start"], cols["tariff_line"], cols["partner"],
-                                 cols["quantity"], cols["value"], cols["quantity_unit"],
-                                 strict=True):
-        if u == "kg" and p == partner and ln.startswith(line) and q > 0:
-            fy, m = fiscal_year(d), fiscal_month_index(d)
-            by_year.setdefault(fy, np.zeros(12))[m] += v
-            qty.setdefault(fy, np.zeros(12))[m] += q
-    logs, annual = [], []
-    for fy in sorted(by_year):
-        seen = qty[fy] > 0
-        prices = by_year[fy][seen] / qty[fy][seen]
-        logs += list(np.log(prices) - np.log(prices).mean())
-        annual.append(np.log(by_year[fy].sum() / qty[fy].sum()))
-    total_q = sum(q.sum() for q in qty.values())
-    level = unit_value or (sum(v.sum() for v in by_year.values()) / total_q if total_q else None)
-    if level is None:
-        raise ValueError(f"no kg records for {partner} {line} and no unit value given")
+    """The spread of a flow's monthly unit values in the data (kg records only): monthly log
+    deviations from each fiscal year's mean, and annual log changes."""
+    rows = table.filter(pc.and_(
+        pc.and_(pc.equal(table["partner"], partner), pc.starts_with(table["tariff_line"], line)),
+        pc.and_(pc.equal(table["quantity_unit"], "kg"), pc.greater(table["quantity"], 0))))
+    if rows.num_rows == 0:
+        if unit_value is None:
+            raise ValueError(f"no kg records for {partner} {line} and no unit value given")
+        return PriceModel(float(unit_value))
+    # Sum value and quantity per month; the fiscal year of each distinct month only.
+    months, where = np.unique(rows["period_start"].to_numpy(zero_copy_only=False),
+                              return_inverse=True)
+    qty = np.bincount(where, rows["quantity"].to_numpy(zero_copy_only=False))
+    value = np.bincount(where, rows["value"].to_numpy(zero_copy_only=False))
+    fys, year_of = np.unique([fiscal_year(m.astype("datetime64[D]").item()) for m in months],
+                             return_inverse=True)
+    log_price = np.log(value / qty)
+    year_mean = np.bincount(year_of, log_price) / np.bincount(year_of)
+    monthly = log_price - year_mean[year_of]
+    annual = np.log(np.bincount(year_of, value) / np.bincount(year_of, qty))
+    level = unit_value or float(value.sum() / qty.sum())
     return PriceModel(float(level),
-                      float(np.std(logs)) if len(logs) >= 12 else DEFAULT_MONTHLY_SPREAD,
-                      float(np.std(np.diff(annual))) if len(annual) >= 4 else DEFAULT_ANNUAL_SPREAD)
+                      float(np.std(monthly)) if len(monthly) >= 12 else DEFAULT_MONTHLY_SPREAD,
+                      float(np.std(np.diff(annual))) if len(fys) >= 4 else DEFAULT_ANNUAL_SPREAD)
 
 
 def price_paths(model: PriceModel, years: int, paths: int, seed: int) -> np.ndarray:
