@@ -240,3 +240,18 @@ def test_a_price_model_takes_its_spread_from_the_data_or_says_its_default():
     few = ps.fit_price_model(bundled(), "NZ", "040210229")   # seven months of SMP only
     assert (few.monthly_spread, few.annual_spread) == (ps.DEFAULT_MONTHLY_SPREAD,
                                                        ps.DEFAULT_ANNUAL_SPREAD)
+
+
+def test_a_measure_ends_on_its_last_day_and_a_design_may_move_it():
+    from tradeguard.design.spec import read_document
+
+    doc, _ = read_document("pork-usjta-gate-price")
+    as_rule = dict(doc["overrides"])
+    del as_rule["valid_to"]   # the USJTA pork safeguard's own end: 31 March 2022
+    designs = [parse(doc), parse(dict(doc, id="pork-as-rule", overrides=as_rule))]
+    res = simulate(designs, Scenario(years=4, paths=64, seed=3), imports=bundled())
+    kept, ends = res.design("pork-usjta-gate-price")["years"], res.design("pork-as-rule")["years"]
+    assert [y["trigger_probability"] for y in ends[2:]] == [0.0, 0.0]       # FY2022 on
+    assert [y["trigger_probability"] for y in kept[:2]] == [y["trigger_probability"]
+                                                            for y in ends[:2]]
+    assert any(y["trigger_probability"] > 0 for y in kept[2:])

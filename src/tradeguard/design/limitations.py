@@ -23,9 +23,9 @@ GENERAL = (
     "Price-triggered safeguards (WTO AoA Art. 5.5) are not part of the simulated designs: "
     "import prices are fixed, so a price trigger would apply always or never; "
     "design/price_safeguard.py gives the probability that one applies on price paths.",
-    "Termination is not modelled: the safeguard stays available in every simulated year, "
-    "with no last year, no expiry when the tariff reaches its final rate, and none of a "
-    "rule's own ending clauses.",
+    "Termination is modelled only as the measure's last day (`valid_to`, which a design may "
+    "set): there is no expiry when the tariff reaches its final rate, and none of a rule's "
+    "own ending clauses is applied.",
     "The market is the flows the designs state (by default the beef flows of "
     "simulate.BEEF_FLOWS); other goods and substitution between them are not modelled, and "
     "the elasticities, documented for beef, are used for every good.",
