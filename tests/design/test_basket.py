@@ -255,3 +255,15 @@ def test_a_measure_ends_on_its_last_day_and_a_design_may_move_it():
     assert [y["trigger_probability"] for y in kept[:2]] == [y["trigger_probability"]
                                                             for y in ends[:2]]
     assert any(y["trigger_probability"] > 0 for y in kept[2:])
+
+
+def test_a_smaller_quota_puts_the_datas_later_claims_out_of_quota_in_the_backtest():
+    design = parse({"id": "smp-tenth", "title": "the SMP quota at a tenth of its volume",
+                    "quota": "cptpp.smp_quota", "overrides": {"trigger_scale": 0.1}})
+    fy2019 = backtest(design, bundled(), years=(2019, 2019)).rows()[0]
+    # 329.4 t is filled by the end of July 2019; August-December claims (554.65 t) pay the
+    # MFN rate (26% + 130 yen/kg) instead of Year 2's in-quota 25% + 117 yen/kg.
+    assert (str(fy2019["crossing_date"]), str(fy2019["activation_start"])) == (
+        "2019-07-31", "2019-08-01")
+    assert fy2019["volumes_hit_t"] == pytest.approx(554.65)
+    assert fy2019["extra_duty_jpy"] == pytest.approx(9_126_070.0, abs=1.0)

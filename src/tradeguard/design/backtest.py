@@ -207,9 +207,11 @@ def _hit_volumes(design: Design, table: pa.Table, rates: list[tuple[dt.date, dt.
             duty_days = _overlap(a, b, ws + dt.timedelta(days=en_route), we)
             fy = fiscal_year(a)
             vol[fy] = vol.get(fy, 0.0) + r["quantity"] / 1000 * days_in / ndays
+            # The scheduled rate is the hit regime's (a quota's in-quota duty for the data's
+            # claims under its agreement), at the record's own unit value where not in percent.
             path = next((p for k, p in design.tariff.items()
                          if covers([k], r["tariff_line"])), []) or regime_tariff(
-                rules, r["regime"], r["tariff_line"], unit_value)
+                rules, m.hits_regimes[0], r["tariff_line"], unit_value)
             grid = Grid(fiscal_year(a), 1)
             month_rate = month_average(path, grid)[fiscal_month_index(a)] \
                 if path else 0.0

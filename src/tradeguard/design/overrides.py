@@ -547,7 +547,9 @@ def _reference_problems(m: s.VolumeSafeguard, rules: RuleSet, where: str) -> lis
     from tradeguard.data.partners import is_known_partner
 
     out = []
-    regimes = {t.regime for t in rules.tariffs.values()} | {q.regime for q in rules.quotas.values()}
+    # A quota's claims go by its own regime, or by its agreement's in the import data.
+    regimes = ({t.regime for t in rules.tariffs.values()}
+               | {r for q in rules.quotas.values() for r in (q.regime, q.agreement)})
     out += [problem(f"regime `{r}` has no tariff or quota", where=f"{where}, `hits_regimes`")
             for r in m.hits_regimes if r not in regimes]
     scopes = [("hits", m.hits)] + [(f"conditions.{c.id}.counting.partners", c.counting.partners)

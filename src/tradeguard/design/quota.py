@@ -45,7 +45,11 @@ def quota_measure(quota_id: str, rules: RuleSet, where: str) -> dict[str, Any]:
         "title": f"{quota.title}: in quota until the volume fills, then out of quota",
         "agreement": quota.agreement, "lines": list(quota.lines),
         "valid_from": quota.valid_from, "valid_to": quota.valid_to,
-        "hits": quota.partners.model_dump(), "hits_regimes": [quota.regime],
+        # In-quota imports go by the quota's regime in the simulation and by the agreement's
+        # in the data; a design's smaller quota puts the data's later claims out of quota.
+        "hits": quota.partners.model_dump(),
+        "hits_regimes": [quota.regime, *([quota.agreement] if quota.agreement != quota.regime
+                                         else [])],
         "period": "fiscal_year", "year_start_month": quota.year_start_month,
         "reporting": "month",
         "conditions": [{
