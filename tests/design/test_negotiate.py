@@ -53,7 +53,7 @@ def test_a_lower_trigger_needs_a_lower_rate_for_the_same_protection(curve):
         assert row == sorted(row)
     high = next(p for p in curve["curve"] if p["x"] == 5.0)
     assert (high["y"] is None and "not reached" in high["note"]) or high["y"] > 32.0
-    assert curve["limitations"][0].startswith("Tariff-rate quotas are not simulated")
+    assert curve["limitations"][0].startswith("Tariff-rate quotas are simulated")
 
 
 def test_between_lists_frontier_packages_inside_the_positions_box():

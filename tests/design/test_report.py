@@ -118,12 +118,13 @@ def test_report_lists_what_the_simulation_does_not_model_at_the_top(report_dir):
 
     data = json.loads((report_dir / "report.json").read_text())
     assert data["limitations"][:len(GENERAL)] == list(GENERAL)
-    assert any(s.startswith("Tariff-rate quotas are not simulated") for s in data["limitations"])
+    assert any(s.startswith("Tariff-rate quotas are simulated at a month's resolution")
+               for s in data["limitations"])
     assert all(isinstance(d["limitations"], list) for d in data["designs"])
     html = (report_dir / "report.html").read_text()
     top = html.index("<section id='limitations'>")
     assert top < html.index("<table>")
-    assert "Termination is not modelled" in html[top:html.index("</section>")]
+    assert "Termination is modelled only as the measure" in html[top:html.index("</section>")]
 
 
 def test_a_design_whose_base_floor_is_not_applied_says_so():

@@ -27,10 +27,16 @@ def fitted_zero():
 
 @pytest.mark.parametrize("design", [
     "usjta", "jaepa-frozen", "cptpp-quarterly-110", "jaepa-frozen-quarterly-100",
-    "beef-japan-opening"])
+    "beef-japan-opening", "mean-of-three"])
 def test_zero_shocks_and_zero_elasticities_equal_the_backtest_of_the_same_path(design):
     d = {"usjta": lambda: baseline("usjta.beef_safeguard"),
          "jaepa-frozen": lambda: baseline("jaepa.beef_frozen_safeguard"),
+         # Three earlier years: the engine's history must not read this year for the third.
+         "mean-of-three": lambda: parse({
+             "id": "mean-of-three", "title": "JAEPA frozen, 115% of the 3-year average",
+             "base": "jaepa.beef_frozen_safeguard", "overrides": {
+                 "trigger": {"basis": "percent_of_average", "percent": 115,
+                             "average_years": 3}}}),
          }.get(design, lambda: load_design(EXAMPLES / f"{design}.yaml"))()
     scenario, fitted = fitted_zero()
     records, _ = zero_path_records(fitted, scenario, d)

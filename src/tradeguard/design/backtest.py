@@ -28,7 +28,6 @@ import pyarrow as pa
 
 from tradeguard.design.engine import PE, Flow, Grid, compile_design, run
 from tradeguard.design.spec import Design
-from tradeguard.engine import expressions as ex
 from tradeguard.periods import (
     fiscal_month_index,
     fiscal_year,
@@ -150,7 +149,7 @@ def _monitor_backtest(design: Design, table: pa.Table, as_of: dt.date,
     report = monitor(table, as_of=as_of, rules=rules2, measures=[mid], draws=200)
     m = design.measure
     windows = [(a.start, a.end) for a in report.activations]
-    rates = [(a.start, a.end, ex.ad_valorem_percent(a.duty) or 0.0) for a in report.activations]
+    rates = [(a.start, a.end, a.duty) for a in report.activations]
     hit_v, extra = _hit_volumes(design, table, rates, rules2)
     periods = []
     for p in report.periods:
@@ -171,15 +170,21 @@ def _monitor_backtest(design: Design, table: pa.Table, as_of: dt.date,
     return BacktestReport(design.id, "monitor", as_of, periods, report)
 
 
-def _hit_volumes(design: Design, table: pa.Table, rates: list[tuple[dt.date, dt.date, float]],
+def _hit_volumes(design: Design, table: pa.Table, rates: list[tuple[dt.date, dt.date, Any]],
                  rules: RuleSet) -> tuple[dict[int, float], dict[int, float]]:
-    """Imports inside activation windows, and the extra duty on them, per fiscal year."""
+    """Imports inside activation windows, and the extra duty on them, per fiscal year.
+
+    Duties that are not ad valorem (a gate price, an out-of-quota compound rate) are taken
+    at each record's own customs value per kg (:func:`tradeguard.design.rates.ave_percent`).
+    """
     m = design.measure
     vol: dict[int, float] = {}
     extra: dict[int, float] = {}
     if not rates:
         return vol, extra
     from tradeguard.design.engine import month_average
+    from tradeguard.design.rates import ave_percent
+    from tradeguard.design.spec import regime_tariff
 
     en_route = design.exemptions.en_route_days
     cols = table.select(["period_start", "period_end", "tariff_line", "partner", "quantity",
@@ -193,15 +198,20 @@ def _hit_volumes(design: Design, table: pa.Table, rates: list[tuple[dt.date, dt.
         if not covered_on(m.hits, r["partner"], a, rules.groups):
             continue
         ndays = (b - a).days + 1
-        for ws, we, pct in rates:
+        unit_value = r["value"] / r["quantity"] if r["quantity"] > 0 else None
+        for ws, we, duty in rates:
             days_in = _overlap(a, b, ws, we)
             if not days_in:
                 continue
+            pct = ave_percent(duty, unit_value) or 0.0
             duty_days = _overlap(a, b, ws + dt.timedelta(days=en_route), we)
             fy = fiscal_year(a)
             vol[fy] = vol.get(fy, 0.0) + r["quantity"] / 1000 * days_in / ndays
+            # The scheduled rate is the hit regime's (a quota's in-quota duty for the data's
+            # claims under its agreement), at the record's own unit value where not in percent.
             path = next((p for k, p in design.tariff.items()
-                         if covers([k], r["tariff_line"])), [])
+                         if covers([k], r["tariff_line"])), []) or regime_tariff(
+                rules, m.hits_regimes[0], r["tariff_line"], unit_value)
             grid = Grid(fiscal_year(a), 1)
             month_rate = month_average(path, grid)[fiscal_month_index(a)] \
                 if path else 0.0

@@ -41,17 +41,50 @@ def compare(designs: Sequence[Design], scenario: Scenario | None = None, *, impo
                       "years": sim.design(d.id)["years"],
                       "trigger_probability_any": sim.design(d.id)["trigger_probability_any"],
                       "totals": sim.totals(d.id),
-                      "limitations": for_design(d),
+                      "limitations": for_design(d, rules),
+                      "price_safeguard": price_report(d, sim, scenario, imports),
                       "backtest": {"method": bt.method, "as_of": bt.as_of.isoformat(),
-                                   "periods": bt.rows()}})
+                                   "periods": bt.rows(), "note": _no_periods(d, bt)}})
     return {"kind": "tradeguard design comparison",
             "scenario": json.loads(scenario.model_dump_json()),
             "fitted": _jsonable(sim.fitted),
             "notes": ["Simulated figures are means over seeded Monte Carlo paths; money in JPY.",
                       "Back-test extra duty: customs value × (safeguard − scheduled rate).",
                       "Elasticities are documented parameters; see `fitted.parameters`."],
-            "limitations": limitations(list(designs)),
+            "limitations": limitations(list(designs), rules),
             "designs": items}
+
+
+def _no_periods(design: Design, bt: Any) -> str | None:
+    """Why a back-test has no period to show (None when it has some)."""
+    if bt.periods:
+        return None
+    start = design.measure.valid_from
+    if start > bt.as_of:
+        return (f"no period to judge: the measure starts on {start}, after the data end on "
+                f"{bt.as_of}")
+    return "no period to judge in the years asked"
+
+
+def price_report(design: Design, sim: SimulationResult, scenario: Scenario,
+                 imports: Any = None) -> dict[str, Any] | None:
+    """The design's price-triggered safeguard: per year, the probability that it applies
+    and the mean additional duty, on seeded price paths (None: the design has none)."""
+    from tradeguard.design.backtest import _as_arrow
+    from tradeguard.design.price_safeguard import fit_price_model, summary
+
+    pt = design.price_trigger
+    if pt is None:
+        return None
+    unit_value = next((f["unit_value_jpy_kg"] for f in sim.fitted["flows"]
+                       if f["partner"] == pt.partner and f["line"] == pt.line), None)
+    model = fit_price_model(_as_arrow(imports), pt.partner, pt.line, unit_value)
+    return {"partner": pt.partner, "line": pt.line, "trigger_price_jpy_kg": pt.trigger_price,
+            "source": pt.source, "unit_value_jpy_kg": model.unit_value,
+            "monthly_spread": model.monthly_spread, "annual_spread": model.annual_spread,
+            "years": summary(model, pt.trigger_price, first_fy=scenario.first_fy,
+                             years=scenario.years, paths=min(scenario.paths, 2000),
+                             seed=scenario.seed)}
 
 
 def _jsonable(obj: Any) -> Any:

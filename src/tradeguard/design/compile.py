@@ -17,8 +17,8 @@ from functools import lru_cache
 import numpy as np
 
 from tradeguard.design.grid import Grid, month_average
+from tradeguard.design.rates import ave_percent, mfn_ave
 from tradeguard.design.spec import Design, mfn_percent, regime_tariff
-from tradeguard.engine import expressions as ex
 from tradeguard.errors import PeriodError
 from tradeguard.monitor import activation as act
 from tradeguard.periods import fiscal_year, fiscal_year_end
@@ -122,10 +122,13 @@ class RateMemo:
         if rules.tariffs is not self.tariffs:
             raise ValueError("a RateMemo serves the rule set it was made for")
 
-    def regime_path(self, regime: str, line: str) -> list[tuple[dt.date, float]]:
-        key = ("regime", regime, line)
+    def regime_path(self, regime: str, line: str, unit_value: float | None = None
+                    ) -> list[tuple[dt.date, float]]:
+        """A regime's path on a line; non-ad-valorem duties as their ad valorem equivalent
+        at ``unit_value`` (JPY/kg)."""
+        key = ("regime", regime, line, unit_value)
         if key not in self._paths:
-            self._paths[key] = regime_tariff(self._rules, regime, line)
+            self._paths[key] = regime_tariff(self._rules, regime, line, unit_value)
         return self._paths[key]  # type: ignore[return-value]
 
     def cached(self, key: tuple, compute):
@@ -134,26 +137,34 @@ class RateMemo:
             self._paths[key] = compute()
         return self._paths[key]
 
-    def rates(self, path: tuple[tuple[dt.date, float], ...], line: str, grid: Grid
-              ) -> np.ndarray:
+    def rates(self, path: tuple[tuple[dt.date, float], ...], line: str, grid: Grid,
+              unit_value: float | None = None) -> np.ndarray:
         """Month averages of a rate path, the MFN rate where the path has none (read-only)."""
-        key = ("rates", path, line, grid)
+        key = ("rates", path, line, grid, unit_value)
         if key not in self._paths:
             rates = month_average(list(path), grid) if path else np.full(grid.months, np.nan)
             if np.isnan(rates).any():
-                rates = np.where(np.isnan(rates), self.mfn_path(line, grid), rates)
+                rates = np.where(np.isnan(rates), self.mfn_path(line, grid, unit_value=unit_value),
+                                 rates)
             rates = np.nan_to_num(rates, nan=0.0)
             rates.flags.writeable = False
             self._paths[key] = rates
         return self._paths[key]  # type: ignore[return-value]
 
-    def mfn_path(self, line: str, grid: Grid, at_end: bool = False) -> np.ndarray:
-        """The MFN rate on a line at each month's start (or end); NaN where not ad valorem."""
-        key = ("mfn", line, grid, at_end)
+    def mfn_path(self, line: str, grid: Grid, at_end: bool = False,
+                 unit_value: float | None = None) -> np.ndarray:
+        """The MFN rate on a line at each month's start (or end); NaN where not ad valorem
+        (with ``unit_value``: where not encoded; other duties as their ad valorem equivalent)."""
+        key = ("mfn", line, grid, at_end, unit_value)
         if key not in self._paths:
             day = grid.month_end if at_end else grid.month_start
-            self._paths[key] = np.array([mfn_percent(self._rules, line, day(t)) or np.nan
-                                         for t in range(grid.months)], float)
+            if unit_value is None:
+                found = [mfn_percent(self._rules, line, day(t)) or None  # as before: 0 → NaN
+                         for t in range(grid.months)]
+            else:
+                found = [mfn_ave(self._rules, line, day(t), unit_value)
+                         for t in range(grid.months)]
+            self._paths[key] = np.array([np.nan if p is None else p for p in found], float)
         return self._paths[key]  # type: ignore[return-value]
 
 
@@ -194,9 +205,14 @@ def _window_table(start_json: str, duration_json: str, year_start_month: int, gr
     return ws, we, kind
 
 
-def _sg_rates(memo: RateMemo, m: s.VolumeSafeguard, grid: Grid) -> np.ndarray:
+def _sg_rates(memo: RateMemo, m: s.VolumeSafeguard, grid: Grid,
+              unit_value: float | None = None) -> np.ndarray:
     """The safeguard percent for a crossing at each month's end, capped at MFN if the rule
-    says so (``tradeguard.monitor.activation.safeguard_duty``, vectorised over months)."""
+    says so (``tradeguard.monitor.activation.safeguard_duty``, vectorised over months).
+
+    A duty that is not ad valorem (a gate price, an out-of-quota compound rate) counts as its
+    ad valorem equivalent at ``unit_value``: the hit flows' mean customs value per kg.
+    """
     ends = grid.ends
     out = np.full(grid.months, np.nan)
     entries = m.safeguard_duty
@@ -205,12 +221,19 @@ def _sg_rates(memo: RateMemo, m: s.VolumeSafeguard, grid: Grid) -> np.ndarray:
         b = entries[i + 1].valid_from.toordinal() if i + 1 < len(entries) else END.toordinal()
         if e.valid_to is not None:
             b = min(b, e.valid_to.toordinal() + 1)
-        pct = None if e.duty is None else ex.ad_valorem_percent(e.duty)
+        pct = ave_percent(e.duty, unit_value)
         out[(ends >= a) & (ends < b)] = np.nan if pct is None else pct
     if m.cap_at_mfn:
-        mfn = memo.mfn_path(m.lines[0], grid, at_end=True)
+        mfn = memo.mfn_path(m.lines[0], grid, at_end=True, unit_value=unit_value)
         out = np.where(~np.isnan(mfn) & (mfn < out), mfn, out)
     return out
+
+
+def _hit_unit_value(m: s.VolumeSafeguard, rules: RuleSet, flows: list[Flow]) -> float | None:
+    """The mean customs value per kg of the flows the measure can hit (None: none)."""
+    values = [f.unit_value for f in flows
+              if covers(m.lines, f.line) and coverage(m.hits, f.partner, rules.groups)]
+    return float(np.mean(values)) if values else None
 
 
 def flow_rates(design: Design | None, rules: RuleSet, flow: Flow, grid: Grid,
@@ -222,8 +245,8 @@ def flow_rates(design: Design | None, rules: RuleSet, flow: Flow, grid: Grid,
         path = next((p for prefix, p in design.tariff.items()
                      if covers([prefix], flow.line) or covers([flow.line], prefix)), [])
     if not path and flow.regime and flow.regime != "mfn":
-        path = memo.regime_path(flow.regime, flow.line)
-    return memo.rates(tuple(path), flow.line, grid)
+        path = memo.regime_path(flow.regime, flow.line, flow.unit_value)
+    return memo.rates(tuple(path), flow.line, grid, flow.unit_value)
 
 
 @dataclass
@@ -378,7 +401,7 @@ def compile_design(design: Design, rules: RuleSet, grid: Grid, flows: list[Flow]
                  & (grid.starts <= (m.valid_to or END).toordinal()))
     ws, we, kind = _window_table(m.start.model_dump_json(), m.duration.model_dump_json(),
                                  m.year_start_month, grid)
-    sg = _sg_rates(memo, m, grid)
+    sg = _sg_rates(memo, m, grid, _hit_unit_value(m, rules2, flows))
     kind = np.where(np.isnan(sg) & (kind == WindowKind.WINDOW), WindowKind.NONE,
                     kind).astype(np.int8)
     hit = np.zeros((len(flows), grid.months), bool)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tradeguard.design.flows import FlowSpec
 from tradeguard.engine import expressions as ex
 from tradeguard.rules import schema as s
 from tradeguard.rules.loader import RuleSet, shipped_rules
@@ -46,6 +47,17 @@ class Exemptions(_Strict):
         "modelled as the first N days of each window being exempt for duty."))
 
 
+class PriceTrigger(_Strict):
+    """A price-triggered safeguard (WTO AoA Art. 5.5) on one flow beside the design: the
+    probability that it applies is reported on seeded price paths (design/price_safeguard.py)."""
+
+    partner: str
+    line: str
+    trigger_price: float = Field(gt=0, description="JPY/kg, the c.i.f. trigger price.")
+    source: str = Field(min_length=1, description="Where the trigger price comes from: a "
+                        "citation, or `assumption: ...`.")
+
+
 class DesignFile(_Strict):
     """The YAML document of one design."""
 
@@ -56,6 +68,11 @@ class DesignFile(_Strict):
     base: str | None = Field(None, description="An encoded volume safeguard rule id.")
     template: TemplateRef | None = None
     measure: dict[str, Any] | None = Field(None, description="A whole volume safeguard.")
+    quota: str | None = Field(None, description="An encoded tariff-rate quota rule id: in "
+                              "quota until its volume fills, then out of quota.")
+    flows: list[FlowSpec] | None = Field(None, description="The market this design is "
+                                         "simulated on (default: the beef market).")
+    price_trigger: PriceTrigger | None = None
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -75,6 +92,11 @@ class Design:
     description: str | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
     source: str | None = None
+    #: The market stated in the design file (None: the beef market).
+    flows: tuple[FlowSpec, ...] | None = None
+    #: The tariff-rate quota the measure stands for (``quota:`` designs).
+    quota: str | None = None
+    price_trigger: PriceTrigger | None = None
 
     @property
     def measure_id(self) -> str:
@@ -109,13 +131,36 @@ def mfn_percent(rules: RuleSet, line: str, day: dt.date) -> float | None:
     return known_mfn_percent(rules, line, day, day)
 
 
-def regime_tariff(rules: RuleSet, regime: str, line: str) -> list[tuple[dt.date, float]]:
-    """A regime's ad valorem path on a line as [(valid_from, percent)]."""
+def regime_tariff(rules: RuleSet, regime: str, line: str, unit_value: float | None = None
+                  ) -> list[tuple[dt.date, float]]:
+    """A regime's path on a line as [(valid_from, percent)].
+
+    Without ``unit_value``, only plain ad valorem rates (a compound rate's ad valorem part
+    alone would understate it); with it, every duty as its ad valorem equivalent at that customs value per kg (:mod:`tradeguard.design.rates`).  A
+    tariff-rate quota's regime gives its in-quota duty.
+    """
+    from tradeguard.design.rates import ave_percent
+
+    for entries in _regime_entries(rules, regime, line):
+        path = [(r.valid_from, ave_percent(r.duty, unit_value)) for r in entries]
+        if any(p is None and r.duty is not None for (_, p), r in zip(path, entries, strict=True)):
+            return []  # not all in percent without a unit value: none, rather than a part
+        return [(day, p) for day, p in path if p is not None]
+    return []
+
+
+def _regime_entries(rules: RuleSet, regime: str, line: str):
+    """The dated duties of a regime on a line: a tariff schedule's rates, or a quota's
+    in-quota duties."""
+    def matches(lines: list[str]) -> bool:
+        return covers(lines, line) or any(covers([line], ln) for ln in lines)
+
     for tariff in rules.tariffs.values():
         if tariff.regime != regime:
             continue
         for schedule in tariff.schedules:
-            if covers(schedule.lines, line) or any(covers([line], ln) for ln in schedule.lines):
-                return [(r.valid_from, p) for r in schedule.rates
-                        if r.duty is not None and (p := ex.ad_valorem_percent(r.duty)) is not None]
-    return []
+            if matches(schedule.lines):
+                yield schedule.rates
+    for quota in rules.quotas.values():
+        if quota.regime == regime and matches(quota.lines):
+            yield quota.in_quota_duty

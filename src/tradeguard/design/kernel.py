@@ -147,7 +147,10 @@ class State:
     @classmethod
     def start(cls, batch: Batch, P: int, F: int) -> State:
         D, C = len(batch.ids), batch.C
-        hist = (np.full((batch.history_years, 12, D, C, P), np.nan)
+        # One slot per earlier year read, plus the current year's (written before the levels
+        # are read): with only as many slots as years read, the oldest year's slot would
+        # already hold this year's count.
+        hist = (np.full((batch.history_years + 1, 12, D, C, P), np.nan)
                 if batch.uses_history else None)
         return cls(np.zeros((D, C, P)), np.zeros((D, C, P)), hist,
                    np.full((D, C, P), np.nan), np.zeros((D, C, P)), np.zeros((D, P), bool),
@@ -379,7 +382,7 @@ def _percent_levels(batch: Batch, state: State, month: Month, level: np.ndarray
     y, mo = month.y, month.mo
     need = batch.nyears[:, :, None]                              # (D, C, 1)
     total = found = largest = None
-    for k in range(1, state.hist.shape[0] + 1):
+    for k in range(1, batch.history_years + 1):
         v = np.where(need >= k, _earlier_years(state.hist, y, mo, k), np.nan)
         ok = ~np.isnan(v)
         total = np.where(ok, v, 0.0) if total is None else total + np.where(ok, v, 0.0)

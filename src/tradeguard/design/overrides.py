@@ -547,8 +547,10 @@ def _reference_problems(m: s.VolumeSafeguard, rules: RuleSet, where: str) -> lis
     from tradeguard.data.partners import is_known_partner
 
     out = []
-    regimes = {t.regime for t in rules.tariffs.values()}
-    out += [problem(f"regime `{r}` has no tariff", where=f"{where}, `hits_regimes`")
+    # A quota's claims go by its own regime, or by its agreement's in the import data.
+    regimes = ({t.regime for t in rules.tariffs.values()}
+               | {r for q in rules.quotas.values() for r in (q.regime, q.agreement)})
+    out += [problem(f"regime `{r}` has no tariff or quota", where=f"{where}, `hits_regimes`")
             for r in m.hits_regimes if r not in regimes]
     scopes = [("hits", m.hits)] + [(f"conditions.{c.id}.counting.partners", c.counting.partners)
                                    for c in m.conditions]
@@ -573,9 +575,14 @@ def _reference_problems(m: s.VolumeSafeguard, rules: RuleSet, where: str) -> lis
 
 def _base_measure(doc: DesignFile, rules: RuleSet, where: str) -> dict:
     """The measure the overrides start from, as a dict the builder may change."""
-    if sum(x is not None for x in (doc.base, doc.template, doc.measure)) != 1:
-        raise RuleValidationError([problem("give exactly one of `base`, `template` or "
-                                           "`measure`", where=where, fix="see docs/design-lab.md")])
+    if sum(x is not None for x in (doc.base, doc.template, doc.measure, doc.quota)) != 1:
+        raise RuleValidationError([problem("give exactly one of `base`, `template`, `measure` "
+                                           "or `quota`", where=where,
+                                           fix="see docs/design-lab.md")])
+    if doc.quota is not None:
+        from tradeguard.design.quota import quota_measure
+
+        return quota_measure(doc.quota, rules, where)
     if doc.base is not None:
         found = rules.safeguards.get(doc.base)
         if found is None:
@@ -652,9 +659,11 @@ def build(doc: DesignFile, rules: RuleSet | None = None, *, source: str | None =
                   tariff={k: sorted(v) for k, v in draft.tariffs.items()},
                   period_mode=draft.period_mode,  # type: ignore[arg-type]
                   exemptions=draft.exemptions,
-                  base=doc.base or (doc.template.id if doc.template else None),
+                  base=doc.base or doc.quota or (doc.template.id if doc.template else None),
                   position=doc.position, description=doc.description,
-                  overrides=dict(doc.overrides), source=source)
+                  overrides=dict(doc.overrides), source=source,
+                  flows=tuple(doc.flows) if doc.flows else None, quota=doc.quota,
+                  price_trigger=doc.price_trigger)
 
 
 __all__ = ["DATED", "PERIODS", "BadKey", "OverrideKey", "build", "parse_key", "splice"]

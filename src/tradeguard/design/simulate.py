@@ -39,6 +39,7 @@ from tradeguard.design.engine import (
     prepare,
     run,
 )
+from tradeguard.design.flows import FlowSpec
 from tradeguard.design.spec import Design
 from tradeguard.periods import fiscal_month_index, fiscal_year
 from tradeguard.rules.loader import RuleSet, shipped_rules
@@ -77,15 +78,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class FlowSpec(_Strict):
-    partner: str
-    line: str
-    regime: str = Field(description="The regime used when no design hits the partner.")
-    base_t: float | None = Field(None, ge=0, description="Tonnes a year in the first year; "
-                                 "default: the last 12 months of data (any regime).")
-    unit_value: float | None = Field(None, gt=0, description="JPY/kg; default from data.")
-
-
 class Elasticities(_Strict):
     armington: float = Field(1.5, ge=0)
     domestic: float = Field(0.5, ge=0)
@@ -108,7 +100,8 @@ class Scenario(_Strict):
     correlation: float = Field(0.5, ge=0, le=1)
     front_loading: float | Literal["fitted"] = "fitted"
     elasticities: Elasticities = Elasticities()
-    flows: list[FlowSpec] | None = Field(None, description="Default: the beef market.")
+    flows: list[FlowSpec] | None = Field(None, description="Default: each design's own "
+                                         "market (`flows:`), or the beef market.")
 
     def zero(self) -> Scenario:
         """No shocks, no price response, no front-loading: one deterministic path."""
@@ -117,11 +110,17 @@ class Scenario(_Strict):
             "elasticities": Elasticities(armington=0, domestic=0, demand=0)})
 
 
+_US_BEEF = ("assumption from Jiji/Kyodo: US beef imports 1 Apr 2020 - 28 Feb 2021 were "
+            "233,112 t (domain-rules.md §4.3), about 255,000 t a year, split 45/55 chilled/"
+            "frozen; unit values assumed")
+
 BEEF_FLOWS = [
     FlowSpec(partner="AU", line="0201", regime="cptpp"),
     FlowSpec(partner="AU", line="0202", regime="cptpp"),
-    FlowSpec(partner="US", line="0201", regime="usjta", base_t=255000 * 0.45, unit_value=750),
-    FlowSpec(partner="US", line="0202", regime="usjta", base_t=255000 * 0.55, unit_value=650),
+    FlowSpec(partner="US", line="0201", regime="usjta", base_t=255000 * 0.45, unit_value=750,
+             source=_US_BEEF),
+    FlowSpec(partner="US", line="0202", regime="usjta", base_t=255000 * 0.55, unit_value=650,
+             source=_US_BEEF),
     FlowSpec(partner="CA", line="0202", regime="cptpp"),
     FlowSpec(partner="NZ", line="0202", regime="cptpp"),
     FlowSpec(partner="MX", line="0202", regime="cptpp"),
@@ -137,6 +136,7 @@ class Fitted:
     monthly_sigma: float
     front_loading: float
     notes: list[str]
+    specs: list[FlowSpec] = field(default_factory=list)
 
 
 def _monthly_by_fy(table: pa.Table, partner: str | None, line: str) -> dict[int, np.ndarray]:
@@ -157,12 +157,27 @@ def _usable(years: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
             if v.sum() > 0 and np.all(v > 0.1 * v.sum() / 12)}
 
 
-def fit(table: pa.Table | None, scenario: Scenario, rules: RuleSet | None = None) -> Fitted:
-    """Fit seasons, shock sizes, front-loading and base levels from history."""
+def market_of(designs: Sequence[Design]) -> list[FlowSpec]:
+    """The flows the designs state (in order, each partner and line once); the beef market
+    (:data:`BEEF_FLOWS`) for a design that states none."""
+    out: list[FlowSpec] = []
+    seen: set[tuple[str, str]] = set()
+    for d in designs:
+        for f in (d.flows or BEEF_FLOWS):
+            if (f.partner, f.line) not in seen:
+                seen.add((f.partner, f.line))
+                out.append(f)
+    return out
+
+
+def fit(table: pa.Table | None, scenario: Scenario, rules: RuleSet | None = None,
+        specs: Sequence[FlowSpec] | None = None) -> Fitted:
+    """Fit seasons, shock sizes, front-loading and base levels from history (flows:
+    ``specs``, else the scenario's, else the beef market)."""
     from tradeguard.design.backtest import _as_arrow
 
     table = _as_arrow(table)
-    specs = scenario.flows or BEEF_FLOWS
+    specs = list(specs or scenario.flows or BEEF_FLOWS)
     notes: list[str] = []
     pooled: list[np.ndarray] = []
     per_flow: list[dict[int, np.ndarray]] = []
@@ -210,7 +225,8 @@ def fit(table: pa.Table | None, scenario: Scenario, rules: RuleSet | None = None
         if scenario.annual_shock == "fitted" else float(scenario.annual_shock)
     m_sig = (float(np.std(resid)) if len(resid) >= 12 else 0.15) \
         if scenario.monthly_shock == "fitted" else float(scenario.monthly_shock)
-    return Fitted(flows, np.array(base, float), np.array(seasons), a_sig, m_sig, phi, notes)
+    return Fitted(flows, np.array(base, float), np.array(seasons), a_sig, m_sig, phi, notes,
+                  specs)
 
 
 def _last_12_months(table: pa.Table, partner: str, line: str, last_day: dt.date) -> float:
@@ -409,7 +425,13 @@ def simulate(designs: Sequence[Design], scenario: Scenario | None = None, *,
     for large sweeps."""
     scenario = scenario or Scenario()
     rules_ = rules or shipped_rules()
-    fitted = fit(imports, scenario, rules_)
+    groups = markets(designs) if scenario.flows is None else [(None, list(designs))]
+    if len(groups) > 1:  # goods apart: each market is simulated on its own
+        parts = [simulate(ds, scenario.model_copy(update={"flows": specs or BEEF_FLOWS}),
+                          imports=imports, rules=rules_, chunk=chunk, workers=workers)
+                 for specs, ds in groups]
+        return _merged(parts, scenario)
+    fitted = fit(imports, scenario, rules_, scenario.flows or market_of(designs))
     if scenario.elasticities.armington == scenario.elasticities.domestic == 0 and \
             scenario.elasticities.demand == 0 and scenario.front_loading == 0:
         fitted.front_loading = 0.0
@@ -419,7 +441,11 @@ def simulate(designs: Sequence[Design], scenario: Scenario | None = None, *,
     grid = Grid(scenario.first_fy - scenario.warmup_years,
                 scenario.warmup_years + scenario.years)
     memo = prepare(list(designs), rules_, grid, fitted.flows)
-    tau_ref = np.array([flow_rates(None, rules_, f, grid, memo)[0] for f in fitted.flows])
+    # The reference rate is the one at which a flow's level was seen: for a market the
+    # designs state, the first simulated year's (levels are set there, from the last data
+    # year); the beef market keeps the warm-up's first month, as its seeded results always had.
+    ref = scenario.warmup_years * 12 if any(d.flows for d in designs) else 0
+    tau_ref = np.array([flow_rates(None, rules_, f, grid, memo)[ref] for f in fitted.flows])
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(designs) > chunk else 1
     jobs = [(c, fitted, scenario, q0, rules_, tau_ref, memo)
@@ -428,10 +454,32 @@ def simulate(designs: Sequence[Design], scenario: Scenario | None = None, *,
     info = {"annual_sigma": fitted.annual_sigma, "monthly_sigma": fitted.monthly_sigma,
             "front_loading": fitted.front_loading, "notes": fitted.notes,
             "flows": [{"partner": f.partner, "line": f.line, "regime": f.regime,
-                       "unit_value_jpy_kg": round(f.unit_value, 2), "base_t": round(b, 1)}
-                      for f, b in zip(fitted.flows, fitted.base_t, strict=True)],
+                       "unit_value_jpy_kg": round(f.unit_value, 2), "base_t": round(b, 1),
+                       "source": spec.source or "fitted to the bundled data"}
+                      for f, b, spec in zip(fitted.flows, fitted.base_t, fitted.specs,
+                                            strict=True)],
             "parameters": PARAMETER_SOURCES}
     return SimulationResult(scenario, out, info)
+
+
+def markets(designs: Sequence[Design]) -> list[tuple[list[FlowSpec] | None, list[Design]]]:
+    """The designs grouped by the market they state (None: the beef market), in order.
+
+    Designs of different goods are simulated apart: one import-price index over pork and
+    sugar would let a pork safeguard move sugar imports."""
+    out: dict[tuple[FlowSpec, ...] | None, list[Design]] = {}
+    for d in designs:
+        out.setdefault(d.flows, []).append(d)
+    return [(list(k) if k else None, v) for k, v in out.items()]
+
+
+def _merged(parts: list[SimulationResult], scenario: Scenario) -> SimulationResult:
+    fitted = dict(parts[0].fitted)
+    fitted["flows"] = [f for p in parts for f in p.fitted["flows"]]
+    fitted["notes"] = [n for p in parts for n in p.fitted["notes"]]
+    fitted["markets"] = [{k: p.fitted[k] for k in ("annual_sigma", "monthly_sigma",
+                                                    "front_loading", "flows")} for p in parts]
+    return SimulationResult(scenario, [d for p in parts for d in p.designs], fitted)
 
 
 def zero_path_records(fitted: Fitted, scenario: Scenario, design: Design,
