@@ -1,4 +1,5 @@
-"""REST endpoints of the design lab, as a FastAPI ``APIRouter`` that only calls the Python API.
+"""REST endpoints of the design lab, as a FastAPI ``APIRouter`` that calls the design service
+(``api/services/designs.py``).
 
 The web API mounts it under ``/api`` (``create_app``).  Bad designs return 422 with every
 problem listed, and nothing runs.
@@ -8,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradeguard.design.compare import compare
+from tradeguard.api.services import services_of
 from tradeguard.design.simulate import Scenario
-from tradeguard.design.spec import example_paths, parse
+from tradeguard.design.spec import parse
 from tradeguard.errors import RuleValidationError
 
 router = APIRouter(prefix="/designs", tags=["design lab"])
@@ -29,7 +29,7 @@ class CompareRequest(BaseModel):
 
 
 @router.post("/compare")
-def compare_designs(request: CompareRequest) -> dict[str, Any]:
+def compare_designs(request: CompareRequest, http: Request) -> dict[str, Any]:
     """Back-test and simulate the designs; the same document as report.json."""
     problems: list[str] = []
     designs = []
@@ -40,16 +40,11 @@ def compare_designs(request: CompareRequest) -> dict[str, Any]:
             problems += exc.problems
     if problems:
         raise HTTPException(status_code=422, detail={"problems": problems})
-    return compare(designs, request.scenario, backtest_years=request.backtest_years)
+    return services_of(http).designs.compare(designs, request.scenario,
+                                             backtest_years=request.backtest_years)
 
 
 @router.get("/examples")
-def examples() -> list[dict[str, Any]]:
+def examples(http: Request) -> list[dict[str, Any]]:
     """The example designs shipped in the package, as documents."""
-    out = []
-    for path in example_paths():
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if "id" in doc:
-            out.append({"file": path.name, "id": doc["id"], "title": doc.get("title"),
-                        "position": doc.get("position"), "document": doc})
-    return out
+    return services_of(http).designs.examples()
