@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -40,6 +41,7 @@ app.add_typer(batches_app, name="batches")
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
 err = Console(stderr=True)
+T = TypeVar("T")
 
 
 def _fail(exc: TradeguardError | str) -> NoReturn:
@@ -47,6 +49,14 @@ def _fail(exc: TradeguardError | str) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(user_words(str(exc)))}", highlight=False,
               soft_wrap=True, emoji=False)
     raise typer.Exit(code=1)
+
+
+def _or_fail(call: Callable[[], T]) -> T:
+    """``call()``; a library error instead ends the command in the CLI's words (exit 1)."""
+    try:
+        return call()
+    except TradeguardError as exc:
+        _fail(exc)
 
 
 def _version(show: bool) -> None:
@@ -141,10 +151,7 @@ def rules_list(
     """List rule ids with their kind and title."""
     from tradeguard.rules.loader import load_rules
 
-    try:
-        rules = load_rules(path)
-    except TradeguardError as exc:
-        _fail(exc)
+    rules = _or_fail(lambda: load_rules(path))
     rows = [{"id": rid, "kind": doc.kind, "title": getattr(doc, "title", "")}
             for rid, doc in sorted(rules.documents.items())]
     if as_json:
@@ -363,10 +370,7 @@ def batches_list(
     """Every batch in the store, by number, with what it holds and when it became known."""
     from tradeguard.data.batches import list_batches
 
-    try:
-        found = list_batches(store)
-    except TradeguardError as exc:
-        _fail(exc)
+    found = _or_fail(lambda: list_batches(store))
     if as_json:
         _print_json(found)
         return
@@ -396,12 +400,9 @@ def batches_remove(
 
     from tradeguard.data.batches import remove_batch
 
-    try:
-        # the interface reads the clock and the user; the engine only records them
-        done = remove_batch(batch, store, removed_at=dt.datetime.now(dt.UTC),
-                            removed_by=getpass.getuser(), dry_run=dry_run)
-    except TradeguardError as exc:
-        _fail(exc)
+    # the interface reads the clock and the user; the engine only records them
+    done = _or_fail(lambda: remove_batch(batch, store, removed_at=dt.datetime.now(dt.UTC),
+                                         removed_by=getpass.getuser(), dry_run=dry_run))
     if as_json:
         _print_json(done.as_dict())
         return
@@ -826,6 +827,16 @@ ReportJsonOption = Annotated[bool, typer.Option(
     "--json", help="Print JSON: the files written and the report they hold.")]
 
 
+def _write_report(write: Callable[[], tuple[Path, Path]], as_json: bool) -> None:
+    """Run ``write`` (which returns the JSON and HTML paths it wrote) and say what it wrote;
+    a library error in the CLI's words."""
+    try:
+        json_path, html_path = write()
+    except TradeguardError as exc:
+        _fail(exc)
+    _print_written(html_path, json_path, as_json)
+
+
 def _print_written(html_path: Path, json_path: Path, as_json: bool) -> None:
     """`wrote ...`, or with --json the report itself (read back: the file and stdout agree)."""
     if not as_json:
@@ -850,13 +861,8 @@ def design_compare(
     from tradeguard.design.spec import load_designs
     from tradeguard.web.design_report import write_report
 
-    try:
-        designs = load_designs(files)
-        scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
-        json_path, html_path = write_report(compare(designs, scenario), out_dir)
-    except TradeguardError as exc:
-        _fail(exc)
-    _print_written(html_path, json_path, as_json)
+    scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
+    _write_report(lambda: write_report(compare(load_designs(files), scenario), out_dir), as_json)
 
 
 @design_app.command("sweep")
@@ -873,14 +879,13 @@ def design_sweep(
     from tradeguard.design.simulate import Scenario
     from tradeguard.web.design_report import write_sweep
 
-    try:
+    def run() -> tuple[Path, Path]:
         base, vary, positions = load_sweep(spec)
         result = sweep(base, vary, Scenario(paths=paths, years=years, seed=seed),
                        positions=positions, workers=workers)
-        json_path, html_path = write_sweep(result, out_dir)
-    except TradeguardError as exc:
-        _fail(exc)
-    _print_written(html_path, json_path, as_json)
+        return write_sweep(result, out_dir)
+
+    _write_report(run, as_json)
 
 
 @design_app.command("sensitivity")
