@@ -827,16 +827,6 @@ ReportJsonOption = Annotated[bool, typer.Option(
     "--json", help="Print JSON: the files written and the report they hold.")]
 
 
-def _write_report(write: Callable[[], tuple[Path, Path]], as_json: bool) -> None:
-    """Run ``write`` (which returns the JSON and HTML paths it wrote) and say what it wrote;
-    a library error in the CLI's words."""
-    try:
-        json_path, html_path = write()
-    except TradeguardError as exc:
-        _fail(exc)
-    _print_written(html_path, json_path, as_json)
-
-
 def _print_written(html_path: Path, json_path: Path, as_json: bool) -> None:
     """`wrote ...`, or with --json the report itself (read back: the file and stdout agree)."""
     if not as_json:
@@ -861,8 +851,13 @@ def design_compare(
     from tradeguard.design.spec import load_designs
     from tradeguard.web.design_report import write_report
 
-    scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
-    _write_report(lambda: write_report(compare(load_designs(files), scenario), out_dir), as_json)
+    try:
+        designs = load_designs(files)
+        scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
+        json_path, html_path = write_report(compare(designs, scenario), out_dir)
+    except TradeguardError as exc:
+        _fail(exc)
+    _print_written(html_path, json_path, as_json)
 
 
 @design_app.command("sweep")
@@ -879,13 +874,14 @@ def design_sweep(
     from tradeguard.design.simulate import Scenario
     from tradeguard.web.design_report import write_sweep
 
-    def run() -> tuple[Path, Path]:
+    try:
         base, vary, positions = load_sweep(spec)
         result = sweep(base, vary, Scenario(paths=paths, years=years, seed=seed),
                        positions=positions, workers=workers)
-        return write_sweep(result, out_dir)
-
-    _write_report(run, as_json)
+        json_path, html_path = write_sweep(result, out_dir)
+    except TradeguardError as exc:
+        _fail(exc)
+    _print_written(html_path, json_path, as_json)
 
 
 @design_app.command("sensitivity")
