@@ -6,7 +6,7 @@ the request and serialise or render what they get, so a page and its JSON twin s
 numbers.  No business rule lives here: thresholds and states are the monitor's, law is the
 rule library's.
 
-- ``store.py``: the store file, its version (the set of batches) and its last day.
+- ``store.py``: the store file and its version (the set of batches).
 - ``cache.py``: the bounded single-flight cache of answers computed from the store (monitor
   reports and surge scans share it, and its compute slots).
 - ``rules.py``, ``duty.py``, ``monitor.py``, ``quotas.py``, ``surges.py``, ``designs.py``,

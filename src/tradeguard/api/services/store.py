@@ -1,5 +1,5 @@
-"""The store as the server sees it: its file, its version (the set of batches) and the last
-day its data covers, re-read only when the file changed.
+"""The store as the server sees it: its file and its version (the set of batches), re-read
+only when the file changed.
 
 The store is a DuckDB file shared with other processes: every read opens a connection for
 that one operation under the store's reader lock, and an ingest takes the writer lock
@@ -9,7 +9,6 @@ of this object guards its own fields only, never store access.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 from pathlib import Path
@@ -20,7 +19,7 @@ from tradeguard.errors import IngestError
 
 
 class StoreView:
-    """One store file, its version and last day, cached against the file's stat."""
+    """One store file and its version, cached against the file's stat."""
 
     def __init__(self, path: Path | None):
         from tradeguard.data.store import default_store_path
@@ -29,7 +28,6 @@ class StoreView:
         self._guard = threading.Lock()
         self._stamp: tuple | None = None
         self._batch_key: frozenset[str] = frozenset()
-        self._last_day: dt.date | None = None
 
     def _file_stamp(self) -> tuple:
         stamp = []
@@ -43,15 +41,13 @@ class StoreView:
         return tuple(stamp)
 
     def refresh(self) -> None:
-        """Re-read the batch set and the data's last day when the store file changed."""
+        """Re-read the batch set when the store file changed."""
         stamp = self._file_stamp()
         if stamp == self._stamp:
             return
-        batches = self.batches()
-        days = [b["period_max"] for b in batches if b["period_max"]]
+        batch_key = frozenset(b["batch_id"] for b in self.batches())
         with self._guard:
-            self._batch_key = frozenset(b["batch_id"] for b in batches)
-            self._last_day = dt.date.fromisoformat(max(days)) if days else None
+            self._batch_key = batch_key
             self._stamp = stamp
 
     def version(self) -> frozenset[str]:
@@ -65,10 +61,6 @@ class StoreView:
         stamp = self._file_stamp()
         with self._guard:
             return self._batch_key if stamp == self._stamp else None
-
-    def last_day(self) -> dt.date | None:
-        self.refresh()
-        return self._last_day
 
     def changed(self) -> None:
         """The store was written: re-read the batch set on the next request."""
