@@ -17,6 +17,7 @@ from tradeguard.api.services.store import StoreView
 from tradeguard.errors import InputError, problem
 from tradeguard.monitor.screens import period_state, projected_crossing
 from tradeguard.periods import period_key
+from tradeguard.reference import checked_partner
 
 if TYPE_CHECKING:
     from tradeguard.monitor.report import MonitorReport
@@ -102,7 +103,7 @@ class MonitorService:
         if measure is not None:
             self._safeguard(measure, "choose a measure id from GET /api/status")
         if partner is not None:
-            partner = _partner(partner)
+            partner = checked_partner(partner)
         if product is not None and product not in PRODUCTS:
             raise InputError(problem(f"unknown product `{product}`",
                                      fix=f"use one of: {', '.join(PRODUCTS)}"))
@@ -187,18 +188,6 @@ class MonitorService:
 def _shown(card: dict[str, Any], measure: str | None, product: str | None) -> bool:
     return ((measure is None or card["measure_id"] == measure)
             and (product is None or product in card["products"]))
-
-
-def _partner(partner: str) -> str:
-    from tradeguard.errors import RuleNotFoundError
-    from tradeguard.reference import is_known_partner
-
-    code = partner.strip().upper()
-    if len(code) != 2 or not is_known_partner(code):
-        raise RuleNotFoundError(problem(f"unknown partner `{partner}`",
-                                        why="partners are ISO 3166 alpha-2 codes",
-                                        fix="write the partner like US, AU or CA"))
-    return code
 
 
 def _activation(p: Any) -> dict[str, Any]:
