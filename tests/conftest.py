@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import resource
 import shutil
+import warnings
 
 import pytest
+
+INGESTED_AT = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def bundled_store(tmp_path_factory):
+    """A temporary store with the bundled real data (read only: copy it to write)."""
+    from tradeguard.data.bundled import bundled_extract_path
+    from tradeguard.data.store import ingest
+
+    path = tmp_path_factory.mktemp("bundled-store") / "store.duckdb"
+    ingest(bundled_extract_path(), path, ingested_at=INGESTED_AT)
+    return path
+
+
+def make_client(app, **kwargs):
+    """Starlette's TestClient (its import warns that httpx is deprecated there: harmless)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    return TestClient(app, **kwargs)
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -40,6 +41,7 @@ app.add_typer(batches_app, name="batches")
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
 err = Console(stderr=True)
+T = TypeVar("T")
 
 
 def _fail(exc: TradeguardError | str) -> NoReturn:
@@ -47,6 +49,14 @@ def _fail(exc: TradeguardError | str) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(user_words(str(exc)))}", highlight=False,
               soft_wrap=True, emoji=False)
     raise typer.Exit(code=1)
+
+
+def _or_fail(call: Callable[[], T]) -> T:
+    """``call()``; a library error instead ends the command in the CLI's words (exit 1)."""
+    try:
+        return call()
+    except TradeguardError as exc:
+        _fail(exc)
 
 
 def _version(show: bool) -> None:
@@ -141,10 +151,7 @@ def rules_list(
     """List rule ids with their kind and title."""
     from tradeguard.rules.loader import load_rules
 
-    try:
-        rules = load_rules(path)
-    except TradeguardError as exc:
-        _fail(exc)
+    rules = _or_fail(lambda: load_rules(path))
     rows = [{"id": rid, "kind": doc.kind, "title": getattr(doc, "title", "")}
             for rid, doc in sorted(rules.documents.items())]
     if as_json:
@@ -363,10 +370,7 @@ def batches_list(
     """Every batch in the store, by number, with what it holds and when it became known."""
     from tradeguard.data.batches import list_batches
 
-    try:
-        found = list_batches(store)
-    except TradeguardError as exc:
-        _fail(exc)
+    found = _or_fail(lambda: list_batches(store))
     if as_json:
         _print_json(found)
         return
@@ -396,12 +400,9 @@ def batches_remove(
 
     from tradeguard.data.batches import remove_batch
 
-    try:
-        # the interface reads the clock and the user; the engine only records them
-        done = remove_batch(batch, store, removed_at=dt.datetime.now(dt.UTC),
-                            removed_by=getpass.getuser(), dry_run=dry_run)
-    except TradeguardError as exc:
-        _fail(exc)
+    # the interface reads the clock and the user; the engine only records them
+    done = _or_fail(lambda: remove_batch(batch, store, removed_at=dt.datetime.now(dt.UTC),
+                                         removed_by=getpass.getuser(), dry_run=dry_run))
     if as_json:
         _print_json(done.as_dict())
         return
@@ -669,12 +670,14 @@ def _formula_partners(group: str, as_of: str | None, out_dir: Path | None,
 
 def _partner_years_table(data: dict[str, Any]) -> Table:
     """Fiscal years down, measures across: trigger (t), growth and the safeguard duty."""
+    from tradeguard.periods import period_key
+
     table = Table("FY", *[_short_measure(m["measure_id"]) for m in data["measures"]],
                   title=escape("trigger t [status] (growth) · safeguard duty; '-' not in force, "
                                "'not found' where the research found no figure"))
     cells = {m["measure_id"]: {y["fy"]: y for y in m["years"]} for m in data["measures"]}
     for fy in data["fiscal_years"]:
-        row = [f"FY{fy}"]
+        row = [period_key(fy)]
         for m in data["measures"]:
             y = cells[m["measure_id"]].get(fy)
             row.append("-" if y is None else _partner_cell(y))

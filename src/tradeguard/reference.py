@@ -2,7 +2,8 @@
 Japan Customs 3-digit country codes.
 
 Rules, engine and data all read it (the rule loader checks partner codes against it), so it
-imports nothing of the project.  ``tradeguard.data.partners`` re-exports it for the readers.
+imports nothing of the project but ``errors`` (for ``checked_partner``, the one check of a
+partner a user typed).  ``tradeguard.data.partners`` re-exports it for the readers.
 
 The runtime source is the shipped table ``data/reference/partners.csv`` (built by
 ``scripts/build_partner_table.py``; provenance in ``reference/README.md``), so nothing here needs
@@ -73,6 +74,20 @@ def known_partners() -> frozenset[str]:
 def is_known_partner(iso2: str | None) -> bool:
     """True when ``iso2`` is an ISO 3166 alpha-2 code in the shipped table (case-sensitive)."""
     return bool(iso2) and iso2 in _table().names
+
+
+def checked_partner(text: str, named: str = "partner") -> str:
+    """``text`` as a partner code (trimmed, upper case); an unknown one is a
+    ``RuleNotFoundError`` that says how to write it (``named``: the word the caller's user
+    knows the field by, e.g. origin)."""
+    code = str(text).strip().upper()
+    if len(code) == 2 and is_known_partner(code):
+        return code
+    from tradeguard.errors import RuleNotFoundError, problem  # the one project import, here
+
+    raise RuleNotFoundError(problem(f"unknown partner `{text}`",
+                                    why=f"{named}s are ISO 3166 alpha-2 codes",
+                                    fix=f"write the {named} like US, AU or CA"))
 
 
 def partner_name(iso2: str) -> str:

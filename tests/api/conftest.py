@@ -1,25 +1,18 @@
-"""A temporary store with the bundled real data, and an app over it (token: TOKEN)."""
+"""An app over the bundled store (``bundled_store``, tests/conftest.py; token: TOKEN)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
+import hashlib
+import shutil
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import INGESTED_AT, make_client  # noqa: F401 - the API tests import them here
+
 TOKEN = "test-token-0123456789"
-INGESTED_AT = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 AS_OF = dt.date(2019, 12, 31)  # the bundled data's last month
-
-
-@pytest.fixture(scope="session")
-def bundled_store(tmp_path_factory):
-    from tradeguard.data.bundled import bundled_extract_path
-    from tradeguard.data.store import ingest
-
-    path = tmp_path_factory.mktemp("api-store") / "store.duckdb"
-    ingest(bundled_extract_path(), path, ingested_at=INGESTED_AT)
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -42,15 +35,29 @@ def app(bundled_store):
     return create_app(bundled_store, token=TOKEN, cors_origins=())
 
 
-def make_client(app, **kwargs):
-    """Starlette's TestClient (its import warns that httpx is deprecated there: harmless)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    return TestClient(app, **kwargs)
-
-
 @pytest.fixture(scope="session")
 def client(app):
     with make_client(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def store_copy(bundled_store, tmp_path):
+    """A copy of the bundled store that a test may write to."""
+    copy = tmp_path / "store.duckdb"
+    shutil.copyfile(bundled_store, copy)
+    return copy
+
+
+@pytest.fixture
+def upload_client(store_copy):
+    """An app with the token over a copy of the bundled store (uploads up to 4,096 bytes)."""
+    from tradeguard.api.app import create_app
+
+    return make_client(create_app(store_copy, token=TOKEN, max_upload_bytes=4096),
+                       raise_server_exceptions=False)
+
+
+def digest(path: Path) -> str:
+    """The file's SHA-256: a store left unchanged keeps it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import TOKEN, make_client
+from tests.api.conftest import TOKEN, digest, make_client
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
 AS_OF = dt.date(2019, 12, 31)
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_healthz(client):
@@ -223,24 +217,9 @@ def test_empty_store_says_no_data(tmp_path):
 # ------------------------------------------------------------------ authorization
 
 
-@pytest.fixture
-def store_copy(bundled_store, tmp_path):
-    copy = tmp_path / "store.duckdb"
-    shutil.copyfile(bundled_store, copy)
-    return copy
-
-
-@pytest.fixture
-def upload_client(store_copy):
-    from tradeguard.api.app import create_app
-
-    return make_client(create_app(store_copy, token=TOKEN, max_upload_bytes=4096),
-                      raise_server_exceptions=False)
-
-
 def test_ingest_without_token_is_401_and_with_a_wrong_one_403(upload_client, store_copy):
     good = (BAD / "valid_declarations.csv").read_bytes()
-    before = _digest(store_copy)
+    before = digest(store_copy)
     r = upload_client.post("/api/ingest", params={"filename": "ok.csv"}, content=good)
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
     assert r.headers["content-type"] == "application/problem+json"
@@ -250,7 +229,7 @@ def test_ingest_without_token_is_401_and_with_a_wrong_one_403(upload_client, sto
     r = upload_client.post("/data", files={"file": ("ok.csv", good, "text/csv")},
                            data={"token": "wrong"})
     assert r.status_code == 403
-    assert _digest(store_copy) == before
+    assert digest(store_copy) == before
     assert len(upload_client.get("/api/batches").json()) == 1
 
 
@@ -260,10 +239,10 @@ def test_uploads_disabled_without_a_configured_token(store_copy, monkeypatch):
     monkeypatch.delenv("TRADEGUARD_API_TOKEN", raising=False)
     monkeypatch.setenv("TRADEGUARD_API_CONFIG", str(store_copy.parent / "absent.toml"))
     c = make_client(create_app(store_copy))
-    before = _digest(store_copy)
+    before = digest(store_copy)
     r = c.post("/api/ingest", content=b"x", headers={"Authorization": "Bearer anything"})
     assert r.status_code == 403 and "disabled" in r.json()["title"].lower()
-    assert _digest(store_copy) == before
+    assert digest(store_copy) == before
 
 
 def test_token_from_env_and_config(tmp_path, monkeypatch):
@@ -295,7 +274,7 @@ def test_upload_ingests_and_reports(upload_client, store_copy):
 
 
 def test_bad_upload_returns_the_row_level_report(upload_client, store_copy):
-    before = _digest(store_copy)
+    before = digest(store_copy)
     r = upload_client.post("/api/ingest", params={"filename": "neg.csv"},
                            content=(BAD / "negative_quantity.csv").read_bytes(),
                            headers={"Authorization": f"Bearer {TOKEN}"})
@@ -305,11 +284,11 @@ def test_bad_upload_returns_the_row_level_report(upload_client, store_copy):
     assert body["problems"] == [{"row": 3, "column": "quantity", "value": "-800.0",
                                  "reason": "is negative"}]
     assert "upload 'neg.csv'" in body["detail"] and "tradeguard-upload" not in body["detail"]
-    assert _digest(store_copy) == before
+    assert digest(store_copy) == before
 
 
 def test_request_size_limit(upload_client, store_copy):
-    before = _digest(store_copy)
+    before = digest(store_copy)
     r = upload_client.post("/api/ingest", params={"filename": "big.csv"}, content=b"x" * 5000,
                            headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 413 and r.json()["type"].endswith("too-large")
@@ -321,11 +300,11 @@ def test_request_size_limit(upload_client, store_copy):
     r = upload_client.post("/api/ingest", params={"filename": "big.csv"}, content=chunks(),
                            headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 413
-    assert _digest(store_copy) == before
+    assert digest(store_copy) == before
 
 
 def test_upload_names_are_never_paths():
-    from tradeguard.api.app import upload_suffix
+    from tradeguard.api.uploads import upload_suffix
 
     assert upload_suffix("../../etc/passwd") == ".upload"
     assert upload_suffix("x.CSV.GZ") == ".csv.gz"
@@ -352,7 +331,7 @@ def test_openapi_is_generated_with_examples_and_problems(client):
 
 def test_status_is_cached(app, client):
     client.get("/api/status")
-    desk = app.state.desk
+    monitor = app.state.services.monitor
     # Without as_of the report is the data's default (each measure as of its data), cached
     # under that name; its latest day is the data's last covered day.
-    assert desk.cached(None).as_of == AS_OF
+    assert monitor.cached(None).as_of == AS_OF

@@ -3,13 +3,9 @@ upload's ``replace`` / ``known_on`` (issue 11)."""
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from pathlib import Path
 
-import pytest
-
-from tests.api.conftest import TOKEN, make_client
+from tests.api.conftest import TOKEN, digest
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -19,62 +15,44 @@ FIRST = (b"date,tariff_line,partner,quantity,quantity_unit,value,currency,regime
 REVISED = FIRST.replace(b",1000,kg,", b",1200,kg,")
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def store_copy(bundled_store, tmp_path):
-    copy = tmp_path / "store.duckdb"
-    shutil.copyfile(bundled_store, copy)
-    return copy
-
-
-@pytest.fixture
-def client(store_copy):
-    from tradeguard.api.app import create_app
-
-    return make_client(create_app(store_copy, token=TOKEN), raise_server_exceptions=False)
-
-
 def test_removing_a_batch_needs_the_token_and_leaves_the_store_unchanged_without_it(
-        client, store_copy):
-    before = _digest(store_copy)
-    assert client.delete("/api/batches/1").status_code == 401
-    assert client.delete("/api/batches/1", headers={"Authorization": "Bearer no"}
+        upload_client, store_copy):
+    before = digest(store_copy)
+    assert upload_client.delete("/api/batches/1").status_code == 401
+    assert upload_client.delete("/api/batches/1", headers={"Authorization": "Bearer no"}
                          ).status_code == 403
-    assert _digest(store_copy) == before
+    assert digest(store_copy) == before
 
 
-def test_an_unknown_batch_is_404_and_a_dry_run_changes_nothing(client, store_copy):
-    before = _digest(store_copy)
-    missing = client.delete("/api/batches/9", headers=AUTH)
+def test_an_unknown_batch_is_404_and_a_dry_run_changes_nothing(upload_client, store_copy):
+    before = digest(store_copy)
+    missing = upload_client.delete("/api/batches/9", headers=AUTH)
     assert missing.status_code == 404
     assert "the store holds no batch 9" in missing.json()["detail"]
-    plan = client.delete("/api/batches/1", params={"dry_run": True}, headers=AUTH)
+    plan = upload_client.delete("/api/batches/1", params={"dry_run": True}, headers=AUTH)
     assert plan.status_code == 200 and plan.json()["status"] == "dry run"
     assert plan.json()["rows"] == 6061
-    assert _digest(store_copy) == before
+    assert digest(store_copy) == before
 
 
-def test_a_repeat_is_refused_a_replace_is_a_revision_and_removal_undoes_it(client):
-    r = client.post("/api/ingest", params={"filename": "apr.csv", "known_on": "2019-05-31"},
+def test_a_repeat_is_refused_a_replace_is_a_revision_and_removal_undoes_it(upload_client):
+    r = upload_client.post("/api/ingest", params={"filename": "apr.csv", "known_on": "2019-05-31"},
                     content=FIRST, headers=AUTH)
     assert (r.status_code, r.json()["batch_no"], r.json()["known_on"]) == (200, 2, "2019-05-31")
-    refused = client.post("/api/ingest", params={"filename": "apr2.csv"}, content=REVISED,
+    refused = upload_client.post("/api/ingest", params={"filename": "apr2.csv"}, content=REVISED,
                           headers=AUTH)
     assert refused.status_code == 422
     assert "1 with different ones" in refused.json()["detail"]
-    revised = client.post("/api/ingest", files={"file": ("apr2.csv", REVISED, "text/csv")},
+    revised = upload_client.post("/api/ingest", files={"file": ("apr2.csv", REVISED, "text/csv")},
                           data={"replace": "true"}, params={"known_on": "2019-06-30"},
                           headers=AUTH)
     assert revised.status_code == 200, revised.text
     assert (revised.json()["batch_no"], revised.json()["revision"]) == (3, True)
-    listed = client.get("/api/batches").json()
+    listed = upload_client.get("/api/batches").json()
     assert [(b["batch_no"], b["revision"]) for b in listed] == [(1, False), (2, False),
                                                                 (3, True)]
-    gone = client.delete("/api/batches/3", headers=AUTH)
+    gone = upload_client.delete("/api/batches/3", headers=AUTH)
     assert gone.status_code == 200
     assert (gone.json()["status"], gone.json()["reinstated"], gone.json()["removed_by"]) == (
         "removed", 1, "api token")
-    assert [b["batch_no"] for b in client.get("/api/batches").json()] == [1, 2]
+    assert [b["batch_no"] for b in upload_client.get("/api/batches").json()] == [1, 2]

@@ -33,7 +33,7 @@ def test_trade_off_route_answers_what_the_library_answers(client):
     assert [p["x"] for p in body["curve"]] == [0.0, 15.0]
     assert body["curve"] == library["curve"] and body["grid"] == library["grid"]
     assert body["target"] == library["target"] and body["base"] == "beef-us-opening"
-    assert body["limitations"][0].startswith("Tariff-rate quotas are not simulated")
+    assert body["limitations"][0].startswith("Tariff-rate quotas are simulated at a month's resolution")
 
 
 def test_between_route_lists_the_frontier_packages_and_every_point(client):

@@ -91,8 +91,8 @@ def test_a_request_past_its_timeout_gets_503_and_the_server_goes_on(fresh_app, m
         if mw.cls is RequestTimeout:
             mw.kwargs.update(seconds=0.2)
     release = threading.Event()
-    desk = fresh_app.state.desk
-    monkeypatch.setattr(desk, "_compute", lambda as_of: release.wait(30) and None)
+    monitor = fresh_app.state.services.monitor
+    monkeypatch.setattr(monitor, "_compute", lambda as_of: release.wait(30) and None)
     # The test client returns only once the app's call ends, which waits for the abandoned
     # work; a real server has sent the 503 already. Release the work soon after the deadline
     # so the test does not wait out the 30 s.
@@ -160,7 +160,7 @@ def test_a_bad_limit_in_the_config_file_is_refused_by_name(tmp_path, monkeypatch
 
 # ------------------------------------------------------------------ the store and the loop
 
-def test_a_busy_store_is_a_503_that_names_the_writer(store_for_busy, monkeypatch):
+def test_a_busy_store_is_a_503_that_names_the_writer(store_copy, monkeypatch):
     import subprocess
     import sys
 
@@ -170,11 +170,11 @@ def test_a_busy_store_is_a_503_that_names_the_writer(store_for_busy, monkeypatch
     hold = ("import sys; from pathlib import Path; from tradeguard.data.access import holding\n"
             "with holding(Path(sys.argv[1]), 'write'):\n"
             "    print('holding', flush=True); sys.stdin.readline()\n")
-    child = subprocess.Popen([sys.executable, "-c", hold, str(store_for_busy)],
+    child = subprocess.Popen([sys.executable, "-c", hold, str(store_copy)],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline().strip() == "holding"
-        client = make_client(create_app(store_for_busy, token=TOKEN),
+        client = make_client(create_app(store_copy, token=TOKEN),
                              raise_server_exceptions=False)
         r = client.get("/api/status", params={"as_of": "2019-06-30"})
     finally:
@@ -185,18 +185,9 @@ def test_a_busy_store_is_a_503_that_names_the_writer(store_for_busy, monkeypatch
     assert client.get("/api/status", params={"as_of": "2019-06-30"}).status_code == 200
 
 
-@pytest.fixture
-def store_for_busy(bundled_store, tmp_path):
-    import shutil
-
-    copy = tmp_path / "store.duckdb"
-    shutil.copyfile(bundled_store, copy)
-    return copy
-
-
 def test_concurrent_requests_for_one_report_compute_it_once(fresh_app, monkeypatch):
-    desk = fresh_app.state.desk
-    real = desk._compute
+    monitor = fresh_app.state.services.monitor
+    real = monitor._compute
     calls: list[object] = []
     gate = threading.Event()
 
@@ -205,9 +196,9 @@ def test_concurrent_requests_for_one_report_compute_it_once(fresh_app, monkeypat
         gate.wait(30)
         return real(as_of)
 
-    monkeypatch.setattr(desk, "_compute", counted)
+    monkeypatch.setattr(monitor, "_compute", counted)
     results: list[object] = []
-    threads = [threading.Thread(target=lambda: results.append(desk.report(AS_OF)))
+    threads = [threading.Thread(target=lambda: results.append(monitor.report(AS_OF)))
                for _ in range(6)]
     for t in threads:
         t.start()
@@ -223,25 +214,25 @@ def test_concurrent_requests_for_one_report_compute_it_once(fresh_app, monkeypat
 def test_the_report_cache_is_bounded(fresh_app, monkeypatch):
     import datetime as dt
 
-    from tradeguard.api.service import CACHE_SIZE
+    from tradeguard.api.services.cache import CACHE_SIZE
 
-    desk = fresh_app.state.desk
-    monkeypatch.setattr(desk, "_compute", lambda as_of: object())
+    monitor = fresh_app.state.services.monitor
+    monkeypatch.setattr(monitor, "_compute", lambda as_of: object())
     for i in range(CACHE_SIZE + 7):
-        desk.report(dt.date(2019, 1, 1) + dt.timedelta(days=i))
-    assert len(desk._reports) == CACHE_SIZE
+        monitor.report(dt.date(2019, 1, 1) + dt.timedelta(days=i))
+    assert len(monitor.cache) == CACHE_SIZE
 
 
 def test_the_event_loop_answers_while_a_report_is_computed(fresh_app, monkeypatch):
-    desk = fresh_app.state.desk
+    monitor = fresh_app.state.services.monitor
     started, release = threading.Event(), threading.Event()
 
     def slow(as_of):
         started.set()
         release.wait(30)
-        return desk.__class__._compute(desk, as_of)
+        return monitor.__class__._compute(monitor, as_of)
 
-    monkeypatch.setattr(desk, "_compute", slow)
+    monkeypatch.setattr(monitor, "_compute", slow)
     with make_client(fresh_app, raise_server_exceptions=False) as client:
         answers: dict[str, int] = {}
         worker = threading.Thread(target=lambda: answers.update(

@@ -151,7 +151,7 @@ def test_cli_refuses_the_gzip_bomb_with_exit_1(store, tmp_path):
 
 
 def test_uploads_may_inflate_at_most_twenty_times_their_size():
-    from tradeguard.api.app import upload_limits
+    from tradeguard.api.uploads import upload_limits
 
     limits = upload_limits(2_000_000)
     assert limits.max_uncompressed_bytes == 40_000_000

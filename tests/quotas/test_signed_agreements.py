@@ -6,26 +6,26 @@ import datetime as dt
 
 import pytest
 
-from tradeguard.api.service import Desk
+from tradeguard.api.services import Services
 
 AS_OF = dt.date(2019, 12, 31)
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    return Desk(tmp_path_factory.mktemp("quotas") / "no-store.duckdb")
+def quotas(tmp_path_factory):
+    return Services.over(tmp_path_factory.mktemp("quotas") / "no-store.duckdb").quotas
 
 
-def test_quotas_of_an_agreement_never_in_force_are_not_listed_by_default(desk):
-    listed = {q["rule_id"]: q for q in desk.quotas(AS_OF)}
+def test_quotas_of_an_agreement_never_in_force_are_not_listed_by_default(quotas):
+    listed = {q["rule_id"]: q for q in quotas.balances(AS_OF)}
     assert "tpp.rice_us_quota" not in listed and "tpp.rice_au_quota" not in listed
     assert listed["cptpp.rice_au_quota"]["agreement_status"] == "in_force"
     # no store, so no declarations: its balance is unknown, never shown as open and full
     assert listed["cptpp.rice_au_quota"]["status"] == "no_data"
 
 
-def test_with_include_signed_they_are_listed_as_studied_never_open(desk):
-    studied = {q["rule_id"]: q for q in desk.quotas(AS_OF, include_signed=True)
+def test_with_include_signed_they_are_listed_as_studied_never_open(quotas):
+    studied = {q["rule_id"]: q for q in quotas.balances(AS_OF, include_signed=True)
                if q["agreement"] == "tpp"}
     assert set(studied) == {"tpp.rice_us_quota", "tpp.rice_au_quota"}
     for quota in studied.values():

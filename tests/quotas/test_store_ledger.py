@@ -36,31 +36,31 @@ def _store(tmp_path, delay=dt.timedelta(0)):
 
 
 @pytest.fixture
-def desk(tmp_path):
-    from tradeguard.api.service import Desk
+def quotas(tmp_path):
+    from tradeguard.api.services import Services
 
-    return Desk(_store(tmp_path))
-
-
-def _row(desk, as_of, rule_id=BUTTER):
-    return next(q for q in desk.quotas(as_of) if q["rule_id"] == rule_id)
+    return Services.over(_store(tmp_path)).quotas
 
 
-def test_claims_fill_the_quota_first_come_first_served_until_exhausted(desk):
-    row = _row(desk, dt.date(2019, 12, 31))
+def _row(quotas, as_of, rule_id=BUTTER):
+    return next(q for q in quotas.balances(as_of) if q["rule_id"] == rule_id)
+
+
+def test_claims_fill_the_quota_first_come_first_served_until_exhausted(quotas):
+    row = _row(quotas, dt.date(2019, 12, 31))
     # 1,000 t on 10 May, then 2,500 t asked on 1 June of which only 2,294 t were left
     assert (row["volume_t"], row["allocated_t"], row["balance_t"]) == (3294.0, 3294.0, 0.0)
     assert row["status"] == "exhausted" and row["exhausted_on"] == "2019-06-01"
     assert row["data_through"] == "2019-06-01"
 
 
-def test_balance_on_a_day_counts_only_the_claims_up_to_that_day(desk):
-    row = _row(desk, dt.date(2019, 5, 31))
+def test_balance_on_a_day_counts_only_the_claims_up_to_that_day(quotas):
+    row = _row(quotas, dt.date(2019, 5, 31))
     assert (row["allocated_t"], row["balance_t"], row["status"]) == (1000.0, 2294.0, "open")
 
 
-def test_a_quota_without_declarations_on_its_lines_says_no_data_never_a_balance(desk):
-    others = [q for q in desk.quotas(dt.date(2019, 12, 31))
+def test_a_quota_without_declarations_on_its_lines_says_no_data_never_a_balance(quotas):
+    others = [q for q in quotas.balances(dt.date(2019, 12, 31))
               if q["rule_id"] != BUTTER and q["status"] not in ("not_open", "not_defined")]
     assert others and {q["status"] for q in others} == {"no_data"}
     assert {q["balance_t"] for q in others} == {None}
@@ -68,30 +68,30 @@ def test_a_quota_without_declarations_on_its_lines_says_no_data_never_a_balance(
 
 
 def test_declarations_known_after_as_of_are_not_counted(tmp_path):
-    from tradeguard.api.service import Desk
+    from tradeguard.api.services import Services
 
-    desk = Desk(_store(tmp_path, delay=dt.timedelta(days=30)))
-    assert _row(desk, dt.date(2019, 6, 8))["status"] == "no_data"
-    assert _row(desk, dt.date(2019, 6, 9))["allocated_t"] == 1000.0
-    assert _row(desk, dt.date(2019, 7, 1))["allocated_t"] == 3294.0
+    quotas = Services.over(_store(tmp_path, delay=dt.timedelta(days=30))).quotas
+    assert _row(quotas, dt.date(2019, 6, 8))["status"] == "no_data"
+    assert _row(quotas, dt.date(2019, 6, 9))["allocated_t"] == 1000.0
+    assert _row(quotas, dt.date(2019, 7, 1))["allocated_t"] == 3294.0
 
 
-def test_history_lists_the_balance_after_each_allocation_day(desk):
-    hist = desk.quota_history("cptpp-tpp-butter", dt.date(2019, 12, 31))
+def test_history_lists_the_balance_after_each_allocation_day(quotas):
+    hist = quotas.history("cptpp-tpp-butter", dt.date(2019, 12, 31))
     assert [(h["date"], h["balance_t"]) for h in hist["history"]] == [
         ("2019-04-01", 3294.0), ("2019-05-10", 2294.0), ("2019-06-01", 0.0)]
 
 
 def test_the_ledger_is_persisted_in_the_store_for_its_version(tmp_path):
-    from tradeguard.api.service import Desk
+    from tradeguard.api.services import Services
     from tradeguard.data.derived import read_derived
     from tradeguard.monitor.quota_ledger import TABLE, ledger_version
 
-    desk = Desk(_store(tmp_path))
-    desk.quotas(dt.date(2019, 12, 31))
-    version = ledger_version(desk._batch_key, desk.rules)
-    stored = read_derived(desk.store_path, TABLE, version)
+    services = Services.over(_store(tmp_path))
+    services.quotas.balances(dt.date(2019, 12, 31))
+    version = ledger_version(services.store.version(), services.rules.rules)
+    stored = read_derived(services.store.path, TABLE, version)
     butter = [r for r in stored.to_pylist() if r["quota_id"] == BUTTER]
     assert sorted((r["day"].isoformat(), r["declared_rows"], r["claimed_t"]) for r in butter) == [
         ("2019-05-10", 3, 1000.0), ("2019-06-01", 1, 2500.0)]
-    assert read_derived(desk.store_path, TABLE, "another version") is None
+    assert read_derived(services.store.path, TABLE, "another version") is None

@@ -82,19 +82,11 @@ def screenshot(page, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def client(tmp_path_factory):
+def client(bundled_store):
     """The app over the bundled data, through Starlette's test client (no browser)."""
-    import warnings
-
+    from tests.conftest import make_client
     from tradeguard.api.app import create_app
-    from tradeguard.data.bundled import bundled_extract_path
-    from tradeguard.data.store import ingest
 
-    store = tmp_path_factory.mktemp("desk-store") / "store.duckdb"
-    ingest(bundled_extract_path(), store, ingested_at=dt.datetime(2026, 11, 27, tzinfo=dt.UTC))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    with TestClient(create_app(store, token=TOKEN, cors_origins=()),
-                    raise_server_exceptions=False) as c:
+    with make_client(create_app(bundled_store, token=TOKEN, cors_origins=()),
+                     raise_server_exceptions=False) as c:
         yield c

@@ -69,7 +69,7 @@ def test_running_the_copy_gives_the_librarys_report_beside_the_example(client):
     twin = client.get("/designs/edit", params={**RUN, "format": "json"}).json()
     report = twin["report"]
     assert [d["id"] for d in report["designs"]] == ["us-softer", "beef-us-opening"]
-    assert report["limitations"][0].startswith("Tariff-rate quotas are not simulated")
+    assert report["limitations"][0].startswith("Tariff-rate quotas are simulated at a month's resolution")
     library = compare([parse(twin["document"]), load_design("beef-us-opening")],
                       Scenario(paths=8, years=2, seed=7), backtest_years=(2015, 2019))
     assert report["designs"][0]["totals"] == library["designs"][0]["totals"]

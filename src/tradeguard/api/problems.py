@@ -88,7 +88,7 @@ def problem_response(request: Request | None, status: int, slug: str, title: str
 
 def classify(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
     """(status, slug, title, extension members) for a library error."""
-    from tradeguard.api.service import NoDataError
+    from tradeguard.api.services.common import NoDataError
     from tradeguard.data.access import StoreBusyError
     from tradeguard.data.problems import IngestProblemsError
     from tradeguard.errors import (

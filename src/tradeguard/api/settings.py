@@ -26,6 +26,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tradeguard.environment import env_whole_number
 from tradeguard.errors import InputError, problem
 
 TOKEN_ENV = "TRADEGUARD_API_TOKEN"
@@ -73,7 +74,8 @@ def load_settings() -> Settings:
             raise InputError(problem("the API config file cannot be read", where=str(path),
                                      why=str(exc), fix="correct the TOML or remove the file")) from exc
     token = os.environ.get(TOKEN_ENV) or data.get("token") or None
-    limit = os.environ.get(MAX_UPLOAD_ENV) or data.get("max_upload_bytes")
+    limit = (env_whole_number(MAX_UPLOAD_ENV, DEFAULT_MAX_UPLOAD_BYTES)
+             or data.get("max_upload_bytes"))
     origins = data.get("cors_origins") or ()
     label = os.environ.get(TOKEN_LABEL_ENV) or data.get("token_label") or DEFAULT_TOKEN_LABEL
     limits = {}

@@ -34,7 +34,6 @@ of the ingest in progress through a context variable, so their signatures stay s
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from tradeguard.data.problems import IngestProblemsError, file_error
+from tradeguard.environment import env_whole_number
 
 RATIO_CHECK_FROM = 10_000_000  # bytes out before the ratio is judged (tiny files may compress well)
 ENV_PREFIX = "TRADEGUARD_"
@@ -60,19 +60,12 @@ class ReadLimits:
 
 def limits_from_env() -> ReadLimits:
     """The defaults, overridden by ``TRADEGUARD_MAX_...`` environment variables."""
-    from tradeguard.errors import InputError, problem
-
+    defaults = ReadLimits()
     values = {}
     for f in fields(ReadLimits):
-        name = ENV_PREFIX + f.name.upper()
-        text = os.environ.get(name)
-        if text is None:
-            continue
-        if not text.strip().replace("_", "").isdigit() or int(text) <= 0:
-            raise InputError(problem(f"{name}={text!r} is not a positive whole number",
-                                     where="environment", fix=f"unset {name} or set it to e.g. "
-                                     f"{getattr(ReadLimits(), f.name)}"))
-        values[f.name] = int(text)
+        value = env_whole_number(ENV_PREFIX + f.name.upper(), getattr(defaults, f.name))
+        if value is not None:
+            values[f.name] = value
     return ReadLimits(**values)
 
 

@@ -185,8 +185,8 @@ def scores(cases: list[Case]) -> dict[str, Any]:
         "brier_cases_with_baseline": len(with_base),
         "brier_model_on_those": _brier(with_base, lambda c: c.probability),
         "brier_baseline_last_year_outcome": _brier(with_base, lambda c: c.baseline_probability),
-        "coverage_50": _r(np.mean([c.band50[0] <= c.actual_t <= c.band50[1] for c in cases])),
-        "coverage_90": _r(np.mean([c.band90[0] <= c.actual_t <= c.band90[1] for c in cases])),
+        "coverage_50": _coverage(cases, "band50"),
+        "coverage_90": _coverage(cases, "band90"),
         "median_abs_error_model": _r(np.median([_err(c.projected_t, c) for c in cases])),
         "median_abs_error_cases_with_naive": len(with_naive),
         "median_abs_error_model_on_those": _median_err(with_naive, lambda c: c.projected_t),
@@ -223,16 +223,8 @@ def _by_months(cases: list[Case]) -> list[dict[str, Any]]:
     rows = []
     for months in sorted({c.months_in for c in cases}):
         group = [c for c in cases if c.months_in == months]
-        rows.append({
-            "months_in": months, "cases": len(group),
-            "brier": _brier(group, lambda c: c.probability),
-            "coverage_50": _r(np.mean([c.band50[0] <= c.actual_t <= c.band50[1]
-                                       for c in group])),
-            "coverage_90": _r(np.mean([c.band90[0] <= c.actual_t <= c.band90[1]
-                                       for c in group])),
-            "median_abs_error_model": _median_err(group, lambda c: c.projected_t),
-            "median_abs_error_naive_growth": _median_err(
-                [c for c in group if c.naive_t is not None], lambda c: c.naive_t)})
+        rows.append({"months_in": months, "cases": len(group),
+                     **_group_scores(group, bands=("band50", "band90"))})
     return rows
 
 
@@ -242,13 +234,24 @@ def _by_year(cases: list[Case]) -> list[dict[str, Any]]:
         group = [c for c in cases if (c.measure_id, c.fy) == key]
         rows.append({"measure_id": key[0], "period": period_key(key[1]), "cases": len(group),
                      "crossed": group[0].crossed, "actual_t": round(group[0].actual_t, 1),
-                     "brier": _brier(group, lambda c: c.probability),
-                     "coverage_90": _r(np.mean([c.band90[0] <= c.actual_t <= c.band90[1]
-                                                for c in group])),
-                     "median_abs_error_model": _median_err(group, lambda c: c.projected_t),
-                     "median_abs_error_naive_growth": _median_err(
-                         [c for c in group if c.naive_t is not None], lambda c: c.naive_t)})
+                     **_group_scores(group, bands=("band90",))})
     return rows
+
+
+def _group_scores(group: list[Case], bands: tuple[str, ...]) -> dict[str, Any]:
+    """One group's Brier score, band coverages (``coverage_50`` for ``band50``) and median
+    errors of the model and of the naive growth (where it exists)."""
+    return {"brier": _brier(group, lambda c: c.probability),
+            **{f"coverage_{band.removeprefix('band')}": _coverage(group, band) for band in bands},
+            "median_abs_error_model": _median_err(group, lambda c: c.projected_t),
+            "median_abs_error_naive_growth": _median_err(
+                [c for c in group if c.naive_t is not None], lambda c: c.naive_t)}
+
+
+def _coverage(cases: list[Case], band: str) -> float:
+    """The share of cases whose outcome fell inside the band (``band50`` or ``band90``)."""
+    return _r(np.mean([getattr(c, band)[0] <= c.actual_t <= getattr(c, band)[1]
+                       for c in cases]))
 
 
 def _brier(cases: list[Case], pick: Any) -> float | None:

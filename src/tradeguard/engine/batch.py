@@ -283,6 +283,25 @@ def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
     parameters that some segment uses become columns (see :class:`_Shape`).
     """
     catalogue = Catalogue()
+    per_key = _pieces_per_key(keys, rules, ledger, as_of, quota_claims)
+    regimes = sorted({r for _, pieces in per_key for r in pieces}, key=lambda r: (r == MFN, r))
+    complex_exprs: dict[str, list[ex.DutyExpression]] = {r: [] for r in regimes}
+    rows: list[dict] = []
+    for key, pieces in per_key:
+        for row in elementary_rows(pieces, key["lo"], key["hi"], catalogue):
+            full = {"tariff_line": key["tariff_line"], "origin": key["origin"],
+                    "start": row["start"], "end": row["end"], "fy": row["fy"]}
+            for regime in regimes:
+                full.update(_regime_parameters(regime, row, catalogue, complex_exprs[regime]))
+            rows.append(full)
+    shapes = {r: _shape(rows, r, complex_exprs[r]) for r in regimes}
+    return pa.Table.from_pylist(rows, schema=_segment_schema(shapes)), regimes, complex_exprs, shapes
+
+
+def _pieces_per_key(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
+                    as_of: dt.date, quota_claims: Sequence[str]) -> list[tuple[dict, dict]]:
+    """Each distinct (line, partner) with its regimes' date pieces; a line no rule covers, or
+    a date before its MFN rate starts, is refused."""
     per_key = []
     for key in keys.to_pylist():  # one iteration per distinct (line, partner), not per row
         pieces = regime_pieces(rules, ledger, key["tariff_line"], key["origin"], as_of,
@@ -299,30 +318,26 @@ def _segments(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
                 why=f"the rules start on {first}", where="column date",
                 fix="drop declarations dated before the rules start"))
         per_key.append((key, pieces))
-    regimes = sorted({r for _, pieces in per_key for r in pieces}, key=lambda r: (r == MFN, r))
-    complex_exprs: dict[str, list[ex.DutyExpression]] = {r: [] for r in regimes}
-    rows: list[dict] = []
-    for key, pieces in per_key:
-        for row in elementary_rows(pieces, key["lo"], key["hi"], catalogue):
-            full = {"tariff_line": key["tariff_line"], "origin": key["origin"],
-                    "start": row["start"], "end": row["end"], "fy": row["fy"]}
-            for regime in regimes:
-                expr_id = row.get(f"{regime}_expr")
-                expr = None if expr_id is None else catalogue.exprs[expr_id]
-                linear = None if expr is None else ex.linear_parts(expr)
-                cx = None
-                if expr is not None and linear is None:
-                    if expr not in complex_exprs[regime]:
-                        complex_exprs[regime].append(expr)
-                    cx = complex_exprs[regime].index(expr)
-                av, sp, per = linear or (0.0, 0.0, 1)
-                full.update({f"{regime}_av": None if expr is None else av,
-                             f"{regime}_sp": sp, f"{regime}_per": float(per),
-                             f"{regime}_cx": cx, f"{regime}_sg": row.get(f"{regime}_sg", False),
-                             f"{regime}_tp": row.get(f"{regime}_tp")})
-            rows.append(full)
-    shapes = {r: _shape(rows, r, complex_exprs[r]) for r in regimes}
-    return pa.Table.from_pylist(rows, schema=_segment_schema(shapes)), regimes, complex_exprs, shapes
+    return per_key
+
+
+def _regime_parameters(regime: str, row: dict, catalogue: Catalogue,
+                       complex_exprs: list[ex.DutyExpression]) -> dict[str, Any]:
+    """One regime's duty parameters on one segment; an expression that is not ``x% + y``
+    joins ``complex_exprs`` (the regime's own list) and is named by its index there."""
+    expr_id = row.get(f"{regime}_expr")
+    expr = None if expr_id is None else catalogue.exprs[expr_id]
+    linear = None if expr is None else ex.linear_parts(expr)
+    cx = None
+    if expr is not None and linear is None:
+        if expr not in complex_exprs:
+            complex_exprs.append(expr)
+        cx = complex_exprs.index(expr)
+    av, sp, per = linear or (0.0, 0.0, 1)
+    return {f"{regime}_av": None if expr is None else av,
+            f"{regime}_sp": sp, f"{regime}_per": float(per),
+            f"{regime}_cx": cx, f"{regime}_sg": row.get(f"{regime}_sg", False),
+            f"{regime}_tp": row.get(f"{regime}_tp")}
 
 
 def _duty_column(t: ibis.Table, regime: str, shape: _Shape,

@@ -114,18 +114,14 @@ def _source_text(doc: Any, cite: str) -> str:
 
 def _check_inputs(tariff_line: str, origin: str, date: Any, customs_value: float | None,
                   quantity: float | None) -> tuple[str, str]:
-    from tradeguard.reference import is_known_partner
+    from tradeguard.reference import checked_partner
 
     line = normalise_line(tariff_line)
     if not line.isdigit() or not 4 <= len(line) <= 9:
         raise InputError(problem(f"`{tariff_line}` is not a tariff line",
                                  why="Japan's statistical codes have 4 to 9 digits",
                                  fix="write it like 0202, 0202.30 or 020230090"))
-    code = str(origin).strip().upper()
-    if len(code) != 2 or not is_known_partner(code):
-        raise RuleNotFoundError(problem(f"unknown partner `{origin}`",
-                                        why="origins are ISO 3166 alpha-2 codes",
-                                        fix="write the origin like US, AU or CA"))
+    code = checked_partner(origin, named="origin")
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         raise InputError(problem(f"date `{date}` is not a calendar date",
                                  fix="pass a datetime.date, e.g. date(2021, 3, 20)"))

@@ -1,7 +1,7 @@
 """The dashboard: server-rendered HTML pages, each with a JSON twin (``?format=json``).
 
-Each page builds one dict from :class:`tradeguard.api.service.Desk` (the same functions the
-REST API uses) and either renders it with a Jinja2 template or returns it as JSON, so the
+Each page builds one dict from the services of ``tradeguard.api.services`` (the same
+functions the REST API uses) and either renders it with a Jinja2 template or returns it as JSON, so the
 page and its twin hold the same numbers.  No JavaScript framework and no CDN: plain HTML,
 a small inline stylesheet and the SVG charts of :mod:`tradeguard.web.charts`.  Sorting and
 filtering are GET forms handled on the server, so they work from the keyboard and without
@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from tradeguard.api.services import LEDGER_NOTE, SORTS, services_of
 from tradeguard.errors import InputError, TradeguardError, problem
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -248,276 +249,288 @@ async def _form(request: Request, stream: Any) -> Any:
     return await MultiPartParser(request.headers, stream, max_files=1, max_fields=10).parse()
 
 
-def dashboard_router() -> APIRouter:
-    r = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    def desk(request: Request) -> Any:
-        return request.app.state.desk
 
-    async def report(request: Request, as_of: dt.date | None) -> Any:
-        from tradeguard.api.app import _report
+async def _report(request: Request, as_of: dt.date | None) -> Any:
+    return await services_of(request).monitor.report_async(as_of)
 
-        return await _report(desk(request), as_of)
 
-    @r.get("/")
-    async def overview(request: Request, as_of: str | None = None, product: str | None = None,
-                       partner: str | None = None, sort: str = "measure") -> Response:
-        from tradeguard.api.products import PRODUCTS
-        from tradeguard.api.service import SORTS
+@router.get("/")
+async def overview(request: Request, as_of: str | None = None, product: str | None = None,
+                   partner: str | None = None, sort: str = "measure") -> Response:
+    from tradeguard.api.products import PRODUCTS
 
-        async def build() -> tuple[dict, dict]:
-            if sort not in SORTS:
-                raise InputError(problem(f"unknown sort `{sort}`",
-                                         fix=f"use one of: {', '.join(SORTS)}"))
-            rep = await report(request, _date(as_of, "as_of"))
-            data = desk(request).status(rep, product=product or None,
-                                        partner=partner or None, sort=sort)
-            data["fy2020_beef"] = desk(request).side_by_side(rep)
-            return data, {"products": list(PRODUCTS), "sorts": SORTS}
+    async def build() -> tuple[dict, dict]:
+        if sort not in SORTS:
+            raise InputError(problem(f"unknown sort `{sort}`",
+                                     fix=f"use one of: {', '.join(SORTS)}"))
+        rep = await _report(request, _date(as_of, "as_of"))
+        data = services_of(request).monitor.status(rep, product=product or None,
+                                                   partner=partner or None, sort=sort)
+        data["fy2020_beef"] = services_of(request).monitor.side_by_side(rep)
+        return data, {"products": list(PRODUCTS), "sorts": SORTS}
 
-        return await _page(request, "overview.html", build)
+    return await _page(request, "overview.html", build)
 
-    @r.get("/measures/{measure_id}")
-    async def measure(request: Request, measure_id: str, period: str | None = None,
-                      as_of: str | None = None) -> Response:
-        from tradeguard.web.charts import periods_svg
 
-        async def build() -> tuple[dict, dict]:
-            fy = None
-            if period:
-                text = period.upper().removeprefix("FY")
-                if not text.isdigit():
-                    raise InputError(problem(f"period `{period}` is not a fiscal year",
-                                             fix="write it like FY2019"))
-                fy = int(text)
-            rep = await report(request, _date(as_of, "as_of"))
-            data = desk(request).measure(rep, measure_id, fy)
-            return data, {"chart": periods_svg(data["timeline"], data["earlier"])}
+def _period_fy(period: str | None) -> int | None:
+    """The measure page's ``period`` (FY2019); None when not given."""
+    from tradeguard.periods import parse_period_key
 
-        return await _page(request, "measure.html", build)
+    if not period:
+        return None
+    try:
+        return parse_period_key(period)
+    except ValueError:
+        raise InputError(problem(f"period `{period}` is not a fiscal year",
+                                 fix="write it like FY2019")) from None
 
-    @r.get("/duty")
-    async def duty(request: Request, line: str | None = None, origin: str | None = None,
-                   date: str | None = None, value: str | None = None,
-                   quantity: str | None = None, as_of: str | None = None) -> Response:
-        query = {"line": line or "", "origin": origin or "", "date": date or "",
-                 "value": value or "", "quantity": quantity or "", "as_of": as_of or ""}
 
-        async def build() -> tuple[dict, dict]:
-            if not (line or origin or date):
-                return {"query": query, "result": None, "errors": {}}, {}
-            d = desk(request)
-            parsed, errors = duty_inputs(query, d.rules)
-            if errors and _wants_json(request):
-                raise InputError("; ".join(f"{k}: {v}" for k, v in errors.items()))
-            if errors:  # the form again, with its inputs and each error beside its field
-                return {"query": query, "result": None, "errors": errors}, {"_status": 422}
-            found = d.duty(parsed["line"], parsed["origin"], parsed["date"], parsed["value"],
-                           parsed["quantity"], parsed["as_of"])
-            return ({"query": query, "result": found.model_dump(mode="json"), "errors": {}},
-                    {"line_description": _line_words(parsed["line"])})
+@router.get("/measures/{measure_id}")
+async def measure(request: Request, measure_id: str, period: str | None = None,
+                  as_of: str | None = None) -> Response:
+    from tradeguard.web.charts import periods_svg
 
-        return await _page(request, "duty.html", build)
+    async def build() -> tuple[dict, dict]:
+        fy = _period_fy(period)
+        rep = await _report(request, _date(as_of, "as_of"))
+        data = services_of(request).monitor.measure(rep, measure_id, fy)
+        return data, {"chart": periods_svg(data["timeline"], data["earlier"])}
 
-    @r.get("/lines")
-    async def lines(request: Request, q: str | None = None, limit: int = 50) -> Response:
-        """Tariff lines by product words or code; each links to its subheadings and duty."""
-        async def build() -> tuple[dict, dict]:
-            from tradeguard.data.nomenclature import search
+    return await _page(request, "measure.html", build)
 
-            text = (q or "").strip()[:200]
-            found = search(text, max(1, min(limit, 200))) if text else []
-            rows = [{**line.row(), "display": display_code(line.code)} for line in found]
-            return {"query": text, "lines": rows}, {"search_query": text}
 
-        return await _page(request, "lines.html", build)
+@router.get("/duty")
+async def duty(request: Request, line: str | None = None, origin: str | None = None,
+               date: str | None = None, value: str | None = None,
+               quantity: str | None = None, as_of: str | None = None) -> Response:
+    query = {"line": line or "", "origin": origin or "", "date": date or "",
+             "value": value or "", "quantity": quantity or "", "as_of": as_of or ""}
 
-    @r.get("/favicon.ico", include_in_schema=False)
-    async def favicon() -> Response:
-        # Pages declare an empty data: icon; a client that asks anyway gets no 404.
-        return Response(status_code=204)
+    async def build() -> tuple[dict, dict]:
+        if not (line or origin or date):
+            return {"query": query, "result": None, "errors": {}}, {}
+        services = services_of(request)
+        parsed, errors = duty_inputs(query, services.rules.rules)
+        if errors and _wants_json(request):
+            raise InputError("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        if errors:  # the form again, with its inputs and each error beside its field
+            return {"query": query, "result": None, "errors": errors}, {"_status": 422}
+        found = services.duty.duty(parsed["line"], parsed["origin"], parsed["date"],
+                                   parsed["value"], parsed["quantity"], parsed["as_of"])
+        return ({"query": query, "result": found.model_dump(mode="json"), "errors": {}},
+                {"line_description": _line_words(parsed["line"])})
 
-    @r.get("/rules")
-    async def rules(request: Request) -> Response:
-        async def build() -> tuple[dict, dict]:
-            return desk(request).rules_overview(), {}
+    return await _page(request, "duty.html", build)
 
-        return await _page(request, "rules.html", build)
 
-    @r.get("/rules/coverage")
-    async def rules_coverage(request: Request) -> Response:
-        from tradeguard.rules.coverage import GROUPS, cell_text, coverage
+@router.get("/lines")
+async def lines(request: Request, q: str | None = None, limit: int = 50) -> Response:
+    """Tariff lines by product words or code; each links to its subheadings and duty."""
+    async def build() -> tuple[dict, dict]:
+        from tradeguard.data.nomenclature import search
 
-        async def build() -> tuple[dict, dict]:
-            cells = coverage(desk(request).rules)
-            rows: dict[str, dict[str, Any]] = {}
-            for c in cells:
-                row = rows.setdefault(c.agreement, {"agreement": c.agreement,
-                                                    "short_name": c.short_name, "cells": []})
-                row["cells"].append({**c.as_dict(), "text": cell_text(c)})
-            return {"groups": list(GROUPS), "rows": list(rows.values())}, {}
+        text = (q or "").strip()[:200]
+        found = search(text, max(1, min(limit, 200))) if text else []
+        rows = [{**line.row(), "display": display_code(line.code)} for line in found]
+        return {"query": text, "lines": rows}, {"search_query": text}
 
-        return await _page(request, "rules_coverage.html", build)
+    return await _page(request, "lines.html", build)
 
-    @r.get("/rules/{rule_id}")
-    async def rule(request: Request, rule_id: str) -> Response:
-        async def build() -> tuple[dict, dict]:
-            return desk(request).rule(rule_id), {}
 
-        return await _page(request, "rule.html", build)
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    # Pages declare an empty data: icon; a client that asks anyway gets no 404.
+    return Response(status_code=204)
 
-    @r.get("/quotas")
-    async def quotas(request: Request, as_of: str | None = None,
-                     include_signed: bool = False) -> Response:
-        async def build() -> tuple[dict, dict]:
-            from tradeguard.api.service import QUOTA_LEDGER_NOTE
 
-            d = desk(request)
-            known = await run_in_threadpool(d.resolve_as_of, _date(as_of, "as_of"))
-            rows = await run_in_threadpool(d.quotas, known, include_signed)
-            return {"as_of": known.isoformat(), "quotas": rows,
-                    "include_signed": include_signed, "ledger": QUOTA_LEDGER_NOTE}, {}
+@router.get("/rules")
+async def rules(request: Request) -> Response:
+    async def build() -> tuple[dict, dict]:
+        return services_of(request).rules.overview(), {}
 
-        return await _page(request, "quotas.html", build)
+    return await _page(request, "rules.html", build)
 
-    @r.get("/surges")
-    async def surges(request: Request, line: str | None = None, partner: str | None = None,
-                     label: str | None = None, method: str | None = None,
-                     min_tonnes: str | None = None, period_from: str | None = None,
-                     period_to: str | None = None, include_immaterial: bool = False,
-                     sort: str = "size", page: int = 1, per_page: int = 50) -> Response:
-        """Surge flags with their explanations, filtered, largest first, a page at a time; each
-        links to its series chart and its evidence pack."""
-        async def build() -> tuple[dict, dict]:
-            from tradeguard.api.routes.surges import evidence_url, scan_flags, series_url
-            from tradeguard.surge.api import flags_as_json
-            from tradeguard.surge.select import select_flags
 
-            tonnes = _surge_tonnes(min_tonnes)
-            filters = {"line": line or None, "partner": (partner or "").upper() or None,
-                       "label": label or None, "method": method or None,
-                       "min_tonnes": tonnes, "period_from": period_from or None,
-                       "period_to": period_to or None,
-                       "include_immaterial": include_immaterial, "sort": sort,
-                       "per_page": per_page}
-            flags = await run_in_threadpool(scan_flags, desk(request))
-            chosen = select_flags(
-                flags, tariff_line=filters["line"], partner=filters["partner"],
-                label=filters["label"], method=filters["method"], min_tonnes=tonnes,
-                period_from=filters["period_from"], period_to=filters["period_to"],
-                include_immaterial=include_immaterial, sort=sort, page=page,
-                per_page=per_page)
-            rows = flags_as_json(chosen.flags, sizes=True)
-            for row in rows:
-                row["evidence_url"] = evidence_url(row, format="html")
-                row["series_url"] = series_url(row)
-            return {"filters": filters, **chosen.to_dict(rows)}, {
-                "page_url": _surges_page_url(filters)}
+@router.get("/rules/coverage")
+async def rules_coverage(request: Request) -> Response:
+    from tradeguard.rules.coverage import GROUPS, cell_text, coverage
 
-        return await _page(request, "surges.html", build)
+    async def build() -> tuple[dict, dict]:
+        cells = coverage(services_of(request).rules.rules)
+        rows: dict[str, dict[str, Any]] = {}
+        for c in cells:
+            row = rows.setdefault(c.agreement, {"agreement": c.agreement,
+                                                "short_name": c.short_name, "cells": []})
+            row["cells"].append({**c.as_dict(), "text": cell_text(c)})
+        return {"groups": list(GROUPS), "rows": list(rows.values())}, {}
 
-    @r.get("/surges/series")
-    async def surge_series(request: Request, line: str, partner: str = "*",
-                           period: str | None = None) -> Response:
-        """One flag's series (monthly imports of a line from a partner) on a chart."""
-        async def build() -> tuple[dict, dict]:
-            from tradeguard.surge.api import flag_series
-            from tradeguard.web.surge_chart import series_svg
+    return await _page(request, "rules_coverage.html", build)
 
-            who = partner.upper() if partner != "*" else "*"
-            points = await run_in_threadpool(flag_series, desk(request).store_path, line, who)
-            if not points:
-                raise InputError(problem(f"no monthly imports of {line} from {who}",
-                                         where="the store",
-                                         fix="open a flag's chart from the Surges page"))
-            return ({"line": line, "partner": who, "period": period, "points": points},
-                    {"chart": series_svg(line, who, points, period)})
 
-        return await _page(request, "surge_series.html", build)
+@router.get("/rules/{rule_id}")
+async def rule(request: Request, rule_id: str) -> Response:
+    async def build() -> tuple[dict, dict]:
+        return services_of(request).rules.rule(rule_id), {}
 
-    @r.get("/designs")
-    async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:
-        """The shipped example designs; pick some to compare them (back-test and simulation)."""
-        chosen = request.query_params.getlist("id")
+    return await _page(request, "rule.html", build)
 
-        async def build() -> tuple[dict, dict]:
-            import yaml
 
-            from tradeguard.api import lab
-            from tradeguard.design.simulate import Scenario
-            from tradeguard.design.spec import example_paths, load_design
-            from tradeguard.web.design_report import render_html
+@router.get("/quotas")
+async def quotas(request: Request, as_of: str | None = None,
+                 include_signed: bool = False) -> Response:
+    async def build() -> tuple[dict, dict]:
+        services = services_of(request)
+        known = await run_in_threadpool(services.monitor.resolve_as_of, _date(as_of, "as_of"))
+        rows = await run_in_threadpool(services.quotas.balances, known, include_signed)
+        return {"as_of": known.isoformat(), "quotas": rows,
+                "include_signed": include_signed, "ledger": LEDGER_NOTE}, {}
 
-            files = {p.stem: p for p in example_paths()}
-            examples = []
-            for stem, path in files.items():
-                doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                if "id" in doc:  # sweep specifications are not designs
-                    examples.append({"id": doc["id"], "file": stem, "title": doc.get("title")})
-            if not chosen:
-                return {"examples": examples, "report": None}, {}
-            by_id = {e["id"]: files[e["file"]] for e in examples}
-            unknown = [c for c in chosen if c not in by_id]
-            if unknown:
-                raise InputError(problem(f"unknown design(s) {', '.join(unknown)}",
-                                         fix="choose from the listed example designs"))
-            loaded = [load_design(by_id[c]) for c in chosen]
-            if paths < 1:
-                raise InputError(problem(f"paths must be at least 1 (got {paths})",
-                                         fix=f"give e.g. paths={DESIGN_PAGE_PATHS}"))
-            # Priced like every design-lab run (api/lab.py): the desk has no token.
-            result = await run_in_threadpool(lab.run_compare, request.app.state.settings,
-                                             False, loaded, Scenario(paths=paths))
-            return ({"examples": examples, "report": result},
-                    {"report_html": render_html(result)})
+    return await _page(request, "quotas.html", build)
 
-        return await _page(request, "designs.html", build)
 
-    @r.get("/data")
-    async def data(request: Request) -> Response:
-        async def build() -> tuple[dict, dict]:
-            d = desk(request)
-            batches = await run_in_threadpool(d.batches)
-            return {"batches": batches, "report": None, "rejected": None,
-                    "uploads_enabled": bool(request.app.state.token)}, {}
+@router.get("/surges")
+async def surges(request: Request, line: str | None = None, partner: str | None = None,
+                 label: str | None = None, method: str | None = None,
+                 min_tonnes: str | None = None, period_from: str | None = None,
+                 period_to: str | None = None, include_immaterial: bool = False,
+                 sort: str = "size", page: int = 1, per_page: int = 50) -> Response:
+    """Surge flags with their explanations, filtered, largest first, a page at a time; each
+    links to its series chart and its evidence pack."""
+    async def build() -> tuple[dict, dict]:
+        filters = {"line": line or None, "partner": (partner or "").upper() or None,
+                   "label": label or None, "method": method or None,
+                   "min_tonnes": _surge_tonnes(min_tonnes), "period_from": period_from or None,
+                   "period_to": period_to or None, "include_immaterial": include_immaterial,
+                   "sort": sort, "per_page": per_page}
+        flags = await run_in_threadpool(services_of(request).surges.flags)
+        return {"filters": filters, **_surge_page(flags, filters, page)}, {
+            "page_url": _surges_page_url(filters)}
 
-        return await _page(request, "data.html", build)
+    return await _page(request, "surges.html", build)
 
-    @r.post("/data")
-    async def upload(request: Request) -> Response:
-        from tradeguard.api.app import check_token, ingest_upload
-        from tradeguard.api.problems import ApiProblem, classify
-        from tradeguard.data.problems import IngestProblemsError
 
-        async def build() -> tuple[dict, dict]:
-            d = desk(request)
-            token, stream = await _token_first(request)
-            if token is None and request.app.state.token:
-                raise ApiProblem(401, "unauthorized", "Token required",
-                                 "this upload needs the upload token, sent as the form's first "
-                                 "field `token` (before the file); nothing was read or stored")
-            check_token(request.app.state.token, token)  # before the file is read
-            form = await _form(request, stream)
-            file = form.get("file")
-            if file is None or isinstance(file, str) or not file.filename:
-                raise InputError(problem("no file was chosen", fix="choose a file to upload"))
-            content = await file.read()
-            dry_run = form.get("dry_run") == "on"
-            report, rejected = None, None
-            try:
-                report = await ingest_upload(d, content=content, stream=None,
-                                             filename=file.filename, fmt=None, dry_run=dry_run)
-            except IngestProblemsError as exc:
-                _, _, title, ext = classify(exc)
-                rejected = {"title": title, "detail": str(exc), "filename": file.filename,
-                            **ext}
-            batches = await run_in_threadpool(d.batches)
-            return ({"batches": batches, "report": report, "rejected": rejected,
-                     "uploads_enabled": True}, {"_status": 422 if rejected else 200})
+def _surge_page(flags: Any, filters: dict[str, Any], page: int) -> dict[str, Any]:
+    """One page of the flags chosen by the Surges form, each with its links."""
+    from tradeguard.api.routes.surges import evidence_url, series_url
+    from tradeguard.surge.api import flags_as_json
+    from tradeguard.surge.select import select_flags
 
-        return await _page(request, "data.html", build)
+    chosen = select_flags(
+        flags, tariff_line=filters["line"], partner=filters["partner"],
+        label=filters["label"], method=filters["method"], min_tonnes=filters["min_tonnes"],
+        period_from=filters["period_from"], period_to=filters["period_to"],
+        include_immaterial=filters["include_immaterial"], sort=filters["sort"], page=page,
+        per_page=filters["per_page"])
+    rows = flags_as_json(chosen.flags, sizes=True)
+    for row in rows:
+        row["evidence_url"] = evidence_url(row, format="html")
+        row["series_url"] = series_url(row)
+    return chosen.to_dict(rows)
 
-    return r
+
+@router.get("/surges/series")
+async def surge_series(request: Request, line: str, partner: str = "*",
+                       period: str | None = None) -> Response:
+    """One flag's series (monthly imports of a line from a partner) on a chart."""
+    async def build() -> tuple[dict, dict]:
+        from tradeguard.web.surge_chart import series_svg
+
+        who = partner.upper() if partner != "*" else "*"
+        points = await run_in_threadpool(services_of(request).surges.series, line, who)
+        if not points:
+            raise InputError(problem(f"no monthly imports of {line} from {who}",
+                                     where="the store",
+                                     fix="open a flag's chart from the Surges page"))
+        return ({"line": line, "partner": who, "period": period, "points": points},
+                {"chart": series_svg(line, who, points, period)})
+
+    return await _page(request, "surge_series.html", build)
+
+
+@router.get("/designs")
+async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:
+    """The shipped example designs; pick some to compare them (back-test and simulation)."""
+    chosen = request.query_params.getlist("id")
+
+    async def build() -> tuple[dict, dict]:
+        from tradeguard.api import lab as runs
+        from tradeguard.design.simulate import Scenario
+        from tradeguard.web.design_report import render_html
+
+        lab = services_of(request).designs
+        examples = [{"id": e["id"], "file": Path(e["file"]).stem, "title": e["title"]}
+                    for e in lab.examples()]
+        if not chosen:
+            return {"examples": examples, "report": None}, {}
+        loaded = lab.load_examples(chosen)
+        if paths < 1:
+            raise InputError(problem(f"paths must be at least 1 (got {paths})",
+                                     fix=f"give e.g. paths={DESIGN_PAGE_PATHS}"))
+        # Priced like every design-lab run (api/lab.py): the desk has no token.
+        result = await run_in_threadpool(runs.run_compare, request.app.state.settings,
+                                         False, loaded, Scenario(paths=paths))
+        return ({"examples": examples, "report": result},
+                {"report_html": render_html(result)})
+
+    return await _page(request, "designs.html", build)
+
+
+@router.get("/data")
+async def data(request: Request) -> Response:
+    async def build() -> tuple[dict, dict]:
+        batches = await run_in_threadpool(services_of(request).data.batches)
+        return {"batches": batches, "report": None, "rejected": None,
+                "uploads_enabled": bool(request.app.state.token)}, {}
+
+    return await _page(request, "data.html", build)
+
+
+@router.post("/data")
+async def upload(request: Request) -> Response:
+    async def build() -> tuple[dict, dict]:
+        file, dry_run = await _upload_form(request)
+        report, rejected = await _ingest_or_rejection(request, file, dry_run)
+        batches = await run_in_threadpool(services_of(request).data.batches)
+        return ({"batches": batches, "report": report, "rejected": rejected,
+                 "uploads_enabled": True}, {"_status": 422 if rejected else 200})
+
+    return await _page(request, "data.html", build)
+
+
+async def _upload_form(request: Request) -> tuple[Any, bool]:
+    """The upload form's file and dry-run box, read after its token was checked."""
+    from tradeguard.api.auth import check_token
+    from tradeguard.api.problems import ApiProblem
+
+    token, stream = await _token_first(request)
+    if token is None and request.app.state.token:
+        raise ApiProblem(401, "unauthorized", "Token required",
+                         "this upload needs the upload token, sent as the form's first "
+                         "field `token` (before the file); nothing was read or stored")
+    check_token(request.app.state.token, token)  # before the file is read
+    form = await _form(request, stream)
+    file = form.get("file")
+    if file is None or isinstance(file, str) or not file.filename:
+        raise InputError(problem("no file was chosen", fix="choose a file to upload"))
+    return file, form.get("dry_run") == "on"
+
+
+async def _ingest_or_rejection(request: Request, file: Any,
+                               dry_run: bool) -> tuple[dict | None, dict | None]:
+    """(the ingest report, None), or (None, the rejection with its row-level problems)."""
+    from tradeguard.api.problems import classify
+    from tradeguard.api.uploads import ingest_upload
+    from tradeguard.data.problems import IngestProblemsError
+
+    content = await file.read()
+    try:
+        return await ingest_upload(services_of(request).data, content=content, stream=None,
+                                   filename=file.filename, fmt=None, dry_run=dry_run), None
+    except IngestProblemsError as exc:
+        _, _, title, ext = classify(exc)
+        return None, {"title": title, "detail": str(exc), "filename": file.filename, **ext}
 
 
 def _surges_page_url(filters: dict[str, Any]) -> Callable[[int], str]:

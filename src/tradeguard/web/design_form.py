@@ -9,6 +9,7 @@ nothing.  A design built from a template or a whole measure keeps it as the exam
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,8 @@ RUN_FIELDS = (
 TRIGGER_BASES = ("percent_of_prior_period", "percent_of_average", "fixed")
 COUNTING_PERIODS = ("annual", "quarterly", "cumulative_quarters")
 DEFAULT_PATHS, DEFAULT_YEARS, MAX_YEARS = 100, 4, 16
+#: The top-level keys of a design the form writes; every other key of the example is kept.
+FORM_KEYS = frozenset({"id", "title", "base", "overrides"})
 SOURCE = "the form"  # where the validator's messages say the design came from
 
 
@@ -127,9 +130,9 @@ def document_from_form(form: Mapping[str, str], example: Mapping[str, Any]
     elif form["base"].strip():
         errors["base"] = ("this example is built from a template or a whole measure, which "
                           "the form keeps as it is. Fix: leave the base blank")
-    for kept in ("template", "measure"):  # not editable on the form: kept as the example has
-        if example.get(kept) is not None:
-            doc[kept] = example[kept]
+    for kept, value in example.items():  # what the form does not edit (a template, a whole
+        if kept not in FORM_KEYS and value is not None:  # measure, a quota, flows, a price
+            doc[kept] = copy.deepcopy(value)  # trigger ...): kept as the example has it
     overrides = _other(form["other"], errors)
     for key, value in _field_overrides(form, errors).items():
         if key in overrides:

@@ -9,6 +9,7 @@ import math
 from html import escape
 from typing import Any
 
+from tradeguard.periods import period_key
 from tradeguard.web.svg import PALETTE, _fmt, _nice_step
 
 WIDTH, LEFT, RIGHT, TOP, PLOT_H, LEGEND_ROW = 760, 84, 20, 40, 280, 18
@@ -53,7 +54,8 @@ def partner_triggers_svg(data: dict[str, Any]) -> str:
                    f'y="{y(value) + 4:.1f}" text-anchor="end">{_fmt(value)}</text>')
         value += step
     every = max(1, math.ceil(len(fys) * 52 / plot_w))  # about 52 px per label
-    out += [f'<text x="{x(fy):.1f}" y="{TOP + PLOT_H + 18}" text-anchor="middle">FY{fy}</text>'
+    out += [f'<text x="{x(fy):.1f}" y="{TOP + PLOT_H + 18}" '
+            f'text-anchor="middle">{period_key(fy)}</text>'
             for i, fy in enumerate(fys) if i % every == 0]
     for i, (label, pts) in enumerate(series):
         out += _line(label, pts, PALETTE[i % len(PALETTE)], x, y)
@@ -72,7 +74,7 @@ def _line(label: str, pts: list[Point], color: str, x: Any, y: Any) -> list[str]
     coords = " ".join(f"{x(fy):.1f},{y(v):.1f}" for fy, v, part in pts if not part)
     marks = [f'<circle class="mark" cx="{x(fy):.1f}" cy="{y(v):.1f}" r="3" '
              f'fill="{"none" if part else color}" stroke="{color}"><title>{escape(label)} '
-             f'FY{fy}: {_fmt(v)} t{" (part year)" if part else ""}</title></circle>'
+             f'{period_key(fy)}: {_fmt(v)} t{" (part year)" if part else ""}</title></circle>'
              for fy, v, part in pts]
     return [f'<polyline class="series" data-label="{escape(label)}" fill="none" '
             f'stroke="{color}" stroke-width="2" points="{coords}"/>', *marks]

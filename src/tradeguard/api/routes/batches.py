@@ -6,7 +6,7 @@ DELETE /batches/{batch}   remove one batch (its number or full id) from the serv
                           ``batch_events`` with the token's label.  ``GET /api/batches`` lists
                           the batches (``app.py``).
 
-It calls only the Python API (``tradeguard.data.batches``) under the desk's lock; errors are
+It calls only the Python API (``tradeguard.data.batches``) through the data service (``api/services/data.py``); errors are
 problem details (``api/problems.py``): 404 for a batch the store does not hold.
 """
 
@@ -20,7 +20,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tradeguard.api.app import _problems_doc
+from tradeguard.api.auth import bearer, check_token
+from tradeguard.api.params import problems_doc
+from tradeguard.api.services import services_of
 
 router = APIRouter(tags=["data"])
 
@@ -41,7 +43,7 @@ class RemovalOut(BaseModel):
 
 
 @router.delete("/batches/{batch}", summary="Remove a batch (needs the token)",
-               response_model=RemovalOut, responses=_problems_doc(401, 403, 404, 422),
+               response_model=RemovalOut, responses=problems_doc(401, 403, 404, 422),
                description="Removes the batch's records, coverage and record in one "
                            "transaction and records the removal. Records it had superseded "
                            "count again. `dry_run=true` changes nothing. Needs "
@@ -52,21 +54,19 @@ async def remove_batch_route(
                                openapi_examples={"number": {"value": "2"}})],
     dry_run: Annotated[bool, Query(description="Say what would go; change nothing")] = False,
 ) -> Any:
-    from tradeguard.api.app import bearer, check_token
-
     check_token(request.app.state.token, bearer(request))
-    desk = request.app.state.desk
-    done = await run_in_threadpool(_remove, desk, batch, dry_run,
+    data = services_of(request).data
+    done = await run_in_threadpool(_remove, data, batch, dry_run,
                                    request.app.state.token_label)
     return JSONResponse(done)
 
 
-def _remove(desk: Any, batch: str, dry_run: bool, label: str | None) -> dict[str, Any]:
+def _remove(data: Any, batch: str, dry_run: bool, label: str | None) -> dict[str, Any]:
     from tradeguard.api.problems import ApiProblem
     from tradeguard.data.batches import NoSuchBatch
 
     try:
-        return desk.remove_batch(batch, dry_run=dry_run, removed_by=label,
+        return data.remove_batch(batch, dry_run=dry_run, removed_by=label,
                                  removed_at=dt.datetime.now(dt.UTC))  # the face reads the clock
     except NoSuchBatch as exc:
         raise ApiProblem(404, "not-found", "No such batch", str(exc)) from exc

@@ -62,9 +62,9 @@ class BetweenRequest(BaseModel):
 
 
 def _has_token(request: Request) -> bool:
-    from tradeguard.api.app import _valid_token
+    from tradeguard.api.auth import valid_token
 
-    return _valid_token(request)
+    return valid_token(request)
 
 
 @router.post("/trade-off", summary="Iso-output curve: the y that keeps the base's output "

@@ -1,4 +1,5 @@
-"""REST endpoints of the design lab, as a FastAPI ``APIRouter`` that only calls the Python API.
+"""REST endpoints of the design lab, as a FastAPI ``APIRouter`` that calls the design service
+(``api/services/designs.py``).
 
 The web API mounts it under ``/api`` (``create_app``).  Bad designs return 422 with every
 problem listed, and nothing runs.
@@ -8,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradeguard.design.compare import compare
+from tradeguard.api.services import services_of
 from tradeguard.design.simulate import Scenario
 from tradeguard.design.spec import parse
 from tradeguard.errors import RuleValidationError
@@ -28,7 +29,7 @@ class CompareRequest(BaseModel):
 
 
 @router.post("/compare")
-def compare_designs(request: CompareRequest) -> dict[str, Any]:
+def compare_designs(request: CompareRequest, http: Request) -> dict[str, Any]:
     """Back-test and simulate the designs; the same document as report.json."""
     problems: list[str] = []
     designs = []
@@ -39,13 +40,12 @@ def compare_designs(request: CompareRequest) -> dict[str, Any]:
             problems += exc.problems
     if problems:
         raise HTTPException(status_code=422, detail={"problems": problems})
-    return compare(designs, request.scenario, backtest_years=request.backtest_years)
+    return services_of(http).designs.compare(designs, request.scenario,
+                                             backtest_years=request.backtest_years)
 
 
 @router.get("/examples")
-def examples() -> list[dict[str, Any]]:
+def examples(http: Request) -> list[dict[str, Any]]:
     """The example designs shipped in the package (id, file, title, position, base), as
     documents."""
-    from tradeguard.api.lab import examples as shipped
-
-    return [e | {"file": f"{e['file']}.yaml"} for e in shipped()]
+    return services_of(http).designs.examples()

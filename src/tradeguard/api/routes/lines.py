@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tradeguard.api.app import _problems_doc
+from tradeguard.api.params import problems_doc
 
 router = APIRouter(tags=["lines"])
 
@@ -34,7 +34,7 @@ class LineOut(BaseModel):
                           "code": "0202", "level": 4,
                           "description": "Meat of bovine animals; frozen",
                           "names": ["frozen beef", "beef"]}]}}},
-                **_problems_doc(422)},
+                **problems_doc(422)},
             description="Words match a trade name or the HS 2022 description (every word, "
                         "as a word start; `beef` also matches `bovine`); a code matches the "
                         "line, what it contains and the headings it belongs to.")

@@ -7,50 +7,24 @@ GET /surges/evidence   the evidence pack (JSON, or HTML with ``format=html``) fo
                        partners.
 
 Both read the server's own store (never a path from the request) under the store's reader lock, like
-every other route, and call only the Python API; errors are problem details
-(``api/problems.py``).  The dashboard's surge page calls :func:`scan_flags` too.
+every other route, through the surge service (``api/services/surges.py``), which the
+dashboard's surge page calls too; errors are problem details (``api/problems.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-    from tradeguard.api.service import Desk
-    from tradeguard.surge.evidence import EvidencePack
+from tradeguard.api.services import services_of
 
 router = APIRouter(tags=["surges"])
 EVIDENCE_PATH = "/api/surges/evidence"
-
-
-def scan_flags(desk: Desk, *, as_of: dt.date | None = None,
-               methods: str | None = None) -> pa.Table:
-    """The surge flags of the desk's store (read under the store's reader lock), cached per
-    store version, ``as_of`` and methods."""
-    return desk.surge_flags(as_of, methods)
-
-
-def evidence(desk: Desk, tariff_line: str, partners: list[str] | None,
-             as_of: dt.date | None) -> EvidencePack:
-    """The evidence pack from the desk's store (read under the store's reader lock)."""
-    from tradeguard.data.store import open_imports
-    from tradeguard.surge.api import last_day
-    from tradeguard.surge.evidence import evidence_pack
-
-    imports = open_imports(desk.store_path, known_on=as_of)
-    try:
-        return evidence_pack(imports, tariff_line=tariff_line, partners=partners,
-                             as_of=as_of or last_day(imports))
-    finally:
-        imports.get_backend().disconnect()
 
 
 def evidence_url(row: dict[str, Any], **extra: str) -> str:
@@ -77,8 +51,7 @@ async def list_surges(request: Request, tariff_line: str | None = None,
     from tradeguard.surge.api import flags_as_json
     from tradeguard.surge.select import select_flags
 
-    flags = await run_in_threadpool(scan_flags, request.app.state.desk, as_of=as_of,
-                                    methods=methods)
+    flags = await run_in_threadpool(services_of(request).surges.flags, as_of, methods)
     chosen = select_flags(flags, tariff_line=tariff_line, partner=partner, method=method,
                           label=label, period_from=period_from, period_to=period_to,
                           min_tonnes=min_tonnes, include_immaterial=include_immaterial,
@@ -100,7 +73,7 @@ def series_url(row: dict[str, Any]) -> str:
 async def surge_evidence(request: Request, tariff_line: str, partners: str | None = None,
                          as_of: dt.date | None = None, format: str = "json") -> Any:
     chosen = [p.strip().upper() for p in partners.split(",") if p.strip()] if partners else None
-    pack = await run_in_threadpool(evidence, request.app.state.desk, tariff_line,
+    pack = await run_in_threadpool(services_of(request).surges.evidence, tariff_line,
                                    chosen or None, as_of)
     if format == "html":
         from tradeguard.web.evidence import evidence_html
