@@ -582,10 +582,11 @@ def _document_limits(app: FastAPI, path: str, op: dict[str, Any],
         notes.append(f"At most {settings.max_batch_rows_open:,} rows without the token, "
                      f"{settings.max_batch_rows:,} with it (413 naming the limit).")
     if path.endswith("/designs/compare"):
-        notes.append(f"At most {settings.max_design_paths:,} paths and "
+        notes.append(f"At most {settings.max_design_paths:,} paths, "
+                     f"{settings.max_design_flows:,} trade flows and "
                      f"{settings.max_path_months:,} path-months (designs x paths x (years + "
                      "warm-up) x 12) per request (413 naming the limit); at most 20 designs, "
-                     "40 years.")
+                     f"40 years; at most {settings.cpu_budget_s:g} CPU-seconds (413).")
     if notes:
         op["description"] = (op.get("description", "") + "\n\nLimits: "
                              + " ".join(notes)).strip()
@@ -643,7 +644,7 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
 
         app.add_middleware(CORSMiddleware, allow_origins=list(origins),
                            allow_methods=["GET"], allow_headers=["Authorization"])
-    from tradeguard.api.guards import RateLimit, RequestTimeout, SecurityHeaders
+    from tradeguard.api.guards import Liveness, RateLimit, RequestTimeout, SecurityHeaders
     from tradeguard.web.apidocs import docs_router
 
     app.include_router(docs_router())
@@ -652,6 +653,7 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
     app.add_middleware(RateLimit, burst=settings.rate_burst, per_minute=settings.rate_per_minute)
     app.add_middleware(BodyLimit, limit=limit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Liveness)  # outermost: the probe costs the event loop nothing
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app
 

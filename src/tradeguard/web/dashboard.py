@@ -30,6 +30,7 @@ NAV = [("/", "Overview"), ("/duty", "Duty calculator"), ("/rules", "Rules"),
        ("/data", "Data")]
 SURGE_LABELS = ("surge", "tariff timing", "new under agreement")
 DESIGN_PAGE_PATHS = 200  # Monte Carlo paths for an interactive comparison (the CLI uses more)
+DESIGN_PAGE_MAX_PATHS = 2000  # ... and the most the page runs (the API's limits apply too)
 
 
 @lru_cache(maxsize=1)
@@ -442,6 +443,7 @@ def dashboard_router() -> APIRouter:
         async def build() -> tuple[dict, dict]:
             import yaml
 
+            from tradeguard.api.guards import CpuBudget, check_design_request
             from tradeguard.design.compare import compare
             from tradeguard.design.simulate import Scenario
             from tradeguard.design.spec import example_paths, load_design
@@ -460,9 +462,15 @@ def dashboard_router() -> APIRouter:
             if unknown:
                 raise InputError(problem(f"unknown design(s) {', '.join(unknown)}",
                                          fix="choose from the listed example designs"))
-            loaded = [load_design(by_id[c]) for c in chosen]
-            scenario = Scenario(paths=max(1, min(paths, 2000)))
-            result = await run_in_threadpool(compare, loaded, scenario)
+            loaded = [load_design(by_id[c]) for c in dict.fromkeys(chosen)]  # each once
+            scenario = Scenario(paths=max(1, min(paths, DESIGN_PAGE_MAX_PATHS)))
+            settings = request.app.state.settings
+            check_design_request(settings, len(loaded), scenario)  # 413 before any work
+
+            def run() -> dict[str, Any]:
+                return compare(loaded, scenario, progress=CpuBudget(settings.cpu_budget_s))
+
+            result = await run_in_threadpool(run)
             return ({"examples": examples, "report": result},
                     {"report_html": render_html(result)})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeguard.design.compare import compare
@@ -29,8 +29,11 @@ class CompareRequest(BaseModel):
 
 
 @router.post("/compare")
-def compare_designs(request: CompareRequest) -> dict[str, Any]:
+def compare_designs(request: CompareRequest, http: Request) -> dict[str, Any]:
     """Back-test and simulate the designs; the same document as report.json."""
+    from tradeguard.api.guards import CpuBudget
+
+    budget = CpuBudget(http.app.state.settings.cpu_budget_s)  # this worker thread's CPU
     problems: list[str] = []
     designs = []
     for i, doc in enumerate(request.designs):
@@ -40,7 +43,8 @@ def compare_designs(request: CompareRequest) -> dict[str, Any]:
             problems += exc.problems
     if problems:
         raise HTTPException(status_code=422, detail={"problems": problems})
-    return compare(designs, request.scenario, backtest_years=request.backtest_years)
+    return compare(designs, request.scenario, backtest_years=request.backtest_years,
+                   progress=budget)
 
 
 @router.get("/examples")
