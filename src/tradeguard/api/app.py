@@ -33,6 +33,7 @@ from tradeguard.api.service import SORTS, Desk
 from tradeguard.api.settings import DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_TOKEN_LABEL, load_settings
 
 API_VERSION = "1"
+SERVER_SWITCH_INTERVAL_S = 0.001  # the GIL's switch interval in the server process (serve())
 _UNSET: Any = object()
 
 # Suffixes an upload may keep (so the reader can sniff the format): chosen from this list,
@@ -660,8 +661,14 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, store: Path | None = None) -> None:
     """Run the dashboard and API with uvicorn (one worker), printing the address."""
+    import sys
+
     import uvicorn
 
+    # A worker thread computing a report holds the GIL until asked to drop it: after 5 ms by
+    # default, for each time the event loop wants it back.  1 ms keeps the loop (and so
+    # /healthz and the cached answers) quick while reports compute, at a small cost to them.
+    sys.setswitchinterval(SERVER_SWITCH_INTERVAL_S)
     app = create_app(store)
     url = f"http://{host}:{port}"
     print(f"tradeguard: dashboard and API at {url}/ (API docs {url}/docs); "
