@@ -32,8 +32,11 @@ class CompareRequest(BaseModel):
 def compare_designs(request: CompareRequest, http: Request) -> dict[str, Any]:
     """Back-test and simulate the designs; the same document as report.json."""
     from tradeguard.api.guards import CpuBudget
+    from tradeguard.api.settings import Settings
 
-    budget = CpuBudget(http.app.state.settings.cpu_budget_s)  # this worker thread's CPU
+    # The router also runs alone (in another app): then the default budget.
+    settings = getattr(http.app.state, "settings", None) or Settings()
+    budget = CpuBudget(settings.cpu_budget_s)  # this worker thread's CPU
     problems: list[str] = []
     designs = []
     for i, doc in enumerate(request.designs):
