@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tradeguard.cli_progress import progress_bar
+from tradeguard.cli_progress import progress_bar, warnings_to
 from tradeguard.cli_support import user_words
 from tradeguard.errors import TradeguardError
 
@@ -643,10 +643,10 @@ def surges_cmd(
     first, _, last = (period or "").partition(":")
     try:
         with progress_bar(err, f"surges ({backend})", quiet=as_json) as progress:
-            if backend == "spark":
-                _start_spark_quietly(progress)
-            flags = scan_store(store, as_of=_date(as_of, "--as-of") if as_of else None,
-                               backend=backend, methods=method or None, progress=progress)
+            log = _start_spark_quietly(progress) if backend == "spark" else None
+            with warnings_to(log):
+                flags = scan_store(store, as_of=_date(as_of, "--as-of") if as_of else None,
+                                   backend=backend, methods=method or None, progress=progress)
         chosen = select_flags(
             flags, tariff_line=line, partner=(origin or "").upper() or None, label=label,
             period_from=first or None, period_to=(last or first) or None,
@@ -661,9 +661,9 @@ def surges_cmd(
     _print_surges(chosen, rows)
 
 
-def _start_spark_quietly(progress: Any) -> None:
+def _start_spark_quietly(progress: Any) -> Path:
     """Start the local Spark session with the JVM's console output in a log file (it would
-    bury the answer under warnings), and say where that log is."""
+    bury the answer under warnings), say where that log is, and return it."""
     from tradeguard.cli_progress import jvm_output_to, spark_log_path
     from tradeguard.data.backends import local_spark_session
 
@@ -672,6 +672,7 @@ def _start_spark_quietly(progress: Any) -> None:
         session = local_spark_session()
     session.sparkContext.setLogLevel("ERROR")
     err.print(f"[dim]Spark's console output goes to {escape(str(log))}[/]", highlight=False)
+    return log
 
 
 def _print_surges(chosen: Any, rows: list[dict[str, Any]]) -> None:

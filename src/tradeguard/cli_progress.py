@@ -85,6 +85,27 @@ def jvm_output_to(log: Path) -> Iterator[Path]:
         os.close(saved)
 
 
+@contextmanager
+def warnings_to(log: Path | None) -> Iterator[None]:
+    """Inside, Python's warnings (pandas' and PySpark's during a Spark scan) are appended to
+    ``log`` instead of printed; without a log they print as usual."""
+    if log is None:
+        yield
+        return
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            if caught:
+                with log.open("a", encoding="utf-8") as sink:
+                    for w in caught:
+                        sink.write(warnings.formatwarning(w.message, w.category, w.filename,
+                                                          w.lineno))
+
+
 def spark_log_path() -> Path:
     """Where Spark's console output goes: ``$TRADEGUARD_SPARK_LOG``, else the user log folder."""
     env = os.environ.get("TRADEGUARD_SPARK_LOG")
