@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tradeguard.cli_progress import progress_bar, warnings_to
 from tradeguard.cli_support import user_words
 from tradeguard.errors import TradeguardError
 
@@ -332,8 +333,6 @@ def ingest_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Load import data into the store: atomic, idempotent by content, with provenance."""
-    from rich.progress import Progress
-
     from tradeguard.data.bundled import bundled_extract_path
     from tradeguard.data.store import ingest
 
@@ -343,12 +342,7 @@ def ingest_cmd(
     # Provenance records when the batch was ingested: the interface reads the clock, the
     # engine only receives the time.
     now = dt.datetime.now(dt.UTC)
-    with Progress(console=err, transient=True, disable=as_json) as bar:
-        task = bar.add_task("ingest", total=None)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total or None)
-
+    with progress_bar(err, "ingest", quiet=as_json) as progress:
         try:
             report = ingest(source, store, format=fmt, dry_run=dry_run, ingested_at=now,
                             progress=progress, chapters=chapters, replace=replace,
@@ -738,8 +732,11 @@ def surges_cmd(
               "default) or --backend spark")
     first, _, last = (period or "").partition(":")
     try:
-        flags = scan_store(store, as_of=_date(as_of, "--as-of") if as_of else None,
-                           backend=backend, methods=method or None)
+        with progress_bar(err, f"surges ({backend})", quiet=as_json) as progress:
+            log = _start_spark_quietly(progress) if backend == "spark" else None
+            with warnings_to(log):
+                flags = scan_store(store, as_of=_date(as_of, "--as-of") if as_of else None,
+                                   backend=backend, methods=method or None, progress=progress)
         chosen = select_flags(
             flags, tariff_line=line, partner=(origin or "").upper() or None, label=label,
             period_from=first or None, period_to=(last or first) or None,
@@ -752,6 +749,20 @@ def surges_cmd(
         _print_json(chosen.to_dict(rows))
         return
     _print_surges(chosen, rows)
+
+
+def _start_spark_quietly(progress: Any) -> Path:
+    """Start the local Spark session with the JVM's console output in a log file (it would
+    bury the answer under warnings), say where that log is, and return it."""
+    from tradeguard.cli_progress import jvm_output_to, spark_log_path
+    from tradeguard.data.backends import local_spark_session
+
+    progress("start Spark", 0, 1)
+    with jvm_output_to(spark_log_path()) as log:
+        session = local_spark_session()
+    session.sparkContext.setLogLevel("ERROR")
+    err.print(f"[dim]Spark's console output goes to {escape(str(log))}[/]", highlight=False)
+    return log
 
 
 def _print_surges(chosen: Any, rows: list[dict[str, Any]]) -> None:
@@ -837,26 +848,21 @@ def _write_evidence(pack: Any, out_dir: Path | None, html: Path | None) -> list[
     return written
 
 
-def _indicator_text(key: str, value: Any) -> str:
-    """`rate of increase: 2.2%`, `amount of increase: 2,705.4 t`: units, not bare fractions."""
-    words = key.removesuffix("_t").replace("_", " ")
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return escape(f"{words}: {value if value is not None else 'not computable'}")
-    if key.endswith("_t"):
-        return f"{words}: {value:,.1f} t"
-    return f"{words}: {value:.1%}" if "rate" in key else f"{words}: {value:,}"
-
-
 def _print_evidence(pack: dict[str, Any], written: list[Path]) -> None:
+    from tradeguard.data.nomenclature import describe
+    from tradeguard.web.evidence import indicator_rows
+
     origins = pack["partners"] if pack["partners"] == "all" else ", ".join(pack["partners"])
+    words = describe(pack["tariff_line"]) or "no HS description known for this code"
+    out.print(f"Line {pack['tariff_line']}: {escape(words)}", highlight=False)
     table = Table("year", "imports (t)", "value (JPY)", "months", "complete",
                   title=f"Imports of {pack['tariff_line']} from {origins}, as of {pack['as_of']}")
     for row in pack["yearly"]:
         table.add_row(str(row["year"]), f"{row['quantity_t']:,.1f}", f"{row['value']:,.0f}",
                       str(row["months"]), "yes" if row["complete"] else "no")
     out.print(table)
-    for key, value in pack["indicators"].items():
-        out.print(f"  {_indicator_text(key, value)}", highlight=False)
+    for words_, value in indicator_rows(pack["indicators"]):
+        out.print(f"  {escape(words_)}: {escape(value)}", highlight=False)
     out.print(f"{len(pack['surge_flags'])} surge flags; domestic series: "
               f"{', '.join(pack['domestic']) or 'none given (--domestic FILE)'}", highlight=False)
     for note in pack["notes"]:
@@ -884,19 +890,10 @@ def fetch_comtrade_cmd(
     target = _out_path(out_dir, f"comtrade-{reporter}-{period}.csv", old_suffix=".csv")
     report = None
     try:
-        path = fetch_comtrade(target, reporter=reporter, period=period,
-                              commodities=commodities, api_key=key)
-        if parquet:
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-            with Progress("[progress.description]{task.description}", BarColumn(),
-                          DownloadColumn(), TimeRemainingColumn(), console=err,
-                          transient=True) as bar:
-                task = bar.add_task("reading Comtrade file", total=None)
-
-                def progress(stage: str, done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total or None)
-
+        with progress_bar(err, "fetch comtrade", quiet=as_json) as progress:
+            path = fetch_comtrade(target, reporter=reporter, period=period,
+                                  commodities=commodities, api_key=key, progress=progress)
+            if parquet:
                 _, report = stream_comtrade(path, out=parquet, progress=progress)
     except TradeguardError as exc:
         _fail(exc)
@@ -943,7 +940,9 @@ def design_compare(
     try:
         designs = load_designs(files)
         scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
-        json_path, html_path = write_report(compare(designs, scenario), out_dir)
+        with progress_bar(err, "design compare", quiet=as_json) as progress:
+            report = compare(designs, scenario, progress=progress)
+        json_path, html_path = write_report(report, out_dir)
     except TradeguardError as exc:
         _fail(exc)
     _print_written(html_path, json_path, as_json)
@@ -965,8 +964,9 @@ def design_sweep(
 
     try:
         base, vary, positions = load_sweep(spec)
-        result = sweep(base, vary, Scenario(paths=paths, years=years, seed=seed),
-                       positions=positions, workers=workers)
+        with progress_bar(err, "design sweep", quiet=as_json) as progress:
+            result = sweep(base, vary, Scenario(paths=paths, years=years, seed=seed),
+                           positions=positions, workers=workers, progress=progress)
         json_path, html_path = write_sweep(result, out_dir)
     except TradeguardError as exc:
         _fail(exc)
@@ -992,8 +992,9 @@ def design_sensitivity(
 
     try:
         doc, _ = read_document(design)
-        result = sensitivity(doc, element, [yaml.safe_load(v) for v in values.split(",")],
-                             Scenario(paths=paths, years=years))
+        with progress_bar(err, "design sensitivity", quiet=as_json) as progress:
+            result = sensitivity(doc, element, [yaml.safe_load(v) for v in values.split(",")],
+                                 Scenario(paths=paths, years=years), progress=progress)
     except TradeguardError as exc:
         _fail(exc)
     json_path = _out_path(out_dir, "sensitivity.json")
@@ -1001,16 +1002,6 @@ def design_sensitivity(
     json_path.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
     html_path.write_text(sensitivity_html(result), encoding="utf-8")
     _print_written(html_path, json_path, as_json)
-
-
-def _design_bar(bar: Any) -> Any:
-    """The core's ``progress(stage, done, total)`` callback, drawn on a Rich bar."""
-    task = bar.add_task("design", total=None)
-
-    def progress(stage: str, done: int, total: int) -> None:
-        bar.update(task, description=stage, completed=done, total=total or None)
-
-    return progress
 
 
 @design_app.command("validate")
@@ -1023,15 +1014,13 @@ def design_validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (scores and cases).")] = False,
 ) -> None:
     """Score the monitor's forecast out of sample on the bundled history, beside naive baselines."""
-    from rich.progress import Progress
-
     from tradeguard.data.readers import read_any
     from tradeguard.design.validate import validate
 
     try:
         imports = read_any(data) if data is not None else None
-        with Progress(console=err, transient=True, disable=as_json) as bar:
-            result = validate(imports, draws=draws, seed=seed, progress=_design_bar(bar))
+        with progress_bar(err, "design validate", quiet=as_json) as progress:
+            result = validate(imports, draws=draws, seed=seed, progress=progress)
     except TradeguardError as exc:
         _fail(exc)
     if as_json:
@@ -1100,8 +1089,6 @@ def design_trade_off(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Iso-output curve: for each x, the y that keeps the held output at the base design's."""
-    from rich.progress import Progress
-
     from tradeguard.design.negotiate import trade_off
     from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import read_document
@@ -1112,10 +1099,10 @@ def design_trade_off(
               if v is not None}
     try:
         doc, _ = read_document(base)
-        with Progress(console=err, transient=True, disable=as_json) as bar:
+        with progress_bar(err, "design trade-off", quiet=as_json) as progress:
             result = trade_off(doc, hold, names, values,
                                Scenario(paths=paths, years=years, seed=seed),
-                               progress=_design_bar(bar))
+                               progress=progress)
     except TradeguardError as exc:
         _fail(exc)
     if as_json:
@@ -1145,18 +1132,16 @@ def design_between(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The packages between two positions on the protection / market-access frontier."""
-    from rich.progress import Progress
-
     from tradeguard.design.negotiate import between, parse_ranges
     from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import load_designs
 
     try:
         a, b = load_designs([position_a, position_b])
-        with Progress(console=err, transient=True, disable=as_json) as bar:
+        with progress_bar(err, "design between", quiet=as_json) as progress:
             result = between(a, b, parse_ranges(vary), steps,
                              Scenario(paths=paths, years=years, seed=seed),
-                             progress=_design_bar(bar))
+                             progress=progress)
     except TradeguardError as exc:
         _fail(exc)
     if as_json:

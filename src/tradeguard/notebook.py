@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tradeguard.data.store import IngestReport
     from tradeguard.monitor.report import MonitorReport
     from tradeguard.rules.loader import RuleSet
+    from tradeguard.surge.select import FlagPage
 
 class DutyAnswer(DutyResult):
     """A :class:`~tradeguard.engine.duty.DutyResult` that shows itself in a line or a table."""
@@ -189,14 +190,48 @@ def status(store: Store | str | None = None, *, as_of: dt.date | None = None,
     return StatusAnswer(monitor(imports, as_of=as_of, thresholds=levels))
 
 
+class SurgeFlags(Results):
+    """The surge flags an analyst sees (``tradeguard surges``): filtered, material unless asked
+    otherwise, largest increase first.  ``left_out`` counts the immaterial flags hidden, by
+    reason (never silently); ``materiality`` is the threshold applied, as rule data."""
+
+    def __init__(self, chosen: FlagPage):
+        hidden = chosen.left_out.get("left out", 0)
+        reasons = "; ".join(f"{k}: {v:,}" for k, v in chosen.left_out.items()
+                            if k != "left out")
+        notes = [f"{hidden:,} immaterial flags left out ({reasons}); "
+                 "include_immaterial=True shows them"] if hidden else []
+        super().__init__(chosen.flags, "Surge flags", notes=notes)
+        self.left_out = dict(chosen.left_out)
+        self.materiality = dict(chosen.threshold)
+
+
 def surges(store: Store | str | None = None, *, as_of: dt.date | None = None,
-           methods: Sequence[str] | None = None, backend: str = "duckdb") -> Results:
+           methods: Sequence[str] | None = None, backend: str = "duckdb",
+           line: str | None = None, origin: str | None = None, label: str | None = None,
+           min_tonnes: float | None = None, period: str | None = None,
+           include_immaterial: bool = False, sort: str = "size") -> SurgeFlags:
     """Every line and partner scanned for import surges, each flag labelled and explained
-    (``tradeguard surges``); ``as_of`` defaults to the data's last day."""
+    (``tradeguard surges``); ``as_of`` defaults to the data's last day.
+
+    The flags are chosen as the CLI, the API and the desk choose them
+    (:func:`tradeguard.surge.select.select_flags`): ``line`` (a prefix), ``origin``,
+    ``label``, ``min_tonnes`` (the smallest increase over the baseline) and ``period``
+    (``YYYY-MM`` or ``YYYY-MM:YYYY-MM``) filter; flags under the materiality threshold (rule
+    data) are left out unless ``include_immaterial``, and counted in ``.left_out``; ``sort``
+    is ``size`` (largest increase first), ``line`` or ``period``.  Every chosen flag is
+    returned (no pages).
+    """
     from tradeguard.surge.api import scan_store
+    from tradeguard.surge.select import select_flags
 
     flags = scan_store(_store_path(store), as_of=as_of, backend=backend, methods=methods)
-    return Results(flags, "Surge flags")
+    first, _, last = (period or "").partition(":")
+    chosen = select_flags(flags, tariff_line=line, partner=(origin or "").upper() or None,
+                          label=label, period_from=first or None,
+                          period_to=(last or first) or None, min_tonnes=min_tonnes,
+                          include_immaterial=include_immaterial, sort=sort, per_page=None)
+    return SurgeFlags(chosen)
 
 
 class DesignComparison(Results):

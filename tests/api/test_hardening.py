@@ -36,7 +36,7 @@ def test_design_lab_refuses_too_many_path_months(client):
                                                   "scenario": {"paths": 5_000, "years": 40}})
     body = r.json()
     assert r.status_code == 413 and body["limit_name"] == "max_path_months"
-    assert body["asked"] == 20 * 5_000 * (40 + 3) * 12 and body["limit"] == 5_000_000
+    assert body["asked"] == 20 * 5_000 * (40 + 3) * 12 and body["limit"] == 2_000_000
 
 
 def test_design_lab_over_twenty_designs_is_invalid_before_anything_runs(client):
@@ -60,7 +60,7 @@ def test_duty_batch_rows_without_a_token_are_capped_and_the_token_lifts_the_cap(
 def test_the_limits_are_documented_in_openapi(client):
     paths = client.get("/openapi.json").json()["paths"]
     compare = paths["/api/designs/compare"]["post"]
-    assert "10,000 paths and 5,000,000 path-months" in compare["description"]
+    assert "10,000 paths, 10 trade flows and 2,000,000 path-months" in compare["description"]
     assert {"413", "429", "503"} <= set(compare["responses"])
     batch = paths["/api/duty/batch"]["post"]
     assert "At most 1,000 rows without the token, 100,000 with it" in batch["description"]
@@ -291,3 +291,52 @@ def test_a_streamed_body_over_the_limit_is_413_through_the_timeout_guard(bundled
     r = client.post("/api/duty/batch", content=chunks(),
                     headers={"content-type": "application/json"})
     assert r.status_code == 413 and r.json()["type"] == "urn:tradeguard:problem:too-large"
+
+
+# ------------------------------------------------------------------ liveness, CPU budget
+
+def test_healthz_answers_before_any_other_layer_with_the_security_headers():
+    import anyio
+
+    from tradeguard.api.guards import Liveness
+
+    async def broken_app(scope, receive, send):  # the store, locks and routes behind it
+        raise AssertionError("the probe reached the app")
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/healthz", "headers": []}
+    anyio.run(Liveness(broken_app), scope, None, send)
+    start, body = sent
+    headers = dict(start["headers"])
+    assert start["status"] == 200 and body["body"] == b'{"status":"ok"}'
+    assert headers[b"content-type"] == b"application/json"
+    assert headers[b"x-content-type-options"] == b"nosniff"
+
+
+def test_a_design_request_past_its_cpu_budget_stops_with_413_naming_the_budget():
+    from tradeguard.api.guards import CpuBudget
+    from tradeguard.api.problems import ApiProblem
+
+    now = [100.0]
+    budget = CpuBudget(8.0, clock=lambda: now[0])
+    now[0] = 107.5
+    budget("simulate", 1, 2)  # within the budget: goes on
+    now[0] = 108.5
+    with pytest.raises(ApiProblem) as refused:
+        budget("back-test", 3, 20)
+    assert refused.value.status == 413 and refused.value.extra["limit_name"] == "cpu_budget_s"
+    assert "8.5 CPU-seconds by its back-test stage (3 of 20 done)" in refused.value.detail
+
+
+def test_design_lab_refuses_more_flows_than_the_limit(client):
+    flows = [{"partner": "AU", "line": "020130", "regime": "jaepa"}] * 11
+    r = client.post("/api/designs/compare", json={"designs": [{"id": "x"}],
+                                                  "scenario": {"paths": 10, "years": 1,
+                                                               "flows": flows}})
+    body = r.json()
+    assert r.status_code == 413 and body["limit_name"] == "max_design_flows"
+    assert (body["limit"], body["asked"]) == (10, 11)

@@ -126,7 +126,8 @@ def test_evidence_takes_origin_prints_a_table_and_writes_html_and_json_into_out(
                                  str(store), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Imports of 0201 from AU, as of 2019-12-31" in result.stdout
-    assert "rate of increase: 2.2%" in result.stdout  # a percent, not 0.0215
+    assert "Line 0201: Meat of bovine animals; fresh or chilled" in result.stdout
+    assert "rate of increase: +2.2%" in result.stdout  # a percent, not 0.0215
     assert "amount of increase: 2,705.4 t" in result.stdout
     pack = json.loads((tmp_path / "evidence-0201.json").read_text(encoding="utf-8"))
     assert (pack["partners"], pack["indicators"]["period"]) == (["AU"], "2015 to 2018")

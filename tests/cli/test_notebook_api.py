@@ -130,10 +130,44 @@ def test_status_as_of_a_day_matches_the_cli_date(store):
 
 
 def test_surges_are_results_with_arrow_and_labels(store):
-    flags = tg.surges(store, methods=["fao130"])
+    flags = tg.surges(store, methods=["fao130"], include_immaterial=True)
     assert repr(flags) == f"<Surge flags: {len(flags):,} rows>"
     assert set(flags.to_arrow().column("method").to_pylist()) == {"fao130"}
     assert {"surge", "tariff timing"} <= set(flags.to_pandas()["label"])
+
+
+def test_surges_leave_out_immaterial_flags_as_the_cli_does_and_count_them(store):
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradeguard.cli import app
+
+    every = tg.surges(store, methods=["fao130"], origin="au", include_immaterial=True)
+    shown = tg.surges(store, methods=["fao130"], origin="au")
+    assert shown.materiality["min_increase_t"] == 100.0 and shown.materiality["min_share"] == 0.03
+    assert shown.left_out["left out"] > 0
+    assert len(shown) + shown.left_out["left out"] == len(every)
+    assert min(r["increase_t"] for r in shown) >= 100.0
+    sizes = [r["increase_t"] for r in shown]
+    assert sizes == sorted(sizes, reverse=True)
+    assert any("immaterial flags left out" in n for n in shown.notes)
+    cli = CliRunner().invoke(app, ["surges", "--store", str(store.path), "--method", "fao130",
+                                   "--origin", "AU", "--per-page", "1000", "--json"])
+    page = json.loads(cli.stdout)
+    key = ("tariff_line", "partner", "period", "method")
+    assert [tuple(r[k] for k in key) for r in shown] == [tuple(r[k] for k in key)
+                                                        for r in page["flags"]]
+    assert page["left_out"] == shown.left_out
+
+
+def test_surges_filter_by_line_period_and_size(store):
+    got = tg.surges(store, methods=["fao130"], line="0202", origin="AU", min_tonnes=1000,
+                    period="2018-04:2018-06")
+    assert len(got) > 0
+    assert all(r["tariff_line"].startswith("0202") and r["partner"] == "AU"
+               and "2018-04" <= r["period"] <= "2018-06" and r["increase_t"] >= 1000
+               for r in got)
 
 
 def test_compare_designs_gives_one_row_per_design_and_writes_the_report(tmp_path):

@@ -179,3 +179,25 @@ def test_data_without_regimes_skips_the_regime_passes_with_the_same_flags(bundle
     assert short.num_rows > 0
     assert short.select(keys).to_pylist() == full.select(keys).to_pylist()
     assert "new under agreement" not in set(short.column("label").to_pylist())
+
+
+def test_the_evidence_page_gives_every_value_its_unit_rates_as_percents_and_line_words(bundled):
+    from tradeguard.surge import evidence_pack
+    from tradeguard.web.evidence import evidence_html
+
+    pack = evidence_pack(bundled, tariff_line="0201", partners=["AU"], as_of=AS_OF,
+                         domestic={"production": {2015: 475_000, 2016: 463_000,
+                                                  2017: 471_000, 2018: 476_000}})
+    html = evidence_html(pack)
+    ind = pack.indicators
+    assert "Line 0201: Meat of bovine animals; fresh or chilled (HS 2022)" in html
+    assert f"<td>{100 * ind['rate_of_increase']:+,.1f}%</td>" in html
+    assert f"<td>{ind['amount_of_increase_t']:,.1f} t</td>" in html
+    assert f"<td>{100 * ind['market_share_last']:,.1f}%</td>" in html
+    assert f"<td>{100 * ind['market_share_change']:+,.1f} points</td>" in html
+    year = next(r for r in pack.yearly if r["year"] == 2016)
+    assert f"<td>{year['value']:,.0f} JPY</td>" in html
+    assert f"<td>{100 * year['market_share']:,.1f}%</td>" in html
+    for fraction in (ind["rate_of_increase"], ind["market_share_last"], year["market_share"]):
+        assert f"{fraction:,.4f}" not in html  # never a bare 0.0215
+    assert "<th>production</th><td>t</td>" in html

@@ -133,7 +133,7 @@ def test_a_run_over_the_cost_limit_is_refused_beside_the_paths_with_the_inputs_k
     # 3^4 packages + 2 positions = 83 designs x 500 paths x (16 + 3 warm-up) years x 12
     assert page.status_code == 413
     error = re.search(r'id="paths-error"[^>]*>([^<]*)<', page.text).group(1)
-    assert "9,462,000 asked, at most 5,000,000" in error
+    assert "9,462,000 asked, at most 2,000,000" in error
     assert _value(page.text, "paths") == "500" and 'id="result"' not in page.text
     twin = client.get("/designs/between", params={**params, "format": "json"})
     assert twin.status_code == 413 and twin.json()["limit_name"] == "max_path_months"

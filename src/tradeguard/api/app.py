@@ -26,6 +26,7 @@ from tradeguard.api.services import Services
 from tradeguard.api.settings import DEFAULT_MAX_UPLOAD_BYTES, load_settings
 
 API_VERSION = "1"
+SERVER_SWITCH_INTERVAL_S = 0.001  # the GIL's switch interval in the server process (serve())
 _UNSET: Any = object()
 
 
@@ -139,10 +140,11 @@ def _document_limits(app: FastAPI, path: str, op: dict[str, Any],
         notes.append(f"At most {settings.max_batch_rows_open:,} rows without the token, "
                      f"{settings.max_batch_rows:,} with it (413 naming the limit).")
     if path.endswith("/designs/compare"):
-        notes.append(f"At most {settings.max_design_paths:,} paths and "
+        notes.append(f"At most {settings.max_design_paths:,} paths, "
+                     f"{settings.max_design_flows:,} trade flows and "
                      f"{settings.max_path_months:,} path-months (designs x paths x (years + "
                      "warm-up) x 12) per request (413 naming the limit); at most 20 designs, "
-                     "40 years.")
+                     f"40 years; at most {settings.cpu_budget_s:g} CPU-seconds (413).")
     if notes:
         op["description"] = (op.get("description", "") + "\n\nLimits: "
                              + " ".join(notes)).strip()
@@ -181,13 +183,14 @@ def create_app(store_path: Path | None = None, *, rules: Any = None, token: Any 
 
         app.add_middleware(CORSMiddleware, allow_origins=list(origins),
                            allow_methods=["GET"], allow_headers=["Authorization"])
-    from tradeguard.api.guards import RateLimit, RequestTimeout, SecurityHeaders
+    from tradeguard.api.guards import Liveness, RateLimit, RequestTimeout, SecurityHeaders
 
     # Outermost last: headers on every answer, then the limits before any work is done.
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_s)
     app.add_middleware(RateLimit, burst=settings.rate_burst, per_minute=settings.rate_per_minute)
     app.add_middleware(BodyLimit, limit=limit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Liveness)  # outermost: the probe costs the event loop nothing
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -228,8 +231,14 @@ def _include_routes(app: FastAPI) -> None:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, store: Path | None = None) -> None:
     """Run the dashboard and API with uvicorn (one worker), printing the address."""
+    import sys
+
     import uvicorn
 
+    # A worker thread computing a report holds the GIL until asked to drop it: after 5 ms by
+    # default, for each time the event loop wants it back.  1 ms keeps the loop (and so
+    # /healthz and the cached answers) quick while reports compute, at a small cost to them.
+    sys.setswitchinterval(SERVER_SWITCH_INTERVAL_S)
     app = create_app(store)
     url = f"http://{host}:{port}"
     print(f"tradeguard: dashboard and API at {url}/ (API docs {url}/docs); "

@@ -111,10 +111,12 @@ def run_compare(settings: Any, has_token: bool, designs: Sequence[Design],
                 scenario: Scenario) -> dict[str, Any]:
     """Back-test and simulate designs (priced, then run): the document ``report.json``
     holds."""
+    from tradeguard.api.guards import CpuBudget
     from tradeguard.design.compare import compare
 
     check_cost(settings, len(designs), scenario, has_token)
-    return compare(list(designs), scenario, backtest_years=BACKTEST_YEARS)
+    return compare(list(designs), scenario, backtest_years=BACKTEST_YEARS,
+                   progress=CpuBudget(settings.cpu_budget_s))  # stops a run past its CPU
 
 
 def run_trade_off(settings: Any, has_token: bool, base: str | Mapping[str, Any], hold: str,

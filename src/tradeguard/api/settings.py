@@ -11,9 +11,11 @@ Read from the environment first, then from a TOML file (``$TRADEGUARD_API_CONFIG
     rate_burst = 30                     # expensive endpoints: requests at once per client
     rate_per_minute = 60                # ... refilled at this rate
     max_design_paths = 10_000           # design lab: Monte Carlo paths per request
-    max_path_months = 5_000_000         # design lab: designs x paths x (years + warm-up) x 12
+    max_path_months = 2_000_000         # design lab: designs x paths x (years + warm-up) x 12
     max_batch_rows_open = 1_000         # duty batch rows without the token
     max_batch_rows = 100_000            # duty batch rows with the token
+    max_design_flows = 10               # design lab: trade flows simulated per request
+    cpu_budget_s = 8                    # design lab: CPU-seconds a request may use
 
 Environment: ``TRADEGUARD_API_TOKEN``, ``TRADEGUARD_API_TOKEN_LABEL``,
 ``TRADEGUARD_API_MAX_UPLOAD_BYTES``; the cost limits only in the file (their defaults hold
@@ -47,9 +49,11 @@ class Settings:
     rate_burst: int = 30
     rate_per_minute: float = 60.0
     max_design_paths: int = 10_000
-    max_path_months: int = 5_000_000
+    max_path_months: int = 2_000_000
     max_batch_rows_open: int = 1_000
     max_batch_rows: int = 100_000
+    max_design_flows: int = 10
+    cpu_budget_s: float = 8.0
 
 
 def config_path() -> Path:
@@ -89,7 +93,7 @@ def load_settings() -> Settings:
 
 _LIMITS = {"request_timeout_s": float, "rate_burst": int, "rate_per_minute": float,
            "max_design_paths": int, "max_path_months": int, "max_batch_rows_open": int,
-           "max_batch_rows": int}
+           "max_batch_rows": int, "max_design_flows": int, "cpu_budget_s": float}
 
 
 def _positive(value: object, name: str, path: Path) -> float | int:

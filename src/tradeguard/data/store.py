@@ -188,7 +188,8 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
 
     ``store_path`` defaults to :func:`default_store_path`; ``format`` to the sniffed one;
     ``ingested_at`` (timezone-aware) is recorded as given, converted to UTC; ``progress`` is
-    called as ``progress(stage, done, total)`` with stages ``hash``, ``read`` and ``write``.
+    called as ``progress(stage, done, total)`` with stages ``hash``, ``read``, ``check`` and
+    ``write``.
     ``chapters`` scopes Japan Customs files (``"01-24"`` by default, ``"all"``; see
     ``readers.read_any``).  ``source_name`` is the file name the user gave (an upload's name,
     recorded instead of the server's temporary path) and ``uploaded_by`` who sent it (the API
@@ -235,6 +236,7 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
     report = replace_fields(report, source_name=source_name or path.name,
                             source_bytes=path.stat().st_size, uploaded_by=uploaded_by,
                             source_path=source_name or report.source_path, known_on=known)
+    tick("check", 0, 1)  # against the stored records: repeats, revisions
     overlap = _stored_overlap(store, table)
     verdict = _judge_overlap(overlap, report, replace)
     if verdict is not None or dry_run:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tradeguard.design.backtest import backtest
+from tradeguard.design.costs import Progress, no_progress
 from tradeguard.design.limitations import for_design, limitations
 from tradeguard.design.simulate import Scenario, SimulationResult, simulate
 from tradeguard.design.spec import Design, parse
@@ -27,13 +28,16 @@ from tradeguard.rules.loader import RuleSet, shipped_rules
 
 def compare(designs: Sequence[Design], scenario: Scenario | None = None, *, imports: Any = None,
             rules: RuleSet | None = None, backtest_years: tuple[int, int] | None = (2015, 2019),
-            as_of: dt.date | None = None) -> dict[str, Any]:
-    """Back-test and simulate every design; the side-by-side report as data."""
+            as_of: dt.date | None = None, progress: Progress = no_progress) -> dict[str, Any]:
+    """Back-test and simulate every design; the side-by-side report as data.
+    ``progress(stage, done, total)`` hears ``fit``, ``simulate`` and ``back-test`` (designs
+    done)."""
     rules = rules or shipped_rules()
     scenario = scenario or Scenario()
-    sim = simulate(designs, scenario, imports=imports, rules=rules)
+    sim = simulate(designs, scenario, imports=imports, rules=rules, progress=progress)
     items = []
-    for d in designs:
+    for i, d in enumerate(designs):
+        progress("back-test", i, len(designs))
         bt = backtest(d, imports, as_of=as_of, rules=rules, years=backtest_years)
         items.append({"id": d.id, "title": d.title, "base": d.base, "position": d.position,
                       "description": d.description, "counting_period": d.period_mode,
@@ -127,14 +131,14 @@ def frontier(points: Sequence[tuple[float, float]]) -> list[bool]:
 def sweep(base: Mapping[str, Any], vary: Mapping[str, Sequence[Any]],
           scenario: Scenario | None = None, *, positions: Sequence[Design] = (),
           imports: Any = None, rules: RuleSet | None = None, chunk: int = 25,
-          workers: int | None = None) -> dict[str, Any]:
+          workers: int | None = None, progress: Progress = no_progress) -> dict[str, Any]:
     """Simulate a grid of designs; protection (x: safeguard protection, tariff points) against
     market access (y: the hit partners' imports, t a year), the frontier, and the designs
-    between two stated positions."""
+    between two stated positions.  ``progress`` hears ``fit`` and ``simulate`` (chunks)."""
     rules = rules or shipped_rules()
     designs = grid_designs(base, vary, rules)
     res = simulate([*designs, *positions], scenario, imports=imports, rules=rules, chunk=chunk,
-                   workers=workers)
+                   workers=workers, progress=progress)
     pts = [_point(res, d.id) for d in designs]
     pos = [_point(res, p.id) for p in positions]
     on = frontier(pts)
@@ -175,11 +179,12 @@ def load_sweep(path: str | Path, rules: RuleSet | None = None
 
 def sensitivity(base: Mapping[str, Any], element: str, values: Sequence[Any],
                 scenario: Scenario | None = None, *, imports: Any = None,
-                rules: RuleSet | None = None) -> dict[str, Any]:
+                rules: RuleSet | None = None,
+                progress: Progress = no_progress) -> dict[str, Any]:
     """Move one element over ``values``; every output's horizon total for each value, and its
-    change from the first value."""
+    change from the first value.  ``progress`` hears ``fit`` and ``simulate`` (chunks)."""
     designs = grid_designs(base, {element: list(values)}, rules)
-    res = simulate(designs, scenario, imports=imports, rules=rules)
+    res = simulate(designs, scenario, imports=imports, rules=rules, progress=progress)
     first = res.totals(designs[0].id)
     rows = []
     for d, v in zip(designs, values, strict=True):

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
+from tradeguard.design.costs import Progress, no_progress
 from tradeguard.design.engine import (
     PE,
     Flow,
@@ -400,9 +401,16 @@ def balanced_chunks(items: Sequence[Any], most: int, workers: int) -> list[list[
     return [list(items[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
-def _in_parallel(jobs: list, workers: int) -> list[list[dict[str, Any]]]:
+def _in_parallel(jobs: list, workers: int,
+                 progress: Progress = no_progress) -> list[list[dict[str, Any]]]:
+    """Every chunk's summaries, in order; ``progress("simulate", chunks done, chunks)``."""
+    progress("simulate", 0, len(jobs))
     if workers <= 1 or len(jobs) <= 1:
-        return [_run_chunk(j) for j in jobs]
+        done = []
+        for job in jobs:
+            done.append(_run_chunk(job))
+            progress("simulate", len(done), len(jobs))
+        return done
     import multiprocessing
 
     # Designs hold generic pydantic models that do not pickle, and the paths are large:
@@ -412,25 +420,32 @@ def _in_parallel(jobs: list, workers: int) -> list[list[dict[str, Any]]]:
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx) as pool:
-            return list(pool.map(_run_job, range(len(jobs))))
+            done = []
+            for part in pool.map(_run_job, range(len(jobs))):  # in order, as they finish
+                done.append(part)
+                progress("simulate", len(done), len(jobs))
+            return done
     finally:
         _JOBS = []
 
 
 def simulate(designs: Sequence[Design], scenario: Scenario | None = None, *,
              imports: Any = None, rules: RuleSet | None = None, chunk: int = 25,
-             workers: int | None = None) -> SimulationResult:
+             workers: int | None = None, progress: Progress = no_progress) -> SimulationResult:
     """Simulate every design on the same seeded paths; designs run in chunks of at most
     ``chunk`` (and, with ``workers`` > 1, in parallel processes), so memory stays bounded
-    for large sweeps."""
+    for large sweeps.  ``progress(stage, done, total)`` hears ``fit``, then ``simulate``
+    with the chunks done."""
     scenario = scenario or Scenario()
     rules_ = rules or shipped_rules()
     groups = markets(designs) if scenario.flows is None else [(None, list(designs))]
     if len(groups) > 1:  # goods apart: each market is simulated on its own
         parts = [simulate(ds, scenario.model_copy(update={"flows": specs or BEEF_FLOWS}),
-                          imports=imports, rules=rules_, chunk=chunk, workers=workers)
+                          imports=imports, rules=rules_, chunk=chunk, workers=workers,
+                          progress=progress)
                  for specs, ds in groups]
         return _merged(parts, scenario)
+    progress("fit", 0, 1)
     fitted = fit(imports, scenario, rules_, scenario.flows or market_of(designs))
     if scenario.elasticities.armington == scenario.elasticities.domestic == 0 and \
             scenario.elasticities.demand == 0 and scenario.front_loading == 0:
@@ -450,7 +465,7 @@ def simulate(designs: Sequence[Design], scenario: Scenario | None = None, *,
         workers = min(2, os.cpu_count() or 1) if len(designs) > chunk else 1
     jobs = [(c, fitted, scenario, q0, rules_, tau_ref, memo)
             for c in balanced_chunks(designs, chunk, max(workers, 1))]
-    out = [d for part in _in_parallel(jobs, workers) for d in part]
+    out = [d for part in _in_parallel(jobs, workers, progress) for d in part]
     info = {"annual_sigma": fitted.annual_sigma, "monthly_sigma": fitted.monthly_sigma,
             "front_loading": fitted.front_loading, "notes": fitted.notes,
             "flows": [{"partner": f.partner, "line": f.line, "regime": f.regime,

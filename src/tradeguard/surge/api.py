@@ -7,7 +7,7 @@ reader lock (``tradeguard.data.access``), so a face need not hold a lock of its 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,20 +64,27 @@ def last_day(imports) -> dt.date:
 
 
 def scan_store(store: str | Path | None = None, *, as_of: dt.date | None = None,
-               backend: str = "duckdb", methods: Sequence[str] | str | None = None) -> pa.Table:
+               backend: str = "duckdb", methods: Sequence[str] | str | None = None,
+               progress: Callable[[str, int, int], None] | None = None) -> pa.Table:
     """Scan the import store (``open_imports``); with ``backend="spark"`` the rows move to a
     local Spark session as Arrow (for data already on shared storage, register the Parquet
-    with ``tradeguard.data.backends.read_parquet`` and call ``scan`` on that table)."""
+    with ``tradeguard.data.backends.read_parquet`` and call ``scan`` on that table).
+    ``progress(stage, done, total)`` hears the stages ``read`` and ``scan``."""
     from tradeguard.data.store import open_imports
     from tradeguard.surge.detect import scan
     from tradeguard.surge.methods import DEFAULT_METHODS
 
+    tick = progress or (lambda stage, done, total: None)
+    tick("read", 0, 1)
     imports = open_imports(store, known_on=as_of)
     try:
         as_of = as_of or last_day(imports)
         data = imports if backend == "duckdb" else imports.to_pyarrow()
-        return scan(data, as_of=as_of, methods=methods or DEFAULT_METHODS,
-                    backend=None if backend == "duckdb" else backend)
+        tick("scan", 0, 1)
+        flags = scan(data, as_of=as_of, methods=methods or DEFAULT_METHODS,
+                     backend=None if backend == "duckdb" else backend)
+        tick("scan", 1, 1)
+        return flags
     finally:
         imports.get_backend().disconnect()
 

@@ -244,14 +244,17 @@ def _progress(progress: Callable[[str, int, int], None] | None,
 
 def fetch_comtrade(out: str | Path, *, reporter: str, period: str, commodities: str,
                    flow: str = "M", frequency: str = "M", partner: str | None = None,
-                   api_key: str | None = None) -> Path:
+                   api_key: str | None = None,
+                   progress: Callable[[str, int, int], None] | None = None) -> Path:
     """Download final data with the official ``comtradeapicall`` client into a CSV (current
     layout) that :func:`stream_comtrade` and ``read_comtrade`` read.
 
     ``reporter``: M49 code (``392`` Japan); ``period``: ``2019`` or ``201901,201902``;
     ``commodities``: HS codes (``0201,0202``).  Needs ``pip install comtradeapicall``, a
     subscription key (``api_key`` or ``$COMTRADE_API_KEY``) and a network.
+    ``progress(stage, done, total)`` hears the stages ``download`` and ``write``.
     """
+    tick = progress or (lambda stage, done, total: None)
     key = api_key or os.environ.get(API_KEY_ENV)
     if not key:
         raise InputError(problem("no UN Comtrade subscription key", where="fetch comtrade",
@@ -262,6 +265,7 @@ def fetch_comtrade(out: str | Path, *, reporter: str, period: str, commodities: 
         raise InputError(problem("the comtradeapicall package is not installed",
                                  where="fetch comtrade",
                                  fix="pip install comtradeapicall")) from exc
+    tick("download", 0, 1)
     frame = comtradeapicall.getFinalData(
         key, typeCode="C", freqCode=frequency, clCode="HS", period=period,
         reporterCode=reporter, cmdCode=commodities, flowCode=flow, partnerCode=partner,
@@ -272,5 +276,6 @@ def fetch_comtrade(out: str | Path, *, reporter: str, period: str, commodities: 
         raise InputError(problem("UN Comtrade returned no rows", where="fetch comtrade",
                                  fix="check the reporter, period and commodity codes"))
     out = Path(out)
+    tick("write", 0, 1)
     frame.to_csv(out, index=False)
     return out

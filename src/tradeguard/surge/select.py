@@ -29,12 +29,14 @@ class FlagPage:
     flags: pa.Table
     total: int  # the flags that match the filters and are shown (material, or all if asked)
     page: int
-    per_page: int
+    per_page: int | None  # None: every flag on one page (the Python API)
     left_out: dict[str, int] = field(default_factory=dict)  # immaterial flags by reason
     threshold: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
+        if self.per_page is None:
+            return 1
         return max(1, math.ceil(self.total / self.per_page))
 
     def to_dict(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -68,10 +70,12 @@ def materiality_mask(flags: pa.Table, rules: Any = None) -> tuple[pa.Array, dict
 
 def select_flags(flags: pa.Table, *, min_tonnes: float | None = None,
                  include_immaterial: bool = False, sort: str = "size", page: int = 1,
-                 per_page: int = 50, rules: Any = None, **filters: str | None) -> FlagPage:
+                 per_page: int | None = 50, rules: Any = None,
+                 **filters: str | None) -> FlagPage:
     """The flags matching ``filters`` (those of :func:`tradeguard.surge.api.filter_flags`)
     whose increase is at least ``min_tonnes``, material unless ``include_immaterial``, sorted
-    (``size``: largest increase first; ``line``; ``period``) and cut to one page."""
+    (``size``: largest increase first; ``line``; ``period``) and cut to one page
+    (``per_page=None``: every chosen flag, page 1 only)."""
     import pyarrow.compute as pc
 
     from tradeguard.surge.api import filter_flags
@@ -90,9 +94,9 @@ def select_flags(flags: pa.Table, *, min_tonnes: float | None = None,
     else:
         left_out["left out"] = 0
     ordered = chosen.sort_by(_SORT_KEYS[sort])
-    start = (page - 1) * per_page
-    return FlagPage(ordered.slice(start, per_page), chosen.num_rows, page, per_page,
-                    left_out, threshold)
+    if per_page is not None:
+        ordered = ordered.slice((page - 1) * per_page, per_page)
+    return FlagPage(ordered, chosen.num_rows, page, per_page, left_out, threshold)
 
 
 _SORT_KEYS = {
@@ -111,11 +115,14 @@ def _count(mask: pa.Array) -> int:
     return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
 
 
-def _check(sort: str, page: int, per_page: int, min_tonnes: float | None) -> None:
+def _check(sort: str, page: int, per_page: int | None, min_tonnes: float | None) -> None:
     if sort not in SORTS:
         raise InputError(problem(f"unknown sort `{sort}`", where="sort",
                                  fix=f"use one of: {', '.join(SORTS)}"))
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+    if per_page is None and page != 1:
+        raise InputError(problem(f"page {page} of every flag is not a page", where="page",
+                                 fix="use page 1 when every flag is asked for"))
+    if page < 1 or (per_page is not None and not 1 <= per_page <= MAX_PER_PAGE):
         raise InputError(problem(f"page {page} of {per_page} flags is not a page",
                                  where="page, per_page",
                                  fix=f"use page 1 or more and 1 to {MAX_PER_PAGE} per page"))

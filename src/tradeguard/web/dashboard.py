@@ -31,6 +31,7 @@ NAV = [("/", "Overview"), ("/duty", "Duty calculator"), ("/rules", "Rules"),
        ("/data", "Data")]
 SURGE_LABELS = ("surge", "tariff timing", "new under agreement")
 DESIGN_PAGE_PATHS = 200  # Monte Carlo paths for an interactive comparison (the CLI uses more)
+DESIGN_PAGE_MAX_PATHS = 2000  # ... and the most the page runs (the API's limits apply too)
 
 
 @lru_cache(maxsize=1)
@@ -464,7 +465,7 @@ async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:
                     for e in lab.examples()]
         if not chosen:
             return {"examples": examples, "report": None}, {}
-        loaded = lab.load_examples(chosen)
+        loaded = lab.load_examples(list(dict.fromkeys(chosen)))  # each example once
         if paths < 1:
             raise InputError(problem(f"paths must be at least 1 (got {paths})",
                                      fix=f"give e.g. paths={DESIGN_PAGE_PATHS}"))

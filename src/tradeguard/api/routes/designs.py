@@ -12,7 +12,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradeguard.api.services import services_of
+# The design lab reads the bundled data, not the store: its service is stateless, so this
+# router also works mounted alone in another app.
+from tradeguard.api.services.designs import DesignService
 from tradeguard.design.simulate import Scenario
 from tradeguard.design.spec import parse
 from tradeguard.errors import RuleValidationError
@@ -31,6 +33,12 @@ class CompareRequest(BaseModel):
 @router.post("/compare")
 def compare_designs(request: CompareRequest, http: Request) -> dict[str, Any]:
     """Back-test and simulate the designs; the same document as report.json."""
+    from tradeguard.api.guards import CpuBudget
+    from tradeguard.api.settings import Settings
+
+    # The router also runs alone (in another app): then the default budget.
+    settings = getattr(http.app.state, "settings", None) or Settings()
+    budget = CpuBudget(settings.cpu_budget_s)  # this worker thread's CPU
     problems: list[str] = []
     designs = []
     for i, doc in enumerate(request.designs):
@@ -40,12 +48,13 @@ def compare_designs(request: CompareRequest, http: Request) -> dict[str, Any]:
             problems += exc.problems
     if problems:
         raise HTTPException(status_code=422, detail={"problems": problems})
-    return services_of(http).designs.compare(designs, request.scenario,
-                                             backtest_years=request.backtest_years)
+    return DesignService().compare(designs, request.scenario,
+                                             backtest_years=request.backtest_years,
+                                             progress=budget)
 
 
 @router.get("/examples")
-def examples(http: Request) -> list[dict[str, Any]]:
+def examples() -> list[dict[str, Any]]:
     """The example designs shipped in the package (id, file, title, position, base), as
     documents."""
-    return services_of(http).designs.examples()
+    return DesignService().examples()

@@ -19,7 +19,8 @@ from typing import Any
 CACHE_SIZE = 32
 # Computations (monitor, surge scan) at once: more would only share the cores and the GIL with
 # the event loop, which must stay free to answer (e.g. /healthz); the rest wait their turn.
-COMPUTE_SLOTS = max(1, min(4, os.cpu_count() or 1))
+# One core is left to the loop (DuckDB still spreads each computation's queries over all).
+COMPUTE_SLOTS = max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
 class SingleFlight:

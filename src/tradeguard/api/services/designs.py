@@ -30,8 +30,11 @@ class DesignService:
         return [load_design(by_id[i]) for i in ids]
 
     def compare(self, designs: list[Any], scenario: Any,
-                backtest_years: tuple[int, int] | None = (2015, 2019)) -> dict[str, Any]:
+                backtest_years: tuple[int, int] | None = (2015, 2019),
+                progress: Any = None) -> dict[str, Any]:
+        """``compare`` of the design lab; ``progress`` receives its stages (e.g. a CPU budget
+        that stops the run between them)."""
         from tradeguard.design.compare import compare
 
-        return compare(designs, scenario, backtest_years=backtest_years)
+        return compare(designs, scenario, backtest_years=backtest_years, progress=progress)
 
