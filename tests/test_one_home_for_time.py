@@ -26,8 +26,6 @@ ALLOWED = {
     ("api/service.py", '"period": f"FY{chosen}", "periods": [f"FY{p.fy}" for p in periods],'),
     ("api/service.py", '"measure_id": p.measure_id, "period": f"FY{p.fy}",'),
     ("web/dashboard.py", 'text = period.upper().removeprefix("FY")'),
-    ("web/charts.py", 'this_year = int(current["period"].removeprefix("FY"))'),
-    ("web/charts.py", 'shift = this_year - int(past["period"].removeprefix("FY"))'),
     ("design/backtest.py", 'out["period"] = f"FY{self.fy}"'),
     ("web/design_charts.py", "lines = [svg.Line(label=name, points=[(dt.date(year, 4, 1), float(v)) for year, v in pts])"),
     ("design/overrides.py", "_as_date(valid_from) if valid_from is not None else dt.date(2000, 4, 1),"),

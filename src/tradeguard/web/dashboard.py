@@ -3,9 +3,10 @@
 Each page builds one dict from :class:`tradeguard.api.service.Desk` (the same functions the
 REST API uses) and either renders it with a Jinja2 template or returns it as JSON, so the
 page and its twin hold the same numbers.  No JavaScript framework and no CDN: plain HTML,
-a small inline stylesheet and the SVG charts of :mod:`tradeguard.web.charts`.  Sorting and
-filtering are GET forms handled on the server, so they work from the keyboard and without
-scripts.
+a small inline stylesheet, and Vega-Lite charts (specs built in Python, drawn by the package's
+own scripts under ``/static/``, each with a table of its values for readers without scripts).
+Sorting and filtering are GET forms handled on the server, so they work from the keyboard and
+without scripts.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from tradeguard.errors import InputError, TradeguardError, problem
+from tradeguard.web.assets import CHART_SCRIPTS, assets_router
 
 TEMPLATES = Path(__file__).with_name("templates")
 NAV = [("/", "Overview"), ("/duty", "Duty calculator"), ("/rules", "Rules"),
@@ -47,6 +49,7 @@ def _env() -> Any:
     env.filters["rule_value"] = rule_value
     env.filters["hs"] = display_code
     env.filters["line_words"] = _line_words
+    env.globals["chart_scripts"] = CHART_SCRIPTS
     return env
 
 
@@ -250,6 +253,7 @@ async def _form(request: Request, stream: Any) -> Any:
 
 def dashboard_router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
+    r.include_router(assets_router())
 
     def desk(request: Request) -> Any:
         return request.app.state.desk
@@ -272,14 +276,17 @@ def dashboard_router() -> APIRouter:
             rep = await report(request, _date(as_of, "as_of"))
             data = desk(request).status(rep, product=product or None,
                                         partner=partner or None, sort=sort)
-            return data, {"products": list(PRODUCTS), "sorts": SORTS}
+            from tradeguard.web.overview_chart import overview_spec
+
+            charts = {"overview": overview_spec(data["rows"])} if data["rows"] else {}
+            return data, {"products": list(PRODUCTS), "sorts": SORTS, "charts": charts}
 
         return await _page(request, "overview.html", build)
 
     @r.get("/measures/{measure_id}")
     async def measure(request: Request, measure_id: str, period: str | None = None,
                       as_of: str | None = None) -> Response:
-        from tradeguard.web.charts import periods_svg
+        from tradeguard.web.measure_chart import measure_spec
 
         async def build() -> tuple[dict, dict]:
             fy = None
@@ -291,7 +298,8 @@ def dashboard_router() -> APIRouter:
                 fy = int(text)
             rep = await report(request, _date(as_of, "as_of"))
             data = desk(request).measure(rep, measure_id, fy)
-            return data, {"chart": periods_svg(data["timeline"], data["earlier"])}
+            spec = measure_spec(data["timeline"], data["earlier"], data["as_of"])
+            return data, {"charts": {"measure": spec}}
 
         return await _page(request, "measure.html", build)
 
@@ -421,7 +429,7 @@ def dashboard_router() -> APIRouter:
         """One flag's series (monthly imports of a line from a partner) on a chart."""
         async def build() -> tuple[dict, dict]:
             from tradeguard.surge.api import flag_series
-            from tradeguard.web.surge_chart import series_svg
+            from tradeguard.web.surge_chart import series_spec
 
             who = partner.upper() if partner != "*" else "*"
             points = await run_in_threadpool(flag_series, desk(request).store_path, line, who)
@@ -430,7 +438,7 @@ def dashboard_router() -> APIRouter:
                                          where="the store",
                                          fix="open a flag's chart from the Surges page"))
             return ({"line": line, "partner": who, "period": period, "points": points},
-                    {"chart": series_svg(line, who, points, period)})
+                    {"charts": {"series": series_spec(line, who, points, period)}})
 
         return await _page(request, "surge_series.html", build)
 
@@ -446,6 +454,7 @@ def dashboard_router() -> APIRouter:
             from tradeguard.design.simulate import Scenario
             from tradeguard.design.spec import example_paths, load_design
             from tradeguard.web.design_report import render_html
+            from tradeguard.web.design_specs import comparison_specs
 
             files = {p.stem: p for p in example_paths()}
             examples = []
@@ -464,7 +473,8 @@ def dashboard_router() -> APIRouter:
             scenario = Scenario(paths=max(1, min(paths, 2000)))
             result = await run_in_threadpool(compare, loaded, scenario)
             return ({"examples": examples, "report": result},
-                    {"report_html": render_html(result)})
+                    {"report_html": render_html(result, charts_inline=False),
+                     "charts": comparison_specs(result)})
 
         return await _page(request, "designs.html", build)
 
