@@ -6,7 +6,12 @@ from __future__ import annotations
 import html
 import json
 
-from tradeguard.web.design_specs import frontier_spec, sensitivity_spec, year_lines_spec
+from tradeguard.web.design_specs import (
+    comparison_specs,
+    frontier_spec,
+    sensitivity_spec,
+    year_lines_spec,
+)
 from tradeguard.web.measure_chart import measure_spec
 from tradeguard.web.overview_chart import overview_spec
 from tradeguard.web.surge_chart import series_spec
@@ -151,3 +156,29 @@ def test_the_static_files_are_served_by_name_and_nothing_else(client):
     assert client.get("/static/..%2Fassets.py").status_code == 404  # beside static/, not in it
     missing = client.get("/static/vendor/vega.min.js.map")
     assert missing.status_code == 404 and "no file" in missing.json()["detail"]
+
+
+def test_an_earlier_year_with_no_month_to_date_has_no_legend_entry():
+    current = _timeline("FY2019", 2019, [100.0, 250.0])
+    earlier = _timeline("FY2018", 2018, [90.0] * 12)
+    earlier["conditions"][0]["points"] = earlier["conditions"][0]["points"][9:]  # Jan-Mar only
+    spec = measure_spec(current, [earlier], "2019-05-31")
+    colors = spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert colors == ["FY2019 imports", "FY2019 trigger"]
+
+
+def test_a_period_with_nothing_counted_gets_no_chart_as_an_empty_one_would_read_as_zero(client):
+    empty = _timeline("FY2017", 2017, [])
+    assert measure_spec(empty, [], "2017-12-31") is None
+    page = client.get("/measures/wto.beef_frozen_emergency?period=FY2017").text
+    assert 'id="no-chart"' in page and "data-vega-spec" not in page
+    assert "<script" not in page
+
+
+def test_a_comparison_chart_with_no_values_is_left_out():
+    years = [{"year": 2020, "trigger_probability": 0.5, "expected_days": 10.0,
+              "hit_imports_t": 1000.0, "protection_percent": 2.5}]
+    report = {"designs": [{"id": "d1", "years": years, "backtest": {"periods": []}}]}
+    specs = comparison_specs(report)
+    assert list(specs) == ["trigger_probability", "expected_days", "hit_imports_t",
+                           "protection_percent"]

@@ -299,7 +299,7 @@ def dashboard_router() -> APIRouter:
             rep = await report(request, _date(as_of, "as_of"))
             data = desk(request).measure(rep, measure_id, fy)
             spec = measure_spec(data["timeline"], data["earlier"], data["as_of"])
-            return data, {"charts": {"measure": spec}}
+            return data, {"charts": {"measure": spec} if spec else {}}
 
         return await _page(request, "measure.html", build)
 

@@ -62,8 +62,9 @@ def year_lines_spec(title: str, unit: str,
              "params": [legend_toggle("design"), zoom("x")],
              "encoding": {
                  "x": {"field": "year", "type": "quantitative", "title": "fiscal year",
-                       "axis": {"format": "d", "tickMinStep": 1},
-                       "scale": {"zero": False}},
+                       "axis": {"tickMinStep": 1, "labelExpr": "'FY' + datum.value",
+                                "labelOverlap": True},
+                       "scale": {"zero": False, "nice": False, "padding": 10}},
                  "y": y, "color": {"field": "design", "type": "nominal", "title": "design"},
                  "opacity": shown_opacity(),
                  "tooltip": tooltip(("design", "design"), ("fy", "year"), ("value", name))}}
@@ -134,13 +135,14 @@ YEAR_CHARTS = (("trigger_probability", "Probability of triggering, by year", "p"
 
 
 def comparison_specs(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The charts of a design comparison (``design.compare``), by chart id."""
+    """The charts of a design comparison (``design.compare``), by chart id; a chart with no
+    value to draw (no back-test period of any design) is left out, not drawn empty."""
     designs = report["designs"]
-    specs = {key: year_lines_spec(title, unit, {d["id"]: [(y["year"], y[key]) for y in d["years"]]
-                                                for d in designs})
-             for key, title, unit in YEAR_CHARTS}
-    specs["backtest"] = year_lines_spec(
-        "Back-test: days under the safeguard", "days",
-        {d["id"]: [(parse_period_key(p["period"]), p["days_under_safeguard"])
-                   for p in d["backtest"]["periods"]] for d in designs})
-    return specs
+    series = {key: {d["id"]: [(y["year"], y[key]) for y in d["years"]] for d in designs}
+              for key, _, _ in YEAR_CHARTS}
+    series["backtest"] = {d["id"]: [(parse_period_key(p["period"]), p["days_under_safeguard"])
+                                    for p in d["backtest"]["periods"]] for d in designs}
+    titles = {key: (title, unit) for key, title, unit in YEAR_CHARTS}
+    titles["backtest"] = ("Back-test: days under the safeguard", "days")
+    return {key: year_lines_spec(*titles[key], lines) for key, lines in series.items()
+            if any(lines.values())}

@@ -28,6 +28,7 @@ from tradeguard.web.vega import (
 )
 
 EARLIER_GREYS = ("#8a8a8a", "#7a6a9a", "#6a8a9a", "#9a7a6a")
+LEAD_DAYS = 8
 BAND = "forecast 10-90%"
 MEDIAN = "forecast (median)"
 TIP = tooltip(("series", "series"), ("day", "data to"), ("value", "cumulative"))
@@ -65,12 +66,13 @@ def _earlier(timeline: dict[str, Any], earlier: list[dict[str, Any]],
     for past in sorted(earlier, key=lambda t: t["period"], reverse=True):
         months = 12 * (this_year - parse_period_key(past["period"]))
         name = f"{past['period']} imports to date"
-        names.append(name)
         for cond in past["conditions"][:1]:
             for p in cond["points"]:
                 shown = add_months(_day(p["date"]), months)
                 if shown <= limit:
                     rows.append(_row(name, _day(p["date"]), p["cumulative_t"], shown))
+        if rows and rows[-1]["series"] == name:  # no legend entry for a year with no month shown
+            names.append(name)
     return rows, names
 
 
@@ -138,12 +140,15 @@ def _crossing(day: str, axes_x: dict[str, Any]) -> dict[str, Any]:
 
 
 def measure_spec(timeline: dict[str, Any], earlier: list[dict[str, Any]],
-                 as_of: str) -> dict[str, Any]:
+                 as_of: str) -> dict[str, Any] | None:
     """The Vega-Lite spec of a measure's period (``PeriodStatus.timeline()``) with earlier
-    periods (the same shape) to date."""
+    periods (the same shape) to date; None when there is no count to draw (an empty chart
+    would read as zero imports)."""
     imports, triggers, names = _current(timeline)
     limit = max((_day(r["day"]) for r in imports), default=_day(as_of))
     past, past_names = _earlier(timeline, earlier, limit)
+    if not (imports or triggers or past):
+        return None
     drawn = {r["series"] for r in imports + triggers}  # no legend entry for an unknown trigger
     colors = {n: (RED if n.endswith("trigger") else BLUE) for n in names if n in drawn}
     colors |= {n: EARLIER_GREYS[i % 4] for i, n in enumerate(past_names)}
@@ -167,8 +172,12 @@ def measure_spec(timeline: dict[str, Any], earlier: list[dict[str, Any]],
 
 
 def _axes(timeline: dict[str, Any], colors: dict[str, str]) -> dict[str, Any]:
-    period = (_day(timeline["period_start"]), _day(timeline["period_end"]))
-    return {"x": utc_time("month", domain=period),
+    # The axis starts a little before the period, so April's point, on 1 April, shows whole.
+    period = (_day(timeline["period_start"]) - dt.timedelta(days=LEAD_DAYS),
+              _day(timeline["period_end"]))
+    x = utc_time("month", domain=period)
+    x["scale"]["padding"] = 0
+    return {"x": x,
             "y": {"type": "quantitative", "title": "tonnes (cumulative)",
                   "axis": {"format": ",.0f"}},
             "color": {"field": "series", "type": "nominal", "title": None,

@@ -53,7 +53,8 @@ def overview_spec(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Bars of each status row's ``share`` (``Desk.status(...)["rows"]``), in the rows' order."""
     data = _rows(rows)
     known = [r["share"] for r in data if r["share"] is not None]
-    states = [s for s in STATE_COLORS if any(r["state"] == s for r in data)] or ["open"]
+    barred = {r["state"] for r in data if r["share"] is not None}  # the legend names bars only
+    states = [s for s in STATE_COLORS if s in barred] or ["open"]
     y = {"field": "measure", "type": "nominal", "title": None, "sort": None,
          "axis": {"labelLimit": 260}}
     x = {"field": "share", "type": "quantitative", "title": "share of the trigger",

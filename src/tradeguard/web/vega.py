@@ -49,8 +49,9 @@ def shown_opacity(on: float = 1.0) -> dict[str, Any]:
 
 def utc_time(field: str, axis: dict[str, Any] | None = None,
              domain: tuple[dt.date, dt.date] | None = None) -> dict[str, Any]:
+    # A few pixels beyond the domain, so a point on its first or last day is drawn whole.
     enc: dict[str, Any] = {"field": field, "type": "temporal", "axis": axis or MONTH_AXIS,
-                           "scale": {"type": "utc"}}
+                           "scale": {"type": "utc", "padding": 8}}
     if domain:
         enc["scale"]["domain"] = [_datetime(domain[0]), _datetime(domain[1])]
     return enc
