@@ -95,7 +95,7 @@ def test_the_overview_names_a_measure_without_a_share_instead_of_drawing_zero():
     values = spec["data"]["values"]
     assert [(v["measure"], v["share"], v["share_text"]) for v in values] == [
         ("a.m FY2019", 0.5, "50.0%"), ("b.m FY2019", None, "no data")]
-    bars, unknown, trigger = spec["layer"]
+    bars, _names, unknown, trigger = spec["layer"]
     assert bars["transform"] == [{"filter": "isValid(datum.share)"}]
     assert unknown["mark"]["type"] == "text" and trigger["data"]["values"][0]["share"] == 1
 

@@ -55,27 +55,29 @@ def overview_spec(rows: list[dict[str, Any]]) -> dict[str, Any]:
     known = [r["share"] for r in data if r["share"] is not None]
     barred = {r["state"] for r in data if r["share"] is not None}  # the legend names bars only
     states = [s for s in STATE_COLORS if s in barred] or ["open"]
-    y = {"field": "measure", "type": "nominal", "title": None, "sort": None,
-         "axis": {"labelLimit": 260}}
+    # Each measure's name above its bar, not beside it: the bars keep the width on a phone.
+    y = {"field": "measure", "type": "nominal", "title": None, "sort": None, "axis": None}
     x = {"field": "share", "type": "quantitative", "title": "share of the trigger",
          "axis": {"format": ".0%"},
          "scale": {"domain": [0, max([1.0, *known]) * HEADROOM], "nice": False}}
     bars = {"transform": [{"filter": "isValid(datum.share)"}],
-            "mark": {"type": "bar", "height": {"band": 0.7}},
+            "mark": {"type": "bar", "height": 14, "yOffset": 8},
             "params": [legend_toggle("state"), zoom("x")],
             "encoding": {"y": y, "x": x, "tooltip": TIP, "opacity": shown_opacity(),
                          "color": {"field": "state", "type": "nominal", "title": "state",
                                    "scale": {"domain": states,
                                              "range": [STATE_COLORS[s] for s in states]}}}}
+    names = {"mark": {"type": "text", "align": "left", "yOffset": -9, "x": 0, "fontSize": 12},
+             "encoding": {"y": y, "text": {"field": "measure"}}}
     unknown = {"transform": [{"filter": "!isValid(datum.share)"}],
-               "mark": {"type": "text", "align": "left", "dx": 4, "color": "#4a4a4a",
-                        "x": 0},
+               "mark": {"type": "text", "align": "left", "yOffset": 8, "color": "#4a4a4a",
+                        "x": 0, "fontStyle": "italic"},
                "encoding": {"y": y, "text": {"field": "share_text"}, "tooltip": TIP}}
     trigger = {"data": {"values": [{"share": 1, "what": "trigger (100%)"}]},
                "mark": {"type": "rule", "color": BLUE, "strokeDash": [6, 4], "strokeWidth": 2},
                "encoding": {"x": x, "tooltip": tooltip(("what", "line"))}}
-    return {"$schema": SCHEMA, "title": "Share of each open measure's trigger",
+    return {"$schema": SCHEMA, "title": "Share of the trigger, by measure",
             "description": "Counted imports divided by the trigger of the binding condition",
-            "width": "container", "height": {"step": 28},
+            "width": "container", "height": {"step": 44},
             "autosize": {"type": "fit-x", "contains": "padding"}, "config": CONFIG,
-            "data": {"values": data}, "layer": [bars, unknown, trigger]}
+            "data": {"values": data}, "layer": [bars, names, unknown, trigger]}
