@@ -182,3 +182,14 @@ def test_a_comparison_chart_with_no_values_is_left_out():
     specs = comparison_specs(report)
     assert list(specs) == ["trigger_probability", "expected_days", "hit_imports_t",
                            "protection_percent"]
+
+
+def test_the_design_lab_draws_its_comparison_as_charts_and_keeps_the_reports_tables(client):
+    page = client.get("/designs", params={"id": ["beef-japan-opening", "cptpp-quarterly-110"],
+                                          "paths": 4}).text
+    raw = page.split('id="design-chart-trigger_probability-spec">')[1].split("</script>")[0]
+    y = json.loads(raw)["layer"][0]["encoding"]["y"]
+    assert y["scale"] == {"domain": [0, 1]} and y["axis"]["format"] == ".0%"
+    report = html.unescape(page.split('srcdoc="')[1].split('"')[0])
+    assert "<svg" not in report and "<h2>Back-test</h2>" in report
+    assert "<h2>Simulation by year</h2>" in report
