@@ -28,8 +28,8 @@ PAGES = {
     "design-lab": "/designs?id=beef-japan-opening&id=cptpp-quarterly-110",
 }
 WIDTHS = (1366, 390)
-DRAWN = ("[...document.querySelectorAll('[data-vega-spec]')]"
-         ".every(e => e.dataset.rendered === 'true' || e.dataset.rendered === 'failed')")
+# static/charts.js marks <html> once every chart is drawn (the CSP forbids evaluated waits).
+DRAWN = "html[data-charts-drawn]"
 
 
 def _free_port() -> int:
@@ -74,7 +74,8 @@ def photograph(base: str, out: Path) -> list[Path]:
             page.set_default_timeout(120_000)  # the design lab simulates before it answers
             for name, path in PAGES.items():
                 page.goto(path)
-                page.wait_for_function(DRAWN)
+                if page.locator("[data-vega-spec]").count():
+                    page.wait_for_selector(DRAWN, state="attached")
                 target = out / f"{name}-{width}.png"
                 page.screenshot(path=str(target), full_page=True)
                 written.append(target)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.web.conftest import TOKEN
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
 BUNDLED_MEASURES = {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
@@ -48,6 +52,25 @@ def test_measure_chart_shows_a_points_value_on_hover(page):
     text = tip.inner_text()
     assert "FY2019 imports" in text and day in text and f"{cumulative} t" in text
     assert "citation" in page.locator("table.values").inner_text()
+
+
+def test_measure_chart_zooms_toggles_a_series_from_its_legend_and_offers_png_and_svg(page):
+    page.goto("/measures/cptpp.beef_safeguard?period=FY2019")
+    page.wait_for_selector("#measure-chart[data-rendered=true]")
+    chart = page.locator("#measure-chart")
+    months = chart.locator(".role-axis-label text")
+    assert months.first.text_content() == "Apr 2019"  # April's total under the April tick
+    points = chart.locator(".checkpoints_marks path")
+    chart.locator(".role-legend-label text", has_text="FY2019 trigger").click(force=True)
+    expect(points.first).to_have_attribute("opacity", "0.12")  # imports faded
+    trigger = chart.locator('.checkpoints_marks path[aria-label*="series: FY2019 trigger"]')
+    expect(trigger.first).to_have_attribute("opacity", "1")  # the trigger shown
+    box = chart.locator("svg.marks").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -600)  # zoom in: April leaves the axis
+    expect(months.first).not_to_have_text("Apr 2019")
+    chart.locator("details summary").click()
+    assert chart.locator(".vega-actions a").all_inner_texts() == ["Save as SVG", "Save as PNG"]
 
 
 def test_overview_chart_has_a_bar_per_measure_with_a_share(page):

@@ -31,7 +31,7 @@ EARLIER_GREYS = ("#8a8a8a", "#7a6a9a", "#6a8a9a", "#9a7a6a")
 LEAD_DAYS = 8
 BAND = "forecast 10-90%"
 MEDIAN = "forecast (median)"
-TIP = tooltip(("series", "series"), ("day", "data to"), ("value", "cumulative"))
+TIP = tooltip(("series", "series"), ("day", "date"), ("value", "cumulative"))
 
 
 def _day(text: str) -> dt.date:
@@ -98,14 +98,11 @@ def _encoding(axes: dict[str, Any], y: str = "t", **more: Any) -> dict[str, Any]
 
 
 def _line(rows: list[dict], axes: dict[str, Any], *, interpolate: str = "linear",
-          dash: list[int] | None = None, params: list | None = None) -> dict[str, Any]:
+          dash: list[int] | None = None) -> dict[str, Any]:
     mark: dict[str, Any] = {"type": "line", "interpolate": interpolate, "strokeWidth": 2}
     if dash:
         mark["strokeDash"] = dash
-    layer = {"data": {"values": rows}, "mark": mark, "encoding": _encoding(axes)}
-    if params:
-        layer["params"] = params
-    return layer
+    return {"data": {"values": rows}, "mark": mark, "encoding": _encoding(axes)}
 
 
 def _points(rows: list[dict], axes: dict[str, Any]) -> dict[str, Any]:
@@ -162,9 +159,15 @@ def measure_spec(timeline: dict[str, Any], earlier: list[dict[str, Any]],
     if fc:
         median, band = _forecast(timeline, max(imports, key=lambda r: r["day"]))
         layers += [_band(band, axes), _line(median, axes, dash=[6, 4])]
-    layers += [_line(past + imports, axes, params=[legend_toggle("series")]),
+    else:
+        median = []
+    layers += [_line(past + imports, axes),
                _line(triggers, axes, interpolate="step-after", dash=[6, 4]),
-               _points(imports + past + triggers, axes)]
+               _points(imports + past + triggers + median[1:], axes)]
+    # Vega-Lite draws the merged legend from the first layer with a colour, and binds a legend
+    # toggle only there; the toggle's test is by series, so it fades every layer alike.
+    first = next(layer for layer in layers if "color" in layer.get("encoding", {}))
+    first["params"] = [legend_toggle("series")]
     if timeline.get("crossing_date"):
         layers.append(_crossing(timeline["crossing_date"], axes["x"]))
     return frame(f"{timeline['measure_id']} · {timeline['period']}",
