@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench lint clean browser
+.PHONY: install run test bench lint clean browser screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ browser:
 	@test -x /usr/bin/chromium || command -v chromium >/dev/null 2>&1 || \
 	  (apt-get update -q && apt-get install -y -q chromium) || \
 	  echo "warning: chromium not installed; the browser tests will be skipped"
+
+# Full-page screenshots of the overview, a measure, a duty result, the surges and the design
+# lab at 1366 and 390 px into docs/screenshots/ (scripts/screenshots.py; Debian's chromium).
+screenshots: install browser
+	$(BIN)/python scripts/screenshots.py
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts

@@ -130,3 +130,14 @@ def test_the_installed_wheel_answers_from_its_own_files(venv_bin, tmp_path):
                   ".rows[0]['code'])"], cwd=tmp_path, env=env)
     path, code = where.stdout.split()
     assert Path(path).is_relative_to(venv_bin.parent) and code == "0202"
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_ships_the_desks_chart_scripts(venv_bin, tmp_path):
+    listed = _run([str(venv_bin / "python"), "-c",
+                   "from tradeguard.web.assets import static_files; "
+                   "print(' '.join(static_files()))"],
+                  cwd=tmp_path, env=_clean_env(tmp_path / "store.duckdb"))
+    assert set(listed.stdout.split()) == {
+        "charts.js", "vendor/vega.min.js", "vendor/vega-lite.min.js",
+        "vendor/vega-embed.min.js", "vendor/vega-interpreter.min.js"}

@@ -1,13 +1,18 @@
 """The dashboard in real headless Chromium (Debian's, driven by Playwright).
 
-Each test writes a screenshot of its page to docs/screenshots/ (referenced from the README).
+The committed screenshots in docs/screenshots/ come from `make screenshots`
+(scripts/screenshots.py), not from these tests.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.web.conftest import TOKEN, screenshot
+import pytest
+
+from tests.web.conftest import TOKEN
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
 BUNDLED_MEASURES = {"cptpp.beef_safeguard", "jaepa.beef_chilled_safeguard",
@@ -22,7 +27,6 @@ def test_overview_lists_the_bundled_measures(page):
     assert {cards.nth(i).get_attribute("data-measure") for i in range(cards.count())} \
         == BUNDLED_MEASURES
     assert "Safeguards as of 2019-12-31" in page.locator("h1").inner_text()
-    screenshot(page, "overview")
     # Filter by product from the keyboard: focus the select, choose, submit.
     page.focus("#product")
     page.select_option("#product", "pork")
@@ -33,16 +37,48 @@ def test_overview_lists_the_bundled_measures(page):
         "jeuepa.pork_safeguard", "wto.pork_emergency"}
 
 
-def test_measure_page_shows_a_rendered_chart(page):
+def test_measure_chart_shows_a_points_value_on_hover(page):
     page.goto("/measures/cptpp.beef_safeguard?period=FY2019")
-    svg = page.locator("#chart svg")
-    assert svg.count() == 1
-    box = svg.bounding_box()
+    page.wait_for_selector("#measure-chart[data-rendered=true]")
+    chart = page.locator("#measure-chart svg.marks")
+    box = chart.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 100
-    assert page.locator("#chart svg circle.mark").count() >= 9  # one per month of data
-    assert page.locator("#chart svg polyline.series").count() >= 2
+    points = page.locator("#measure-chart .checkpoints_marks path")
+    assert points.count() >= 9  # one per month of data, and the trigger's
+    first_row = page.locator("#points tbody tr").first.locator("td")
+    day, cumulative = first_row.nth(0).inner_text(), first_row.nth(2).inner_text()
+    points.first.hover(force=True)  # the first checkpoint of FY2019's imports
+    tip = page.locator("#vg-tooltip-element.visible")
+    tip.wait_for()
+    text = tip.inner_text()
+    assert "FY2019 imports" in text and day in text and f"{cumulative} t" in text
     assert "citation" in page.locator("table.values").inner_text()
-    screenshot(page, "measure")
+
+
+def test_measure_chart_zooms_toggles_a_series_from_its_legend_and_offers_png_and_svg(page):
+    page.goto("/measures/cptpp.beef_safeguard?period=FY2019")
+    page.wait_for_selector("#measure-chart[data-rendered=true]")
+    chart = page.locator("#measure-chart")
+    months = chart.locator(".role-axis-label text")
+    assert months.first.text_content() == "Apr 2019"  # April's total under the April tick
+    points = chart.locator(".checkpoints_marks path")
+    chart.locator(".role-legend-label text", has_text="FY2019 trigger").click(force=True)
+    expect(points.first).to_have_attribute("opacity", "0.12")  # imports faded
+    trigger = chart.locator('.checkpoints_marks path[aria-label*="series: FY2019 trigger"]')
+    expect(trigger.first).to_have_attribute("opacity", "1")  # the trigger shown
+    box = chart.locator("svg.marks").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -600)  # zoom in: April leaves the axis
+    expect(months.first).not_to_have_text("Apr 2019")
+    chart.locator("details summary").click()
+    assert chart.locator(".vega-actions a").all_inner_texts() == ["Save as SVG", "Save as PNG"]
+
+
+def test_overview_chart_has_a_bar_per_measure_with_a_share(page):
+    page.goto("/")
+    page.wait_for_selector("#overview-chart[data-rendered=true]")
+    known = page.locator("#cards dd[data-field=share]:not([data-value=None])").count()
+    assert page.locator("#overview-chart .mark-rect path").count() == known
 
 
 def test_duty_calculator_answers_frozen_us_beef(page):
@@ -57,19 +93,16 @@ def test_duty_calculator_answers_frozen_us_beef(page):
     trace = page.locator("#trace tbody tr")
     assert trace.count() >= 2
     assert "usjta.beef_safeguard" in page.locator("#trace").inner_text()
-    screenshot(page, "duty")
 
 
 def test_rules_browser_and_quotas(page):
     page.goto("/rules")
     assert page.locator("#measures").get_by_text("usjta.beef_safeguard").count() >= 1
     assert page.locator(".badge.s-confirmed").count() > 0
-    screenshot(page, "rules")
     page.goto("/quotas")
     # The two TPP-12 rice quotas (signed, never in force) are listed only on request; the
     # 11 in force: CPTPP 4, Japan-EU EPA 2, Japan-Mexico EPA 3, Japan-Chile EPA 2.
     assert page.locator("#quotas tbody tr").count() == 11
-    screenshot(page, "quotas")
     page.goto("/quotas?include_signed=true")
     assert page.locator("#quotas tbody tr").count() == 13
     assert page.locator("#quotas .st-not_in_force").count() == 2
@@ -88,7 +121,6 @@ def test_upload_of_a_bad_file_shows_the_row_level_errors(page):
     assert [cells.nth(i).inner_text() for i in range(4)] == ["3", "quantity", "-800.0",
                                                              "is negative"]
     assert page.locator("#batches tbody tr").count() == 1  # nothing stored
-    screenshot(page, "data")
 
 
 def test_pages_have_labels_and_a_skip_link(page):

@@ -24,5 +24,7 @@ def test_paging_through_australian_beef_surges_and_opening_a_chart(page):
     assert "immaterial flags left out" in page.locator("#surge-count").inner_text()
     page.locator("#surges tbody tr").first.locator("a", has_text="chart").click()
     page.wait_for_url("**/surges/series?*")
-    assert page.locator("#chart svg").count() == 1
+    page.wait_for_selector("#series-chart[data-rendered=true]")
+    assert page.locator("#series-chart svg.marks").count() == 1
+    assert page.locator("#series-chart .mark-rect path").count() == 1  # the flagged month
     assert page.locator("#series tr.flagged").count() == 1

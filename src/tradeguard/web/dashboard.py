@@ -3,9 +3,10 @@
 Each page builds one dict from the services of ``tradeguard.api.services`` (the same
 functions the REST API uses) and either renders it with a Jinja2 template or returns it as JSON, so the
 page and its twin hold the same numbers.  No JavaScript framework and no CDN: plain HTML,
-a small inline stylesheet and the SVG charts of :mod:`tradeguard.web.charts`.  Sorting and
-filtering are GET forms handled on the server, so they work from the keyboard and without
-scripts.
+a small inline stylesheet, and Vega-Lite charts (specs built in Python, drawn by the package's
+own scripts under ``/static/``, each with a table of its values for readers without scripts).
+Sorting and filtering are GET forms handled on the server, so they work from the keyboard and
+without scripts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from tradeguard.api.services import LEDGER_NOTE, SORTS, services_of
 from tradeguard.errors import InputError, TradeguardError, problem
+from tradeguard.web.assets import CHART_SCRIPTS, assets_router
 
 TEMPLATES = Path(__file__).with_name("templates")
 NAV = [("/", "Overview"), ("/duty", "Duty calculator"), ("/rules", "Rules"),
@@ -49,6 +51,7 @@ def _env() -> Any:
     env.filters["rule_value"] = rule_value
     env.filters["hs"] = display_code
     env.filters["line_words"] = _line_words
+    env.globals["chart_scripts"] = CHART_SCRIPTS
     return env
 
 
@@ -251,6 +254,7 @@ async def _form(request: Request, stream: Any) -> Any:
 
 
 router = APIRouter(include_in_schema=False)
+router.include_router(assets_router())
 
 
 async def _report(request: Request, as_of: dt.date | None) -> Any:
@@ -270,7 +274,10 @@ async def overview(request: Request, as_of: str | None = None, product: str | No
         data = services_of(request).monitor.status(rep, product=product or None,
                                                    partner=partner or None, sort=sort)
         data["fy2020_beef"] = services_of(request).monitor.side_by_side(rep)
-        return data, {"products": list(PRODUCTS), "sorts": SORTS}
+        from tradeguard.web.overview_chart import overview_spec
+
+        charts = {"overview": overview_spec(data["rows"])} if data["rows"] else {}
+        return data, {"products": list(PRODUCTS), "sorts": SORTS, "charts": charts}
 
     return await _page(request, "overview.html", build)
 
@@ -291,13 +298,14 @@ def _period_fy(period: str | None) -> int | None:
 @router.get("/measures/{measure_id}")
 async def measure(request: Request, measure_id: str, period: str | None = None,
                   as_of: str | None = None) -> Response:
-    from tradeguard.web.charts import periods_svg
+    from tradeguard.web.measure_chart import measure_spec
 
     async def build() -> tuple[dict, dict]:
         fy = _period_fy(period)
         rep = await _report(request, _date(as_of, "as_of"))
         data = services_of(request).monitor.measure(rep, measure_id, fy)
-        return data, {"chart": periods_svg(data["timeline"], data["earlier"])}
+        spec = measure_spec(data["timeline"], data["earlier"], data["as_of"])
+        return data, {"charts": {"measure": spec} if spec else {}}
 
     return await _page(request, "measure.html", build)
 
@@ -436,7 +444,7 @@ async def surge_series(request: Request, line: str, partner: str = "*",
                        period: str | None = None) -> Response:
     """One flag's series (monthly imports of a line from a partner) on a chart."""
     async def build() -> tuple[dict, dict]:
-        from tradeguard.web.surge_chart import series_svg
+        from tradeguard.web.surge_chart import series_spec
 
         who = partner.upper() if partner != "*" else "*"
         points = await run_in_threadpool(services_of(request).surges.series, line, who)
@@ -445,7 +453,7 @@ async def surge_series(request: Request, line: str, partner: str = "*",
                                      where="the store",
                                      fix="open a flag's chart from the Surges page"))
         return ({"line": line, "partner": who, "period": period, "points": points},
-                {"chart": series_svg(line, who, points, period)})
+                {"charts": {"series": series_spec(line, who, points, period)}})
 
     return await _page(request, "surge_series.html", build)
 
@@ -459,6 +467,7 @@ async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:
         from tradeguard.api import lab as runs
         from tradeguard.design.simulate import Scenario
         from tradeguard.web.design_report import render_html
+        from tradeguard.web.design_specs import comparison_specs
 
         lab = services_of(request).designs
         examples = [{"id": e["id"], "file": Path(e["file"]).stem, "title": e["title"]}
@@ -473,7 +482,8 @@ async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:
         result = await run_in_threadpool(runs.run_compare, request.app.state.settings,
                                          False, loaded, Scenario(paths=paths))
         return ({"examples": examples, "report": result},
-                {"report_html": render_html(result)})
+                {"report_html": render_html(result, charts_inline=False),
+                 "charts": comparison_specs(result)})
 
     return await _page(request, "designs.html", build)
 

@@ -36,7 +36,9 @@ def _limitations_html(sentences: Sequence[str]) -> list[str]:
             *(f"<li>{escape(s)}</li>" for s in sentences), "</ul></section>"]
 
 
-def render_html(report: Mapping[str, Any]) -> str:
+def render_html(report: Mapping[str, Any], charts_inline: bool = True) -> str:
+    """The comparison as one HTML page; the desk, which draws its own interactive charts
+    (``design_specs.py``), asks for it without the static SVG ones."""
     designs = report["designs"]
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>tradeguard design "
              f"comparison</title><style>{_CSS}</style></head><body>",
@@ -57,6 +59,19 @@ def render_html(report: Mapping[str, Any]) -> str:
                      f"</td><td>{_fmt(t['loss_of_access_t'])}</td>"
                      f"<td>{_fmt(t['consumer_cost_jpy'])}</td></tr>")
     parts.append("</table>")
+    if charts_inline:
+        parts += _year_charts(designs)
+    parts.append("<h2>Back-test</h2>")
+    if charts_inline:
+        parts.append(_backtest_chart(designs))
+    _backtest_tables(parts, designs)
+    _simulation_tables(parts, designs)
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _year_charts(designs: Sequence[Mapping[str, Any]]) -> list[str]:
+    parts = []
     for key, title, unit in [("trigger_probability", "Probability of triggering, by year", "p"),
                              ("expected_days", "Expected days under the safeguard", "days"),
                              ("hit_imports_t", "Imports from the partners hit", "t"),
@@ -64,11 +79,18 @@ def render_html(report: Mapping[str, Any]) -> str:
         series = {d["id"]: [(y["year"], y[key]) for y in d["years"]] for d in designs}
         parts.append(f"<div class='chart' id='chart-{key}'>"
                      f"{charts.year_lines(title, unit, series)}</div>")
+    return parts
+
+
+def _backtest_chart(designs: Sequence[Mapping[str, Any]]) -> str:
     bt_series = {d["id"]: [(int(p["period"][2:]), p["days_under_safeguard"])
                            for p in d["backtest"]["periods"]] for d in designs}
-    parts.append("<h2>Back-test</h2><div class='chart' id='chart-backtest'>"
-                 + charts.year_lines("Back-test: days under the safeguard", "days", bt_series)
-                 + "</div>")
+    return ("<div class='chart' id='chart-backtest'>"
+            + charts.year_lines("Back-test: days under the safeguard", "days", bt_series)
+            + "</div>")
+
+
+def _backtest_tables(parts: list[str], designs: Sequence[Mapping[str, Any]]) -> None:
     for d in designs:
         parts.append(f"<h3>{escape(d['id'])} ({escape(d['backtest']['method'])})</h3><table>"
                      "<tr><th class='l'>period</th><th>triggered</th><th>crossing</th>"
@@ -83,6 +105,9 @@ def render_html(report: Mapping[str, Any]) -> str:
                          f"<td>{p['days_under_safeguard']}</td><td>{_fmt(p['volumes_hit_t'])}"
                          f"</td><td>{_fmt(p['extra_duty_jpy'])}</td></tr>")
         parts.append("</table>")
+
+
+def _simulation_tables(parts: list[str], designs: Sequence[Mapping[str, Any]]) -> None:
     parts.append("<h2>Simulation by year</h2>")
     for d in designs:
         parts.append(f"<h3>{escape(d['id'])}</h3><table><tr><th>year</th>"
@@ -91,8 +116,6 @@ def render_html(report: Mapping[str, Any]) -> str:
             parts.append(f"<tr><td>{y['year']}</td>"
                          + "".join(f"<td>{_fmt(y[k])}</td>" for k in OUTPUTS) + "</tr>")
         parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
 
 
 def write_report(report: Mapping[str, Any], out_dir: str | Path) -> tuple[Path, Path]:
@@ -117,10 +140,21 @@ def write_sweep(result: Mapping[str, Any], out_dir: str | Path) -> tuple[Path, P
                  f"<style>{_CSS}</style></head><body><h1>Design sweep</h1>"
                  f"<p>{len(result['designs'])} designs; {sum(r['frontier'] for r in result['designs'])}"
                  f" on the frontier; {len(between)} between the positions.</p>"
-                 f"<div class='chart'>{svg}</div><ul>"
-                 + "".join(f"<li>{escape(b)}</li>" for b in between[:200])
-                 + "</ul></body></html>", encoding="utf-8")
+                 f"<div class='chart'>{svg}</div>" + _between_list(between)
+                 + "</body></html>", encoding="utf-8")
     return j, h
+
+
+BETWEEN_LISTED = 20  # a page lists a few designs between the positions; sweep.json has all
+
+
+def _between_list(between: Sequence[str]) -> str:
+    items = "".join(f"<li>{escape(b)}</li>" for b in between[:BETWEEN_LISTED])
+    more = len(between) - BETWEEN_LISTED
+    tail = (f"<p id='between-more'>and {more:,} more between the positions: every one is in "
+            "sweep.json (<code>designs</code>, <code>between: true</code>).</p>"
+            if more > 0 else "")
+    return f"<ul id='between'>{items}</ul>{tail}" if items else ""
 
 
 def sensitivity_html(result: Mapping[str, Any]) -> str:

@@ -41,6 +41,7 @@ class Chart:
     lines: list[Line] = field(default_factory=list)
     bands: list[Band] = field(default_factory=list)
     x_range: tuple[dt.date, dt.date] | None = None  # default: the data's own span
+    y_max: float | None = None  # a bound the values cannot pass (a probability: 1)
 
 
 def _nice_step(span: float, ticks: int = 5) -> float:
@@ -68,7 +69,7 @@ def render(chart: Chart) -> str:
     x0, x1 = min(days), max(days)
     if x1 == x0:
         x1 = x0 + dt.timedelta(days=1)
-    y_max = max([p[1] for p in points] + [1.0]) * 1.08
+    y_max = chart.y_max or max([p[1] for p in points] + [1.0]) * 1.08
     step = _nice_step(y_max)
     y_max = math.ceil(y_max / step) * step
     left, top = MARGIN["left"], MARGIN["top"]
