@@ -3,6 +3,7 @@ fields, and the packages between two positions (through Starlette's test client)
 
 from __future__ import annotations
 
+import json
 import re
 
 from tradeguard.design.compare import compare
@@ -92,8 +93,11 @@ def test_the_between_page_draws_the_frontier_and_lists_the_packages(client):
     assert result["packages_simulated"] == 16
     page = client.get("/designs/between", params=params)
     assert page.status_code == 200
-    chart = page.text.split('id="frontier"', 1)[1].split("</svg>", 1)[0]
-    assert chart.count('<circle class="mark"') == 16 + 2  # every package and both positions
+    spec = json.loads(page.text.split('id="frontier-chart-spec">', 1)[1].split("</script>", 1)[0])
+    points = next(layer["data"]["values"] for layer in spec["layer"]
+                  if layer["mark"]["type"] == "point")
+    assert len(points) == 16 + 2  # every package and both positions
+    assert sum(p["kind"] == "stated position" for p in points) == 2
     rows = page.text.split('id="packages"', 1)[1].split("</tbody>", 1)[0]
     assert rows.count("<tr>") - 1 == result["on_frontier_between"] >= 1  # minus the header
     mixed = client.get("/designs/between", params={**params, "b": "cptpp-quarterly-110"})

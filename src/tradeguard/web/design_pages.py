@@ -24,18 +24,17 @@ from tradeguard.web import design_form as f
 BETWEEN_STEPS = (2, 3)  # values per element on the desk: 2 -> 18 designs, 3 -> 83
 
 
-def frontier_chart(result: Mapping[str, Any]) -> str:
-    """The ``between`` result drawn: every package, the frontier, the positions.  One
-    function, so the desk's chart library can replace it."""
-    from tradeguard.web.design_charts import scatter
+def frontier_chart(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``between`` result as a Vega-Lite spec: every package, the frontier, the
+    positions (the tables on the page hold the same values)."""
+    from tradeguard.web.design_specs import frontier_spec
 
     points = [{"x": p["protection_points"], "y": p["access_t_a_year"], "label": p["label"],
                "frontier": p["frontier"], "between": p["between"]} for p in result["points"]]
     points += [{"x": p["protection_points"], "y": p["access_t_a_year"], "label": p["id"],
                 "position": p["position"]} for p in result["positions"]]
-    return scatter("Protection against market access",
-                   "safeguard protection (tariff points, mean over years)",
-                   "imports from the partners hit (t a year)", points)
+    return frontier_spec("safeguard protection (tariff points, mean over years)",
+                         "imports from the partners hit (t a year)", points)
 
 
 def _scenario(form: Mapping[str, str], errors: dict[str, str]) -> Any:
@@ -187,7 +186,7 @@ async def between_page(request: Request) -> tuple[dict, dict]:
                                   None, int(steps or 2), scenario)
     if result is None:
         return data | {"errors": errors}, {"_status": 413}
-    return data | {"result": result}, {"chart": frontier_chart(result)}
+    return data | {"result": result}, {"charts": {"frontier": frontier_chart(result)}}
 
 
 TRADE_OFF_DEFAULTS = {"base": "beef-us-opening", "hold": "protection",
