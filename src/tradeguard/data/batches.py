@@ -133,7 +133,7 @@ def _parse_ref(ref: str | int) -> tuple[str, Any]:
 
 def _find(con, store: Path, column: str, value: Any, ref: Any) -> dict[str, Any]:
     """The batch row and how many of its keys an earlier batch also holds; closes ``con``."""
-    from tradeguard.data.identity import KEY_COLUMNS, family_sql
+    from tradeguard.data.identity import record_key_sql
     from tradeguard.data.store import _check_schema_version
 
     try:
@@ -151,7 +151,7 @@ def _find(con, store: Path, column: str, value: Any, ref: Any) -> dict[str, Any]
                                       why=f"its batches: {shown}",
                                       fix="see `tradeguard batches list`; nothing was changed"))
         found = dict(zip([d[0] for d in con.description], row, strict=True))
-        key = ", ".join([family_sql("source"), *KEY_COLUMNS])
+        key = record_key_sql(con)
         found["_reinstated"] = con.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT {key} FROM imports WHERE batch_id = ? "
             f"INTERSECT SELECT DISTINCT {key} FROM imports WHERE batch_id <> ?)",
