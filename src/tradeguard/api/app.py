@@ -392,11 +392,6 @@ def api_router() -> APIRouter:
         known = d.resolve_as_of(as_of)
         return _json(d.quota_history(quota_id, known))
 
-    @r.get("/batches", response_model=list[m.BatchOut], tags=["data"],
-           summary="Ingested batches with their provenance")
-    def batches(request: Request) -> Any:
-        return _json(desk(request).batches())
-
     @r.post("/ingest", response_model=m.IngestOut, tags=["data"],
             summary="Upload a file of import data (needs the token)",
             description="Send the file as the raw body (with `filename` in the query) or as "
