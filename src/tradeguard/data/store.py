@@ -58,7 +58,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
 from datetime import UTC, date, datetime
@@ -554,15 +554,13 @@ def _write_batch(store: Path, staged: Staged, report: IngestReport, version: str
 def _insert_all(con: duckdb.DuckDBPyConnection, store: Path, report: IngestReport, version: str,
                 covered: list[dict] | None, replace: bool) -> IngestReport | None:
     """The write transaction on the attached store: rows, batch record, coverage, COMMIT."""
-    import duckdb
-
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with transaction(con, store, "writing to the store failed; nothing was stored",
+                     checkpoint="CHECKPOINT store") as tx:
         con.execute(_DDL)
         _check_schema_version(con, store)
         if con.execute("SELECT 1 FROM batches WHERE batch_id = ?",
                        [report.batch_id]).fetchone():
-            con.execute("ROLLBACK")
+            tx.abandon()  # another writer stored the same file first
             return None
         stored = _as_stored(con, report, replace)
         con.execute("INSERT INTO imports BY NAME SELECT * FROM incoming")
@@ -574,20 +572,47 @@ def _insert_all(con: duckdb.DuckDBPyConnection, store: Path, report: IngestRepor
                 json.dumps(run["partners"])])
         if _before_commit is not None:
             _before_commit()
-        con.execute("COMMIT")
+    return stored
+
+
+class _Transaction:
+    """The open transaction of :func:`transaction`; ``abandon()`` rolls it back, no error."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con, self.abandoned = con, False
+
+    def abandon(self) -> None:
+        self.con.execute("ROLLBACK")
+        self.abandoned = True
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, store: Path, failed: str, *,
+                checkpoint: str = "CHECKPOINT") -> Iterator[_Transaction]:
+    """One write transaction on the store: BEGIN, the block, COMMIT; all or nothing.
+
+    Any error rolls back: an ``IngestError`` passes through, any other becomes an
+    ``IngestError`` saying ``failed`` (what was not done) with the cause and the fix.  After the
+    COMMIT (durable in the write-ahead log) ``checkpoint`` folds the log into the file, which
+    is only tidiness: if it fails, DuckDB replays the log on the next open.
+    """
+    import duckdb
+
+    tx = _Transaction(con)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        yield tx
+        if not tx.abandoned:
+            con.execute("COMMIT")
     except Exception as exc:
         _rollback(con)
         if isinstance(exc, IngestError):
             raise
-        raise IngestError(problem("writing to the store failed; nothing was stored",
-                                  where=str(store), why=f"{type(exc).__name__}: {exc}",
+        raise IngestError(problem(failed, where=str(store), why=f"{type(exc).__name__}: {exc}",
                                   fix="check free disk space and permissions, then retry")) from exc
-    else:
-        # Committed (durable in the write-ahead log).  Folding the log into the file is only
-        # tidiness: if it fails, DuckDB replays the log on the next open.
+    if not tx.abandoned:
         with contextlib.suppress(duckdb.Error):
-            con.execute("CHECKPOINT store")
-        return stored
+            con.execute(checkpoint)
 
 
 def _as_stored(con: duckdb.DuckDBPyConnection, report: IngestReport,
