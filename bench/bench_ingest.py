@@ -1,10 +1,18 @@
-"""Peak memory of an ingest: a large synthetic declarations CSV (plain and gzipped).
+"""Peak memory of an ingest: large synthetic files of three formats.
 
-The CSV is **synthetic** (seeded numpy draws of beef declarations, see ``bench/synthetic.py``'s
-mix; the file name carries the seed): no customs data.  Each ingest runs in a fresh Python
-process so that its peak resident memory (``ru_maxrss``) is its own.
+- declarations CSV, plain and gzipped (summed per day: a small output);
+- a Japan Customs tidy CSV with about one distinct record per row (the output grows with the
+  file: this is the case that shows whether checks and INSERT are bounded too);
+- a Japan Customs wide workbook (xlsx) of 1 M rows.
 
-Run: ``PYTHONPATH=src python -m bench.run --only ingest`` (``--quick``: 20 MB instead of 200 MB).
+All files are **synthetic** (seeded numpy draws; the file names carry the seed): no customs
+data.  Each ingest runs in a fresh Python process so that its peak resident memory
+(``ru_maxrss``) is its own.
+
+Run: ``PYTHONPATH=src python -m bench.run --only ingest`` (``--quick``: 20 MB CSVs and a
+20,000-row workbook instead of 200 MB and 1 M rows), or one case:
+``PYTHONPATH=src python -m bench.bench_ingest --memory tidy`` (``declarations``, ``tidy``,
+``workbook``; add ``--quick``).
 """
 
 from __future__ import annotations
@@ -58,6 +66,106 @@ def synthetic_csv(path: Path, target_bytes: int, seed: int = SEED) -> Path:
     return path
 
 
+TIDY_HEADER = ("year,month,reporter,flow,partner_code_jp,agreement_group_raw,epa_code,hs9,"
+               "unit1,unit2,quantity1,quantity2,value_thousand_jpy")
+JP_PARTNERS = np.array(["601", "304", "302", "305"])  # Australia, US, Canada, Mexico
+
+
+def synthetic_tidy(path: Path, target_bytes: int, seed: int = SEED) -> Path:
+    """Seeded synthetic Japan Customs tidy rows (chapters 01-24, random 9-digit lines, so
+    nearly every row is its own record), about ``target_bytes`` long (about 70 bytes a row)."""
+    rng = np.random.default_rng(seed)
+    rows = target_bytes // 70
+    lines = _random_lines(rng, rows)
+    table = pa.table({
+        "year": rng.integers(2012, 2020, rows), "month": rng.integers(1, 13, rows),
+        "reporter": np.full(rows, "JPN"), "flow": np.full(rows, "import"),
+        "partner_code_jp": JP_PARTNERS[rng.integers(0, len(JP_PARTNERS), rows)],
+        "agreement_group_raw": np.full(rows, ""), "epa_code": rng.integers(1, 10, rows),
+        "hs9": lines, "unit1": np.full(rows, ""), "unit2": np.full(rows, "KG"),
+        "quantity1": np.zeros(rows, dtype=np.int64),
+        "quantity2": rng.integers(1, 500_000, rows), "value_thousand_jpy": rng.integers(1, 90_000, rows),
+    })
+    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="none"))
+    return path
+
+
+def _random_lines(rng: np.random.Generator, rows: int) -> np.ndarray:
+    """Random 9-digit lines of chapters 01-24 (synthetic codes, not a nomenclature)."""
+    chapters = rng.integers(1, 25, rows)
+    return np.char.add(np.char.zfill(chapters.astype(str), 2),
+                       np.char.zfill(rng.integers(0, 10_000_000, rows).astype(str), 7))
+
+
+def synthetic_workbook(path: Path, rows: int, seed: int = SEED) -> Path:
+    """Seeded synthetic Japan Customs wide workbook (2019, ``Region`` layout) of ``rows``
+    rows with random lines, one month filled per row; written as sheet XML directly (openpyxl's writer would
+    take many minutes for 1 M rows)."""
+    import zipfile
+
+    from tradeguard.data.workbook import HEADER
+
+    rng = np.random.default_rng(seed)
+    partners = JP_PARTNERS[rng.integers(0, len(JP_PARTNERS), rows)]
+    lines = _random_lines(rng, rows)  # nearly one record per row: the output grows too
+    months, codes = rng.integers(0, 12, rows), rng.integers(1, 10, rows)
+    qty, val = rng.integers(1, 500_000, rows), rng.integers(1, 90_000, rows)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in _WORKBOOK_PARTS.items():
+            book.writestr(name, text)
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns='
+                        b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                        b"<sheetData>" + _xml_row([_text(h) for h in HEADER]))
+            for i in range(rows):
+                cells = ["<c><v>2019</v></c>", _text("K"), _text(""), f"<c><v>{partners[i]}</v></c>",
+                         _text("'" + lines[i]), f"<c><v>{codes[i]}</v></c>", _text(""),
+                         _text("KG"), "<c><v>0</v></c>", f"<c><v>{qty[i]}</v></c>",
+                         f"<c><v>{val[i]}</v></c>"]
+                for m in range(12):
+                    hit = m == months[i]
+                    cells += ["<c><v>0</v></c>", f"<c><v>{qty[i] if hit else 0}</v></c>",
+                              f"<c><v>{val[i] if hit else 0}</v></c>"]
+                sheet.write(_xml_row(cells))
+            sheet.write(b"</sheetData></worksheet>")
+    return path
+
+
+def _text(value: str) -> str:
+    return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def _xml_row(cells: list[str]) -> bytes:
+    return ("<row>" + "".join(cells) + "</row>").encode()
+
+
+_WORKBOOK_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+        '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName='
+        '"/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.'
+        'org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships"><sheets><sheet name="synthetic" sheetId="1" '
+        'r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/></Relationships>'),
+}
+
+
 def measure(path: Path, folder: Path) -> dict:
     store = folder / f"store-{path.name}.duckdb"
     out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(store)], check=True,
@@ -68,20 +176,45 @@ def measure(path: Path, folder: Path) -> dict:
             "peak_rss_mb": round(peak_kib / 1024, 1)}
 
 
-def run(*, quick: bool) -> dict:
+CASES = ("declarations", "tidy", "workbook")
+
+
+def files(case: str, folder: Path, quick: bool) -> list[Path]:
+    """The synthetic input files of one case (written into ``folder``)."""
     target = 20_000_000 if quick else 200_000_000
-    results = []
-    with tempfile.TemporaryDirectory(prefix="tradeguard-bench-ingest-") as tmp:
-        folder = Path(tmp)
+    if case == "declarations":
         plain = synthetic_csv(folder / f"synthetic_declarations_seed{SEED}.csv", target)
         packed = folder / (plain.name + ".gz")
         with plain.open("rb") as src, gzip.open(packed, "wb", compresslevel=6) as dst:
             shutil.copyfileobj(src, dst)
-        for path in (plain, packed):
-            results.append(measure(path, folder))
-    print(f"ingest peak memory (synthetic declarations, seed {SEED}; "
-          f"{time.strftime('%Y-%m-%d')}):")
+        return [plain, packed]
+    if case == "tidy":
+        return [synthetic_tidy(folder / f"synthetic_jp_epa_tidy_seed{SEED}.csv", target)]
+    rows = 20_000 if quick else 1_000_000
+    return [synthetic_workbook(folder / f"synthetic_2019_EPA_seed{SEED}.xlsx", rows)]
+
+
+def run(*, quick: bool, cases: tuple[str, ...] = CASES) -> dict:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="tradeguard-bench-ingest-") as tmp:
+        folder = Path(tmp)
+        for case in cases:
+            for path in files(case, folder, quick):
+                results.append({"case": case, **measure(path, folder)})
+                path.unlink()
+    print(f"ingest peak memory (synthetic files, seed {SEED}; {time.strftime('%Y-%m-%d')}):")
     for r in results:
         print(f"  {r['file']:<45} {r['file_mb']:>7} MB  {r['rows_stored']:>10,} rows stored  "
-              f"{r['seconds']:>6} s  peak RSS {r['peak_rss_mb']:>7} MB")
+              f"{r['seconds']:>6} s  peak RSS {r['peak_rss_mb']:>7} MB", flush=True)
     return {"label": f"synthetic (seed {SEED})", "results": results}
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_ingest")
+    parser.add_argument("--memory", nargs="+", choices=CASES, default=list(CASES),
+                        help="the cases to measure (default: all)")
+    parser.add_argument("--quick", action="store_true", help="small files")
+    args = parser.parse_args()
+    run(quick=args.quick, cases=tuple(args.memory))

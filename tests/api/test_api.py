@@ -10,6 +10,8 @@ import pytest
 
 from tests.api.conftest import TOKEN, digest, make_client
 
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
 AS_OF = dt.date(2019, 12, 31)
 
@@ -208,10 +210,10 @@ def test_status_rows_carry_coverage_and_what_is_in_force(client):
 def test_empty_store_says_no_data(tmp_path):
     from tradeguard.api.app import create_app
 
-    c = make_client(create_app(tmp_path / "none.duckdb", token=None))
+    c = make_client(create_app(tmp_path / "none.duckdb", token=TOKEN))
     r = c.get("/api/status")
     assert r.status_code == 404 and r.json()["type"].endswith("no-data")
-    assert c.get("/api/batches").json() == []
+    assert c.get("/api/batches", headers=AUTH).json() == []
 
 
 # ------------------------------------------------------------------ authorization
@@ -230,7 +232,7 @@ def test_ingest_without_token_is_401_and_with_a_wrong_one_403(upload_client, sto
                            data={"token": "wrong"})
     assert r.status_code == 403
     assert digest(store_copy) == before
-    assert len(upload_client.get("/api/batches").json()) == 1
+    assert len(upload_client.get("/api/batches", headers=AUTH).json()) == 1
 
 
 def test_uploads_disabled_without_a_configured_token(store_copy, monkeypatch):
@@ -267,7 +269,7 @@ def test_upload_ingests_and_reports(upload_client, store_copy):
                            headers=auth)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "ingested" and r.json()["filename"] == "ok.csv"
-    assert len(upload_client.get("/api/batches").json()) == 2
+    assert len(upload_client.get("/api/batches", headers=AUTH).json()) == 2
     again = upload_client.post("/api/ingest", params={"filename": "ok.csv"}, content=good,
                                headers=auth)
     assert again.json()["status"] == "already ingested"

@@ -1,4 +1,4 @@
-"""Undo and revisions through the API: DELETE /api/batches/{batch} behind the token, and the
+"""Undo and revisions through the API: GET and DELETE /api/batches behind the token, and the
 upload's ``replace`` / ``known_on`` (issue 11)."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.api.conftest import TOKEN, digest
+from tests.conftest import make_client
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_inputs"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -22,6 +23,24 @@ def test_removing_a_batch_needs_the_token_and_leaves_the_store_unchanged_without
     assert upload_client.delete("/api/batches/1", headers={"Authorization": "Bearer no"}
                          ).status_code == 403
     assert digest(store_copy) == before
+
+
+def test_the_batch_list_names_uploaders_so_it_needs_the_token(upload_client, store_copy):
+    assert upload_client.get("/api/batches").status_code == 401
+    wrong = upload_client.get("/api/batches", headers={"Authorization": "Bearer no"})
+    assert wrong.status_code == 403 and "names who uploaded which file" in wrong.json()["detail"]
+    (batch,) = upload_client.get("/api/batches", headers=AUTH).json()
+    assert (batch["batch_no"], batch["row_count"]) == (1, 6061)
+
+
+def test_without_a_configured_token_the_batch_list_is_not_served_and_says_where_to_look(
+        store_copy):
+    from tradeguard.api.app import create_app
+
+    open_desk = make_client(create_app(store_copy, token=None))
+    r = open_desk.get("/api/batches", headers=AUTH)
+    assert r.status_code == 403 and r.json()["title"] == "Batch list not served"
+    assert "`tradeguard batches list`" in r.json()["detail"]
 
 
 def test_an_unknown_batch_is_404_and_a_dry_run_changes_nothing(upload_client, store_copy):
@@ -48,11 +67,11 @@ def test_a_repeat_is_refused_a_replace_is_a_revision_and_removal_undoes_it(uploa
                           headers=AUTH)
     assert revised.status_code == 200, revised.text
     assert (revised.json()["batch_no"], revised.json()["revision"]) == (3, True)
-    listed = upload_client.get("/api/batches").json()
+    listed = upload_client.get("/api/batches", headers=AUTH).json()
     assert [(b["batch_no"], b["revision"]) for b in listed] == [(1, False), (2, False),
                                                                 (3, True)]
     gone = upload_client.delete("/api/batches/3", headers=AUTH)
     assert gone.status_code == 200
     assert (gone.json()["status"], gone.json()["reinstated"], gone.json()["removed_by"]) == (
         "removed", 1, "api token")
-    assert [b["batch_no"] for b in upload_client.get("/api/batches").json()] == [1, 2]
+    assert [b["batch_no"] for b in upload_client.get("/api/batches", headers=AUTH).json()] == [1, 2]

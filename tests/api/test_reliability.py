@@ -22,6 +22,7 @@ import pytest
 
 from tests.api.conftest import TOKEN
 
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SERVE = ("import sys; from pathlib import Path; from tradeguard.api.app import serve\n"
          "serve(port=int(sys.argv[1]), store=Path(sys.argv[2]))\n")
 HEADER = "date,tariff_line,partner,quantity,quantity_unit,value,currency,regime\n"
@@ -67,7 +68,7 @@ def _read_until(client: httpx.Client, stop: threading.Event, codes: list[int]) -
         for path, params in (("/api/status", {"as_of": day.isoformat()}),
                              ("/api/surges", {"methods": "fao130", "partner": "AU"}),
                              ("/api/batches", {})):
-            codes.append(client.get(path, params=params).status_code)
+            codes.append(client.get(path, params=params, headers=AUTH).status_code)
         day += dt.timedelta(days=17)
         if day.year > 2019:
             day = dt.date(2019, 4, 1)
@@ -98,4 +99,4 @@ def test_ingest_and_uploads_while_the_server_reads_all_succeed_without_5xx(serve
     assert [u.status_code for u in uploads] == [200, 200]
     assert codes and not [c for c in codes if c >= 500]
     assert set(codes) == {200}
-    assert len(client.get("/api/batches").json()) == 4  # the bundled batch and three new ones
+    assert len(client.get("/api/batches", headers=AUTH).json()) == 4  # the bundled batch and three new ones

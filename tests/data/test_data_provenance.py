@@ -84,7 +84,7 @@ def test_api_upload_records_the_client_file_name_not_a_temporary_path(client):
     assert (body["source_path"], body["source_name"], body["uploaded_by"]) == (
         "april.csv", "april.csv", "customs desk")
     assert body["source_bytes"] == VALID.stat().st_size
-    (batch,) = client.get("/api/batches").json()
+    (batch,) = client.get("/api/batches", headers={"Authorization": "Bearer secret"}).json()
     assert "tradeguard-upload" not in batch["source_path"]
     assert (batch["source_name"], batch["uploaded_by"]) == ("april.csv", "customs desk")
     assert batch["ingested_at"] is not None

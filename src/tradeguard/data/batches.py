@@ -9,7 +9,6 @@ removal (unknown batch, damaged store) leave the store file byte-for-byte unchan
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
@@ -133,7 +132,7 @@ def _parse_ref(ref: str | int) -> tuple[str, Any]:
 
 def _find(con, store: Path, column: str, value: Any, ref: Any) -> dict[str, Any]:
     """The batch row and how many of its keys an earlier batch also holds; closes ``con``."""
-    from tradeguard.data.identity import KEY_COLUMNS, family_sql
+    from tradeguard.data.identity import record_key_sql
     from tradeguard.data.store import _check_schema_version
 
     try:
@@ -151,7 +150,7 @@ def _find(con, store: Path, column: str, value: Any, ref: Any) -> dict[str, Any]
                                       why=f"its batches: {shown}",
                                       fix="see `tradeguard batches list`; nothing was changed"))
         found = dict(zip([d[0] for d in con.description], row, strict=True))
-        key = ", ".join([family_sql("source"), *KEY_COLUMNS])
+        key = record_key_sql(con)
         found["_reinstated"] = con.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT {key} FROM imports WHERE batch_id = ? "
             f"INTERSECT SELECT DISTINCT {key} FROM imports WHERE batch_id <> ?)",
@@ -173,36 +172,23 @@ def _numbered_batches(con) -> str:
 
 def _delete(store: Path, found: dict[str, Any], plan: Removal) -> None:
     """Delete the batch and record the removal, in one transaction (with the migration)."""
-    import duckdb
-
-    from tradeguard.data.store import _DDL, _connect, _rollback
+    from tradeguard.data.store import _DDL, _connect, transaction
 
     record = {k: _plain(v) for k, v in found.items() if not k.startswith("_")}
     con = _connect(store, read_only=False)
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(_DDL)  # an older store gets numbers, known_on and batch_events first
-        number = con.execute("SELECT batch_no FROM batches WHERE batch_id = ?",
-                             [plan.batch_id]).fetchone()
-        if number is None:
-            raise IngestError(problem("another program removed the batch meanwhile",
-                                      where=str(store), fix="see `tradeguard batches list`"))
-        for table in ("imports", "batch_coverage", "batches"):
-            con.execute(f"DELETE FROM {table} WHERE batch_id = ?", [plan.batch_id])
-        con.execute("INSERT INTO batch_events VALUES ('removed', ?, ?, ?, ?, ?, ?)", [
-            number[0], plan.batch_id, plan.removed_at, plan.removed_by, plan.rows,
-            json.dumps(record, sort_keys=True, default=str)])
-        con.execute("COMMIT")
-    except Exception as exc:
-        _rollback(con)
-        if isinstance(exc, IngestError):
-            raise
-        raise IngestError(problem("removing the batch failed; nothing was changed",
-                                  where=str(store), why=f"{type(exc).__name__}: {exc}",
-                                  fix="check free disk space and permissions, then retry")) from exc
-    else:
-        with contextlib.suppress(duckdb.Error):  # tidiness: fold the log into the file
-            con.execute("CHECKPOINT")
+        with transaction(con, store, "removing the batch failed; nothing was changed"):
+            con.execute(_DDL)  # an older store gets numbers, known_on and batch_events first
+            number = con.execute("SELECT batch_no FROM batches WHERE batch_id = ?",
+                                 [plan.batch_id]).fetchone()
+            if number is None:
+                raise IngestError(problem("another program removed the batch meanwhile",
+                                          where=str(store), fix="see `tradeguard batches list`"))
+            for table in ("imports", "batch_coverage", "batches"):
+                con.execute(f"DELETE FROM {table} WHERE batch_id = ?", [plan.batch_id])
+            con.execute("INSERT INTO batch_events VALUES ('removed', ?, ?, ?, ?, ?, ?)", [
+                number[0], plan.batch_id, plan.removed_at, plan.removed_by, plan.rows,
+                json.dumps(record, sort_keys=True, default=str)])
     finally:
         con.close()
 

@@ -114,22 +114,22 @@ def _pieces(groups: list[dict], months: list[dict]) -> list[dict]:
     return rows
 
 
-def batch_summary(table: pa.Table) -> list[dict[str, Any]]:
-    """What one batch (an Arrow table of canonical rows) covers, for the store's record:
+def batch_summary(table: Any) -> list[dict[str, Any]]:
+    """What one batch (an Arrow or Ibis table of canonical rows) covers, for the store's record:
     one row per covered run with its regime scope, granularity, span, chapters, headings and
-    partners."""
+    partners.  An Ibis table is summarised where it lies (aggregates only)."""
     import ibis
 
-    if table.num_rows == 0:
-        return []
-    t = ibis.memtable(table)
-    listed = t.aggregate(headings=t.tariff_line.substr(0, 4).collect(distinct=True)
+    t = table if isinstance(table, ibis.Table) else ibis.memtable(table)
+    listed = t.aggregate(n=t.count(), headings=t.tariff_line.substr(0, 4).collect(distinct=True)
                          ).to_pyarrow().to_pylist()[0]
+    if listed["n"] == 0:
+        return []
     return [{"regimes": run.regimes, "granularity": run.granularity,
              "span_start": run.start, "span_end": run.end, "chapters": sorted(run.chapters),
              "headings": sorted(listed["headings"]),
              "partners": None if run.partners is None else sorted(run.partners)}
-            for run in runs(coverage_pieces(table))]
+            for run in runs(coverage_pieces(t))]
 
 
 @dataclass(frozen=True)

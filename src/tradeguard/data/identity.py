@@ -8,10 +8,12 @@ of its figures.  The measured ``quantity`` and ``value`` are not part of it.
   (``jp-customs-epa``), so the same figures read from either file have the same keys.  A record
   is already summed over the ``EPA Code`` column by the readers, so the key holds the agreement
   (``regime``) but not that code.
-- Declarations: the readers sum the declarations of a day per line, partner and regime; the key
-  is that day record (every field but the amounts).  A second file with other declarations of the
-  same day, line, partner and regime overlaps it: merge the two files, or make the later one a
-  revision that carries the whole day.
+- Declarations: where the file gives a ``declaration_id``, each declaration is one record and
+  its id is part of its key (``record_id`` in the store): a second file with other declarations
+  of the same day is no repeat, and a declaration sent again is one (the same figures: already
+  stored; others: refused, or a revision of that declaration with ``replace``).  Declarations
+  without an id are summed per day, line, partner and regime, and the key is that day record
+  (every field but the amounts): a second such file for the same day overlaps it.
 - UN Comtrade and canonical Parquet: every canonical column but the amounts and ``batch_id``.
 
 **A revision** is a batch ingested with ``replace=True`` whose records share keys with earlier
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
 # Columns of the canonical schema that name a record (plus the source family below).
 KEY_COLUMNS = ("period_start", "period_end", "granularity", "tariff_line", "partner", "regime",
                "quantity_unit", "currency")
+# The record's own id in its source (a declaration id), null where the source gives none; in
+# the store's ``imports`` and a staged batch, not in the canonical schema.
+RECORD_ID = "record_id"
 # Readers of one publisher's figures in different file formats share a source family.
 FAMILY_PATTERN = "^jp-customs-epa-(tidy|xlsx)$"
 FAMILY = "jp-customs-epa"
@@ -51,7 +56,16 @@ def family_sql(column: str = "source") -> str:
 
 def _key_sql(alias: str) -> str:
     return ", ".join([f"{family_sql(f'{alias}.source')} AS family",
-                      *(f"{alias}.{c}" for c in KEY_COLUMNS)])
+                      *(f"{alias}.{c}" for c in (*KEY_COLUMNS, RECORD_ID))])
+
+
+def record_key_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The natural key over the store's ``imports`` as a SQL list (a store made before record
+    ids has none: null)."""
+    has_id = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'imports' "
+                         f"AND column_name = '{RECORD_ID}'").fetchone()[0]
+    return ", ".join([family_sql("source"), *KEY_COLUMNS,
+                      RECORD_ID if has_id else f"NULL AS {RECORD_ID}"])
 
 
 @dataclass(frozen=True)
@@ -107,8 +121,9 @@ def find_overlap(con: duckdb.DuckDBPyConnection, incoming: str) -> Overlap:
         count = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {_key_sql('i')} "
                             f"FROM {incoming} i)").fetchone()[0]
         return Overlap(count, 0, 0)
-    keys = ", ".join(["family", *KEY_COLUMNS])
-    joined = " AND ".join(f"n.{c} IS NOT DISTINCT FROM s.{c}" for c in ["family", *KEY_COLUMNS])
+    keys = ", ".join(["family", *KEY_COLUMNS, RECORD_ID])
+    joined = " AND ".join(f"n.{c} IS NOT DISTINCT FROM s.{c}"
+                          for c in ["family", *KEY_COLUMNS, RECORD_ID])
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _overlap AS
         WITH n AS (SELECT {_key_sql('i')}, i.quantity, i.value FROM {incoming} i),
@@ -154,11 +169,13 @@ def current_sql(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) ->
     import ibis
 
     backend = ibis.duckdb.from_connection(con)
-    view = as_known_on(backend.table("imports"), backend.table("batches"), as_of)
+    view = as_known_on(backend.table("imports"), backend.table("batches"), as_of,
+                       record_ids=True)
     return ibis.to_sql(view, dialect="duckdb")
 
 
-def as_known_on(imports: ir.Table, batches: ir.Table, as_of: dt.date | None) -> ir.Table:
+def as_known_on(imports: ir.Table, batches: ir.Table, as_of: dt.date | None, *,
+                record_ids: bool = False) -> ir.Table:
     """The import records as known on ``as_of``: the one place every reader goes through.
 
     Per natural key, the records of the latest batch known on ``as_of`` (``known_on <= as_of``;
@@ -166,11 +183,16 @@ def as_known_on(imports: ir.Table, batches: ir.Table, as_of: dt.date | None) -> 
     first batch that holds it (the first figures, read as the monitor always has: known from
     the end of their period).  Canonical columns.  A store without revisions (nor batches from
     before revisions, where repeats are possible) has one batch per key, and its records are
-    returned as they are, so the common case costs nothing.
+    returned as they are, so the common case costs nothing.  ``record_ids`` adds the column
+    ``record_id`` (null in a store made before record ids).
     """
     import ibis
 
     from tradeguard.data.schema import COLUMNS
+
+    if RECORD_ID not in imports.columns:
+        imports = imports.mutate(**{RECORD_ID: ibis.null("string")})
+    out = [*COLUMNS, RECORD_ID] if record_ids else list(COLUMNS)
 
     cols = set(batches.columns)
     known = (batches.known_on.fill_null(batches.ingested_at.cast("date"))
@@ -181,16 +203,17 @@ def as_known_on(imports: ir.Table, batches: ir.Table, as_of: dt.date | None) -> 
     facts = b.aggregate(n=b.count(), revised=b._revised.cast("int64").sum()
                         ).to_pyarrow().to_pylist()[0]
     if facts["n"] <= 1 or not facts["revised"]:
-        return imports.select(*COLUMNS)
+        return imports.select(*out)
     ordered = b.mutate(_ord=ibis.row_number().over(
         order_by=[b._known, b._no.asc(nulls_first=True), b.ingested_at, b.batch_id]))
     known_by = ibis.literal(True) if as_of is None else ordered._known <= as_of
     ordered = ordered.mutate(_known_ord=known_by.ifelse(ordered._ord, ibis.null("int64")))
     t = imports.inner_join(ordered.select("batch_id", "_ord", "_known_ord"), "batch_id")
-    key = [t.source.re_replace(FAMILY_PATTERN, FAMILY), *(t[c] for c in KEY_COLUMNS)]
+    key = [t.source.re_replace(FAMILY_PATTERN, FAMILY),
+           *(t[c] for c in (*KEY_COLUMNS, RECORD_ID))]
     t = t.mutate(_pick=t._known_ord.max().over(group_by=key).fill_null(
         t._ord.min().over(group_by=key)))
-    return t.filter(t._ord == t._pick).select(*COLUMNS)
+    return t.filter(t._ord == t._pick).select(*out)
 
 
 def overlap_refusal(overlap: Overlap, where: str, known_on: dt.date | None) -> Any:

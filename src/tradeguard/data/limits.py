@@ -20,10 +20,15 @@ work_memory_mb           256              memory the staging database may use be
                                           to its temporary folder
 =======================  ===============  =========================================================
 
-The last three are not refusals but the working set of a read.  A CSV is read chunk by chunk
-into a *staging* DuckDB file in a temporary folder (next to the store during an ``ingest``,
-never the store itself) and checked there, so the memory a read needs depends on these
-settings, not on the file's size; the folder is removed when the read ends, refused or not.
+The last three are not refusals but the working set of a read.  A CSV is read chunk by chunk,
+and a worksheet ``CHUNK_ROWS`` rows at a time, into a *staging* DuckDB file in a temporary
+folder (next to the store during an ``ingest``, never the store itself).  Everything after
+runs there, in DuckDB: the reader's checks, the canonical rows (``readers.Staged``), the
+report's totals, the coverage summary, the comparison with the stored records and the INSERT
+into the store, which is attached to the staging database for that (``store._attached``).
+So the memory an ingest needs depends on these settings, not on the file's size (measured in
+docs/benchmarks.md); the folder is removed when the ingest ends, refused or not.  Outside an
+``ingest``, the readers (``read_any`` ...) stage the same way and return one Arrow table.
 
 Override them with environment variables (``TRADEGUARD_MAX_UNCOMPRESSED_BYTES``,
 ``TRADEGUARD_MAX_RATIO``, ``TRADEGUARD_MAX_ROWS``, ``TRADEGUARD_MAX_CELLS``) or per call with

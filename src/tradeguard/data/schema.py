@@ -123,7 +123,7 @@ def conform(table: pa.Table, source: str) -> pa.Table:
 
 def _validate(table: pa.Table, typed_result: bool = True
               ) -> tuple[ValidationReport, pa.Table | None]:
-    structural = _column_problems(table)
+    structural = column_problems(table.column_names)
     if structural:
         return ValidationReport(table.num_rows, tuple(structural), len(structural)), None
     if ROW not in table.column_names:
@@ -133,7 +133,27 @@ def _validate(table: pa.Table, typed_result: bool = True
     import ibis
 
     con = backend()
-    raw = ibis.memtable(table)
+    report, typed = validate_rows(con, ibis.memtable(table), table.num_rows)
+    if not report.ok or not typed_result:  # validation only: never a second copy of the rows
+        return report, None
+    return report, con.to_pyarrow(typed).cast(CANONICAL_SCHEMA)
+
+
+def validate_rows(con, raw, rows: int, keep: tuple[str, ...] = ()):
+    """Validate Ibis table ``raw`` (canonical columns, loosely typed, with ``_row``) where it
+    lies, in one query on backend ``con``: the report, and the rows in the canonical types
+    (an expression, without ``_row``, with the columns ``keep`` as they are).  Nothing is
+    brought into memory but the problems."""
+    typed_cols, checks = typed_columns(raw)
+    typed = raw.select(raw[ROW], **typed_cols, **{c: raw[c] for c in keep})
+    checks += _row_checks(typed, raw)
+    problems, total = collect_problems(con, checks)
+    return ValidationReport(rows, tuple(problems), total), typed.drop(ROW)
+
+
+def typed_columns(raw) -> tuple[dict, list]:
+    """The canonical columns of Ibis table ``raw`` converted to their canonical types, and the
+    checks (problem rows) of the values that do not convert."""
     checks, typed_cols = [], {}
     for fld in CANONICAL_SCHEMA:
         col = raw[fld.name]
@@ -145,19 +165,12 @@ def _validate(table: pa.Table, typed_result: bool = True
         kind = {"date": "date (YYYY-MM-DD)", "float64": "number", "string": "text"}[want]
         checks.append(check(raw, col.notnull() & cast.isnull(), fld.name, f"is not a {kind}"))
         typed_cols[fld.name] = cast
-    typed = raw.select(raw[ROW], **typed_cols)
-    checks += _row_checks(typed, raw)
-    problems, total = collect_problems(con, checks)
-    if total:
-        return ValidationReport(table.num_rows, tuple(problems), total), None
-    if not typed_result:  # validation only: never materialise a second copy of the rows
-        return ValidationReport(table.num_rows), None
-    result = con.to_pyarrow(typed.drop(ROW)).cast(CANONICAL_SCHEMA)
-    return ValidationReport(table.num_rows), result
+    return typed_cols, checks
 
 
-def _column_problems(table: pa.Table) -> list[RowProblem]:
-    names = [n for n in table.column_names if n != ROW]
+def column_problems(columns: list[str]) -> list[RowProblem]:
+    """The problems of a table with these column names: canonical columns missing or extra."""
+    names = [n for n in columns if n != ROW]
     missing = [c for c in COLUMNS if c not in names]
     extra = [c for c in names if c not in COLUMNS]
     found = f"found: {', '.join(names) or 'none'}"

@@ -1,6 +1,7 @@
 """The embedded import store: one DuckDB file with the tables ``imports`` and ``batches``.
 
-``imports`` holds canonical rows (see ``schema.py``).  ``batches`` holds one row per ingested file:
+``imports`` holds canonical rows (see ``schema.py``) and ``record_id``, the record's own id in
+its source where it gives one (a declaration id; added after schema version 1, null otherwise).  ``batches`` holds one row per ingested file:
 
 ==============  =========  ============================================================
 column          type       meaning
@@ -44,7 +45,8 @@ and ``partners`` (``null``: every partner).  Stores made before it get the table
 ingest; the monitor judges coverage from the records themselves, by the same rules.
 
 Guarantees of :func:`ingest`: the file is read and validated completely before the store is
-opened for writing; the rows and the batch record go in one transaction (all or nothing, also if
+opened for writing, in a staging database (``limits.staging``) that holds the rows on disk, so
+no step holds the whole file in memory; the rows and the batch record go in one transaction (all or nothing, also if
 the process is killed: DuckDB replays only committed transactions from its write-ahead log); the
 same file content is never ingested twice; a dry run and a failed ingest leave the store file
 byte-for-byte unchanged (it is not even created); records whose natural keys are already stored
@@ -56,7 +58,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
 from datetime import UTC, date, datetime
@@ -68,10 +70,10 @@ from tradeguard.errors import IngestError, InputError, problem
 if TYPE_CHECKING:
     import duckdb
     import ibis.expr.types as ir
-    import pyarrow as pa
 
     from tradeguard.data.identity import Overlap
     from tradeguard.data.limits import ReadLimits
+    from tradeguard.data.readers import Staged
 
 STORE_ENV = "TRADEGUARD_STORE"
 SCHEMA_VERSION = "1"
@@ -100,6 +102,7 @@ ALTER TABLE batches ADD COLUMN IF NOT EXISTS uploaded_by VARCHAR;
 ALTER TABLE batches ADD COLUMN IF NOT EXISTS batch_no BIGINT;
 ALTER TABLE batches ADD COLUMN IF NOT EXISTS known_on DATE;
 ALTER TABLE batches ADD COLUMN IF NOT EXISTS revision BOOLEAN;
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS record_id VARCHAR;
 CREATE TABLE IF NOT EXISTS batch_events (
     event VARCHAR NOT NULL, batch_no BIGINT, batch_id VARCHAR NOT NULL, happened_at TIMESTAMP NOT NULL,
     done_by VARCHAR, row_count BIGINT NOT NULL, batch VARCHAR NOT NULL);
@@ -204,8 +207,8 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
     Raises ``IngestError`` (``IngestProblemsError`` listing rows for bad data), ``InputError``
     for a bad argument.
     """
-    from tradeguard.data.limits import reading
-    from tradeguard.data.readers import READER_VERSION, read_any, sniff_format
+    from tradeguard.data.limits import reading, staging
+    from tradeguard.data.readers import sniff_format, stage_any
     from tradeguard.data.textfile import file_sha256
 
     path = Path(path)
@@ -225,30 +228,52 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
     # staged next to the store when its folder exists (same disk), never in the store itself
     writable = store.parent.is_dir() and os.access(store.parent, os.W_OK)
     staging_dir = store.parent if writable else None
-    with reading(limits, lambda done, total: tick("read", done, total), staging_dir):
+    with reading(limits, lambda done, total: tick("read", done, total), staging_dir), \
+            staging() as con:
         chosen = format or sniff_format(path)
-        table = read_any(path, chosen, chapters=chapters)
-    if table.num_rows and table["batch_id"][0].as_py() != batch_id:
+        staged = stage_any(con, path, chosen, chapters=chapters)
+        draft = _Draft(path, store, batch_id, chosen, stamp, known, source_name, uploaded_by)
+        return _check_and_store(staged, draft, dry_run=dry_run, replace=replace, tick=tick)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """What an ingest knows of its batch before the rows are judged."""
+
+    path: Path
+    store: Path
+    batch_id: str
+    format: str
+    stamp: datetime
+    known_on: date
+    source_name: str | None
+    uploaded_by: str | None
+
+
+def _check_and_store(staged: Staged, draft: _Draft, *, dry_run: bool, replace: bool,
+                     tick: Progress) -> IngestReport:
+    """Judge the staged rows against the store and store them: every step runs in DuckDB on the
+    staging database (the store attached to it), so none holds the rows in memory."""
+    from tradeguard.data.coverage import batch_summary
+    from tradeguard.data.readers import CANONICAL, READER_VERSION
+
+    path, store = draft.path, draft.store
+    first = staged.con.con.execute(f"SELECT batch_id FROM {CANONICAL} LIMIT 1").fetchone()
+    if first is not None and first[0] != draft.batch_id:
         raise IngestError(problem("the file changed while it was being read", where=str(path),
                                   fix="wait until the file is complete, then ingest again"))
-    report = _report(table, "dry run" if dry_run else "ingested", batch_id, path, chosen, store,
-                     stamp)
-    report = replace_fields(report, source_name=source_name or path.name,
-                            source_bytes=path.stat().st_size, uploaded_by=uploaded_by,
-                            source_path=source_name or report.source_path, known_on=known)
+    report = _report(staged, "dry run" if dry_run else "ingested", draft)
     tick("check", 0, 1)  # against the stored records: repeats, revisions
-    overlap = _stored_overlap(store, table)
+    overlap = _stored_overlap(store, staged)
     verdict = _judge_overlap(overlap, report, replace)
     if verdict is not None or dry_run:
         return verdict or report
-    from tradeguard.data.coverage import batch_summary
-
-    covered = batch_summary(table)  # before the store opens: a failure writes nothing
-    tick("write", 0, table.num_rows)
-    stored = _write_batch(store, table, report, READER_VERSION, covered, replace=replace)
-    tick("write", table.num_rows, table.num_rows)
+    covered = batch_summary(staged.table)  # before the store opens: a failure writes nothing
+    tick("write", 0, report.rows)
+    stored = _write_batch(store, staged, report, READER_VERSION, covered, replace=replace)
+    tick("write", report.rows, report.rows)
     return stored if stored is not None else _report_from_batch(
-        _existing_batch(store, batch_id), store)
+        _existing_batch(store, draft.batch_id), store)
 
 
 def _known_on(known_on: date | None, stamp: datetime) -> date:
@@ -281,18 +306,54 @@ def _judge_overlap(overlap: Overlap | None, report: IngestReport,
     return None
 
 
-def _stored_overlap(store: Path, table: pa.Table) -> Overlap | None:
-    """How the table's records meet the stored ones (store opened read-only, not modified)."""
+def _stored_overlap(store: Path, staged: Staged) -> Overlap | None:
+    """How the staged records meet the stored ones (store attached read-only, not modified)."""
     from tradeguard.data.identity import find_overlap
 
     if not store.is_file():
         return None
-    con = _connect(store, read_only=True)
-    try:
-        con.register("incoming", table)
+    with _attached(staged, store, read_only=True) as con:
         return find_overlap(con, "incoming")
+
+
+@contextlib.contextmanager
+def _attached(staged: Staged, store: Path, *, read_only: bool):
+    """The staging database's connection with the store attached (as ``store``, the default
+    catalog) under the store's reader or writer lock, and the staged rows as the view
+    ``incoming``.  Joins, checks and the INSERT then run within the staging database's memory
+    cap, spilling to its folder: the store's own connections never see the whole file."""
+    import duckdb
+
+    from tradeguard.data.access import open_locked
+    from tradeguard.data.readers import CANONICAL, RECORD_ID
+    from tradeguard.data.schema import COLUMNS
+
+    con = staged.con.con
+    home = con.execute("SELECT current_database()").fetchone()[0]
+    quoted = str(store).replace("'", "''")
+    mode = " (READ_ONLY)" if read_only else ""
+
+    def attach():
+        con.execute(f"ATTACH '{quoted}' AS store{mode}")
+        return con
+
+    try:  # the same locks as a connection of the store's own (tradeguard.data.access)
+        _, lease = open_locked(store, read_only=read_only, opener=attach)
+    except duckdb.Error as exc:
+        raise _open_error(store, exc) from exc
+    try:
+        con.execute(f'CREATE OR REPLACE TEMP VIEW incoming AS SELECT {", ".join(COLUMNS)}, '
+                    f'{RECORD_ID} FROM "{home}".main.{CANONICAL}')
+        con.execute("USE store")
+        yield con
     finally:
-        con.close()
+        try:
+            _rollback(con)
+            con.execute(f'USE "{home}"')
+            con.execute("DROP VIEW IF EXISTS incoming")
+            con.execute("DETACH store")
+        finally:
+            lease.release()
 
 
 def open_imports(store_path: str | Path | None = None, *,
@@ -477,31 +538,34 @@ def _existing_batch(store: Path, batch_id: str) -> dict | None:
         con.close()
 
 
-def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: str,
+def _write_batch(store: Path, staged: Staged, report: IngestReport, version: str,
                  covered: list[dict] | None = None, *, replace: bool = False
                  ) -> IngestReport | None:
     """Insert rows and batch record in one transaction; the stored batch's report, or None if
     another writer stored the same file first.  The overlap is judged again inside the
     transaction, so a batch another writer committed meanwhile is never counted twice."""
-    import duckdb
 
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _open_error(store, exc) from exc
-    con = _connect(store, read_only=False)
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with _attached(staged, store, read_only=False) as con:
+        return _insert_all(con, store, report, version, covered, replace)
+
+
+def _insert_all(con: duckdb.DuckDBPyConnection, store: Path, report: IngestReport, version: str,
+                covered: list[dict] | None, replace: bool) -> IngestReport | None:
+    """The write transaction on the attached store: rows, batch record, coverage, COMMIT."""
+    with transaction(con, store, "writing to the store failed; nothing was stored",
+                     checkpoint="CHECKPOINT store") as tx:
         con.execute(_DDL)
         _check_schema_version(con, store)
         if con.execute("SELECT 1 FROM batches WHERE batch_id = ?",
                        [report.batch_id]).fetchone():
-            con.execute("ROLLBACK")
+            tx.abandon()  # another writer stored the same file first
             return None
-        con.register("incoming", table)
         stored = _as_stored(con, report, replace)
-        con.execute("INSERT INTO imports SELECT * FROM incoming")
-        con.unregister("incoming")
+        con.execute("INSERT INTO imports BY NAME SELECT * FROM incoming")
         _insert_batch(con, stored, version)
         for run in covered or []:
             con.execute("INSERT INTO batch_coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -510,22 +574,47 @@ def _write_batch(store: Path, table: pa.Table, report: IngestReport, version: st
                 json.dumps(run["partners"])])
         if _before_commit is not None:
             _before_commit()
-        con.execute("COMMIT")
+    return stored
+
+
+class _Transaction:
+    """The open transaction of :func:`transaction`; ``abandon()`` rolls it back, no error."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con, self.abandoned = con, False
+
+    def abandon(self) -> None:
+        self.con.execute("ROLLBACK")
+        self.abandoned = True
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, store: Path, failed: str, *,
+                checkpoint: str = "CHECKPOINT") -> Iterator[_Transaction]:
+    """One write transaction on the store: BEGIN, the block, COMMIT; all or nothing.
+
+    Any error rolls back: an ``IngestError`` passes through, any other becomes an
+    ``IngestError`` saying ``failed`` (what was not done) with the cause and the fix.  After the
+    COMMIT (durable in the write-ahead log) ``checkpoint`` folds the log into the file, which
+    is only tidiness: if it fails, DuckDB replays the log on the next open.
+    """
+    import duckdb
+
+    tx = _Transaction(con)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        yield tx
+        if not tx.abandoned:
+            con.execute("COMMIT")
     except Exception as exc:
         _rollback(con)
         if isinstance(exc, IngestError):
             raise
-        raise IngestError(problem("writing to the store failed; nothing was stored",
-                                  where=str(store), why=f"{type(exc).__name__}: {exc}",
+        raise IngestError(problem(failed, where=str(store), why=f"{type(exc).__name__}: {exc}",
                                   fix="check free disk space and permissions, then retry")) from exc
-    else:
-        # Committed (durable in the write-ahead log).  Folding the log into the file is only
-        # tidiness: if it fails, DuckDB replays the log on the next open.
+    if not tx.abandoned:
         with contextlib.suppress(duckdb.Error):
-            con.execute("CHECKPOINT")
-        return stored
-    finally:
-        con.close()
+            con.execute(checkpoint)
 
 
 def _as_stored(con: duckdb.DuckDBPyConnection, report: IngestReport,
@@ -582,25 +671,26 @@ def _check_schema_version(con: duckdb.DuckDBPyConnection, store: Path) -> None:
                                   fix="use a store made by this version of tradeguard"))
 
 
-def _report(table: pa.Table, status: str, batch_id: str, path: Path, fmt: str, store: Path,
-            stamp: datetime) -> IngestReport:
-    import pyarrow.compute as pc
+def _report(staged: Staged, status: str, draft: _Draft) -> IngestReport:
+    """The batch's report, its totals summed in the staging database."""
+    from tradeguard.data.readers import CANONICAL
 
-    from tradeguard.data.frames import read_notes
+    con, path = staged.con.con, draft.path
 
-    qty = table.group_by("quantity_unit").aggregate([("quantity", "sum")])
-    val = table.group_by("currency").aggregate([("value", "sum")])
+    def sums(column: str, by: str) -> dict[str, float]:
+        return dict(con.execute(f"SELECT {by}, sum({column}) FROM {CANONICAL} "
+                                f"GROUP BY {by} ORDER BY {by}").fetchall())
+
+    rows, first, last = con.execute(f"SELECT count(*), min(period_start), max(period_end) "
+                                    f"FROM {CANONICAL}").fetchone()
     return IngestReport(
-        status=status, batch_id=batch_id, source_path=str(path.resolve()), format=fmt,
-        rows=table.num_rows, store_path=str(store),
-        quantity_totals=dict(zip(qty["quantity_unit"].to_pylist(),
-                                 qty["quantity_sum"].to_pylist(), strict=True)),
-        value_totals=dict(zip(val["currency"].to_pylist(), val["value_sum"].to_pylist(),
-                              strict=True)),
-        period_min=pc.min(table["period_start"]).as_py() if table.num_rows else None,
-        period_max=pc.max(table["period_end"]).as_py() if table.num_rows else None,
-        notes=read_notes(table), ingested_at=stamp,
-    )
+        status=status, batch_id=draft.batch_id,
+        source_path=draft.source_name or str(path.resolve()), format=draft.format, rows=rows,
+        store_path=str(draft.store), quantity_totals=sums("quantity", "quantity_unit"),
+        value_totals=sums("value", "currency"), period_min=first, period_max=last,
+        notes=dict(staged.notes), ingested_at=draft.stamp,
+        source_name=draft.source_name or path.name, source_bytes=path.stat().st_size,
+        uploaded_by=draft.uploaded_by, known_on=draft.known_on)
 
 
 def _report_from_batch(batch: dict, store: Path) -> IngestReport:

@@ -189,13 +189,21 @@ def read_csv_strings(path: Path, *, required: tuple[str, ...], allowed: tuple[st
 @contextlib.contextmanager
 def staged_csv(path: Path, *, required: tuple[str, ...], allowed: tuple[str, ...] = (),
                strict: bool = False) -> Iterator[tuple[Any, Any]]:
-    """A CSV (optionally gzipped) as ``(backend, table)``: all-string columns plus ``_row``
-    (header = row 1), staged chunk by chunk into a temporary DuckDB file (``limits.staging``).
+    """:func:`stage_csv` into a fresh staging database: ``(backend, table)`` for the block;
+    the staging folder is removed when the block ends."""
+    with staging() as con:
+        yield con, stage_csv(con, path, required=required, allowed=allowed, strict=strict)
+
+
+def stage_csv(con: Any, path: Path, *, required: tuple[str, ...], allowed: tuple[str, ...] = (),
+              strict: bool = False) -> Any:
+    """A CSV (optionally gzipped) as an Ibis table in the staging backend ``con``: all-string
+    columns plus ``_row`` (header = row 1), staged chunk by chunk (``limits.staging``).
 
     ``required`` columns must be present; with ``strict`` any column outside ``required`` and
     ``allowed`` is an error too (a misspelt header should not pass as an ignored extra column).
     At most one chunk (``chunk_bytes``) is held in memory while the file is read, within the
-    limits of :mod:`tradeguard.data.limits`; the staging file is removed when the block ends.
+    limits of :mod:`tradeguard.data.limits`.
     """
     source = str(path)
     head = read_head(path)
@@ -210,17 +218,16 @@ def staged_csv(path: Path, *, required: tuple[str, ...], allowed: tuple[str, ...
                               " (a truncated or hand-edited line?)"))
         return "skip"
 
-    with staging() as con:
-        rows = _stage_csv(Path(path), header, on_invalid, con.con)
-        if bad:
-            raise IngestProblemsError(source, bad, fix="repair or remove the rows listed; if "
-                                      "the last row is cut short, the file was truncated: copy "
-                                      "it again")
-        if rows == 0:
-            raise file_error(source, "the file has a header but no data rows",
-                             "nothing to ingest", "check the export; an empty extract usually "
-                             "means a wrong filter")
-        yield con, con.table(STAGED)
+    rows = _stage_csv(Path(path), header, on_invalid, con.con)
+    if bad:
+        raise IngestProblemsError(source, bad, fix="repair or remove the rows listed; if "
+                                  "the last row is cut short, the file was truncated: copy "
+                                  "it again")
+    if rows == 0:
+        raise file_error(source, "the file has a header but no data rows",
+                         "nothing to ingest", "check the export; an empty extract usually "
+                         "means a wrong filter")
+    return con.table(STAGED)
 
 
 def _stage_csv(path: Path, header: list[str], on_invalid, duck) -> int:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tradeguard.data.frames import ROW, check
 from tradeguard.data.problems import RowProblem, file_error
@@ -36,10 +35,15 @@ NAMES = ("year", "scope", "agreement", "partner_code", "hs9", "epa_code", "unit1
            for m in ("q1", "q2", "v")))
 
 
-def read_sheet(path: Path) -> tuple[pa.Table, str]:
-    """The first sheet as all-string Arrow columns named :data:`NAMES` plus ``_row``; the layout.
+SHEET = "sheet_rows"  # the staging table of :func:`read_sheet`
 
-    Fully empty rows carry nothing and are left out; ``_row`` is the worksheet row number.
+
+def read_sheet(path: Path, con) -> tuple[ir.Table, str]:
+    """The first sheet staged into backend ``con`` as all-string columns named :data:`NAMES`
+    plus ``_row`` (the worksheet row number), :data:`CHUNK_ROWS` rows at a time; the layout.
+
+    Fully empty rows carry nothing and are left out.  The header is judged before any data
+    row is read, and the limits of :mod:`tradeguard.data.limits` while they are read.
     """
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -48,25 +52,27 @@ def read_sheet(path: Path) -> tuple[pa.Table, str]:
         raise file_error(source, "the file is empty (0 bytes)", "nothing to ingest",
                          "download or copy the workbook again")
     try:
-        header, table = _from_openpyxl(path)
+        layout = _stage_openpyxl(path, con)
     except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError, IndexError,
             InvalidFileException, ElementTree.ParseError) as exc:
         raise file_error(source, "not a readable .xlsx workbook",
                          f"{type(exc).__name__}: {exc}; the file is truncated, not an xlsx, "
                          "or damaged", "download or copy the workbook again") from exc
-    layout = _check_header(source, header)
-    overflow = table.column("_overflow")
-    if pc.any(overflow).as_py():
+    staged = con.table(SHEET)
+    overflow = con.to_pyarrow(staged.filter(staged._overflow).select(ROW).order_by(ROW)
+                              .limit(1000))[ROW].to_pylist()
+    if overflow:
+        from tradeguard.data.frames import scalar
         from tradeguard.data.problems import IngestProblemsError
 
-        rows = table.filter(overflow)[ROW].to_pylist()
         raise IngestProblemsError(source, [
             RowProblem(r, None, None, f"has values beyond the {len(HEADER)} header columns")
-            for r in rows], fix="remove the extra cells or columns")
-    if table.num_rows == 0:
+            for r in overflow], fix="remove the extra cells or columns",
+            total=scalar(con, staged._overflow.sum()))
+    if con.to_pyarrow(staged.count()).as_py() == 0:
         raise file_error(source, "the workbook has no data rows", "nothing to ingest",
                          "check that the first sheet holds the data")
-    return table.drop_columns(["_overflow"]), layout
+    return staged.drop("_overflow"), layout
 
 
 EXTRA_COLUMNS = 16  # columns read beyond the layout, to notice stray values there
@@ -95,13 +101,16 @@ def check_zip(path: Path) -> None:
                           limits.max_ratio)
 
 
-def _from_openpyxl(path: Path) -> tuple[tuple, pa.Table]:
+def _stage_openpyxl(path: Path, con) -> str:
+    """Read the sheet with openpyxl (read-only, streamed) into the staging table; the layout."""
     import openpyxl
 
     from tradeguard.data.limits import check_rows, current, report_progress
 
     check_zip(path)
     limits, width = current(), len(HEADER)
+    columns = ", ".join(f'"{n}" VARCHAR' for n in NAMES)
+    con.con.execute(f"CREATE TABLE {SHEET} ({columns}, {ROW} BIGINT, _overflow BOOLEAN)")
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
@@ -109,8 +118,8 @@ def _from_openpyxl(path: Path) -> tuple[tuple, pa.Table]:
         # max_col: a cell far to the right (XFD1) must not pad every row to 16,384 columns;
         # values up to EXTRA_COLUMNS beyond the layout are still seen (and refused)
         rows = sheet.iter_rows(values_only=True, max_col=width + EXTRA_COLUMNS)
-        header = next(rows, ())
-        parts, chunk, numbers = [], [], []
+        layout = _check_header(str(path), tuple(next(rows, ())))
+        chunk, numbers = [], []
         for number, row in enumerate(rows, start=2):
             if any(v is not None for v in row):
                 chunk.append(row)
@@ -118,12 +127,19 @@ def _from_openpyxl(path: Path) -> tuple[tuple, pa.Table]:
             if number % CHUNK_ROWS == 0:
                 check_rows(str(path), number - 1, width, limits)
                 report_progress(number, expected)
-                parts.append(_chunk_table(chunk, numbers))
+                _append(con, _chunk_table(chunk, numbers))
                 chunk, numbers = [], []
-        parts.append(_chunk_table(chunk, numbers))
+        _append(con, _chunk_table(chunk, numbers))
     finally:
         book.close()
-    return tuple(header), pa.concat_tables(parts)
+    return layout
+
+
+def _append(con, chunk: pa.Table) -> None:
+    if chunk.num_rows:
+        con.con.register("tradeguard_sheet_chunk", chunk)
+        con.con.execute(f"INSERT INTO {SHEET} SELECT * FROM tradeguard_sheet_chunk")
+        con.con.unregister("tradeguard_sheet_chunk")
 
 
 def _chunk_table(data: list[tuple], numbers: list[int]) -> pa.Table:

@@ -1,13 +1,17 @@
 """REST endpoint for undo (mounted under ``/api`` by ``create_app``).
 
+GET /batches              the ingested batches with their provenance.  Needs the token: the
+                          list names who uploaded which file (the token's label, the file name
+                          the user gave, a local ingest's path), which is not for every reader
+                          of an open desk.  What the data *cover* stays open: ``/api/status``
+                          and every answer carry their coverage and gaps.
 DELETE /batches/{batch}   remove one batch (its number or full id) from the server's store,
                           atomically; ``dry_run=true`` says what would go and changes nothing.
                           Needs the token, like uploads; the removal is recorded in the store's
-                          ``batch_events`` with the token's label.  ``GET /api/batches`` lists
-                          the batches (``app.py``).
+                          ``batch_events`` with the token's label.
 
-It calls only the Python API (``tradeguard.data.batches``) through the data service (``api/services/data.py``); errors are
-problem details (``api/problems.py``): 404 for a batch the store does not hold.
+It calls only the Python API (``tradeguard.data.batches``) through the data service
+(``api/services/data.py``); errors are problem details (``api/problems.py``): 404 for a batch the store does not hold.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from tradeguard.api.auth import bearer, check_token
+from tradeguard.api.models import BatchOut
 from tradeguard.api.params import problems_doc
 from tradeguard.api.services import services_of
 
@@ -40,6 +45,37 @@ class RemovalOut(BaseModel):
     reinstated: int = Field(description="Records of earlier batches that count again")
     removed_at: str | None
     removed_by: str | None
+
+
+@router.get("/batches", summary="Ingested batches with their provenance (needs the token)",
+            response_model=list[BatchOut], responses=problems_doc(401, 403),
+            description="Every batch with its number, file name, size, uploader, `known_on`, "
+                        "periods and totals. The list names who uploaded which file, so it "
+                        "needs `Authorization: Bearer <token>`, like uploads and removals.")
+async def list_batches_route(request: Request) -> Any:
+    _check_reader_token(request.app.state.token, bearer(request))
+    return JSONResponse(await run_in_threadpool(services_of(request).data.batches))
+
+
+def _check_reader_token(configured: str | None, given: str | None) -> None:
+    """As ``app.check_token`` (constant-time comparison), in the words of a read."""
+    import hmac
+
+    from tradeguard.api.problems import ApiProblem
+
+    why = "the batch list names who uploaded which file, so it needs the token"
+    if not configured:
+        raise ApiProblem(403, "forbidden", "Batch list not served",
+                         f"{why}, and no token is configured on this server. Fix: set "
+                         "TRADEGUARD_API_TOKEN (or `token` in the API config file) and restart "
+                         "the server, or run `tradeguard batches list` where the store is")
+    if not given:
+        raise ApiProblem(401, "unauthorized", "Token required",
+                         f"{why}. Fix: send `Authorization: Bearer <token>`",
+                         headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(given.encode(), configured.encode()):
+        raise ApiProblem(403, "forbidden", "Wrong token",
+                         f"{why}, and the token does not match. Fix: check the token")
 
 
 @router.delete("/batches/{batch}", summary="Remove a batch (needs the token)",

@@ -1,5 +1,5 @@
-"""REST endpoints of the data (mounted under ``/api`` by ``create_app``): the ingested batches,
-and uploads (behind the token).  Undo is in ``routes/batches.py``."""
+"""REST endpoints of the data (mounted under ``/api`` by ``create_app``): uploads (behind the
+token).  The batch list and undo, also behind the token, are in ``routes/batches.py``."""
 
 from __future__ import annotations
 
@@ -15,12 +15,6 @@ from tradeguard.api.services import services_of
 from tradeguard.api.uploads import FORMATS, ingest_upload
 
 router = APIRouter(tags=["data"])
-
-
-@router.get("/batches", response_model=list[m.BatchOut],
-            summary="Ingested batches with their provenance")
-def batches(request: Request) -> Any:
-    return json_response(services_of(request).data.batches())
 
 
 @router.post("/ingest", response_model=m.IngestOut,
