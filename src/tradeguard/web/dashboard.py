@@ -488,11 +488,21 @@ async def designs(request: Request, paths: int = DESIGN_PAGE_PATHS) -> Response:
     return await _page(request, "designs.html", build)
 
 
+#: A batch's fields that name who uploaded which file: only with the token (as
+#: ``GET /api/batches``); the open desk shows what each batch holds, not whose it is.
+PRIVATE_BATCH_FIELDS = ("source_path", "source_name", "uploaded_by")
+
+
+def _open_batch(batch: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("withheld" if k in PRIVATE_BATCH_FIELDS and v is not None else v)
+            for k, v in batch.items()}
+
+
 @router.get("/data")
 async def data(request: Request) -> Response:
     async def build() -> tuple[dict, dict]:
         batches = await run_in_threadpool(services_of(request).data.batches)
-        return {"batches": batches, "report": None, "rejected": None,
+        return {"batches": [_open_batch(b) for b in batches], "report": None, "rejected": None,
                 "uploads_enabled": bool(request.app.state.token)}, {}
 
     return await _page(request, "data.html", build)
