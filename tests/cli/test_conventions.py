@@ -103,7 +103,7 @@ def test_out_is_a_folder_on_every_command():
     helps = {name: p.help for name, c in _commands().items() for p in _options(c)
              if "--out" in p.opts}
     assert set(helps) == {"timeline", "evidence", "fetch comtrade", "design compare",
-                          "design sweep", "design sensitivity"}
+                          "design sweep", "design sensitivity", "formula compare"}
     assert [n for n, h in helps.items() if not h.startswith("Folder")] == []
 
 

@@ -19,7 +19,7 @@ def test_running_an_edited_copy_of_an_example_design_from_the_desk(page):
     page.click("#run")
     page.wait_for_selector("#limitations")
     assert "run=1" in page.url and "trigger_scale=1.1" in page.url  # the run is a link
-    assert "Tariff-rate quotas are not simulated" in page.locator("#limitations").inner_text()
+    assert "Tariff-rate quotas are simulated at a month's resolution" in page.locator("#limitations").inner_text()
     rows = page.locator("#totals tbody tr")
     assert [rows.nth(i).get_attribute("data-design") for i in range(rows.count())] \
         == ["us-softer", "beef-us-opening"]
