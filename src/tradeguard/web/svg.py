@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -117,27 +117,32 @@ def render(chart: Chart) -> str:
     out.append(f'<text transform="translate(16 {top + plot_h / 2}) rotate(-90)" '
                f'text-anchor="middle">{escape(chart.y_label)}</text>')
     for i, line in enumerate(chart.lines):
-        color = line.color or PALETTE[i % len(PALETTE)]
-        pts = sorted(line.points)
-        if not pts:
-            continue
-        coords = []
-        for j, (day, val) in enumerate(pts):
-            if line.step and j:
-                coords.append(f"{x(day):.1f},{y(pts[j - 1][1]):.1f}")
-            coords.append(f"{x(day):.1f},{y(val):.1f}")
-        dash = ' stroke-dasharray="6 4"' if line.dashed else ""
-        out.append(f'<polyline class="series" data-label="{escape(line.label)}" fill="none" '
-                   f'stroke="{color}" stroke-width="2"{dash} points="{" ".join(coords)}"/>')
-        if not line.step:
-            for day, val in pts:
-                out.append(f'<circle class="mark" cx="{x(day):.1f}" cy="{y(val):.1f}" r="3" '
-                           f'fill="{color}"><title>{escape(line.label)} {day}: '
-                           f'{_fmt(val)}</title></circle>')
-        ly = HEIGHT - 14
-        lx = left + 170 * i
-        out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{ly - 4}" y2="{ly - 4}" '
-                   f'stroke="{color}" stroke-width="2"{dash}/>'
-                   f'<text x="{lx + 24}" y="{ly}">{escape(line.label)}</text>')
+        out += _series(i, line, x, y, left)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _series(i: int, line: Line, x: Callable[[dt.date], float], y: Callable[[float], float],
+            left: float) -> list[str]:
+    """One line of the chart (a step line or points with their values) and its legend key."""
+    color = line.color or PALETTE[i % len(PALETTE)]
+    pts = sorted(line.points)
+    if not pts:
+        return []
+    coords = []
+    for j, (day, val) in enumerate(pts):
+        if line.step and j:
+            coords.append(f"{x(day):.1f},{y(pts[j - 1][1]):.1f}")
+        coords.append(f"{x(day):.1f},{y(val):.1f}")
+    dash = ' stroke-dasharray="6 4"' if line.dashed else ""
+    out = [f'<polyline class="series" data-label="{escape(line.label)}" fill="none" '
+           f'stroke="{color}" stroke-width="2"{dash} points="{" ".join(coords)}"/>']
+    if not line.step:
+        out += [f'<circle class="mark" cx="{x(day):.1f}" cy="{y(val):.1f}" r="3" '
+                f'fill="{color}"><title>{escape(line.label)} {day}: '
+                f'{_fmt(val)}</title></circle>' for day, val in pts]
+    ly, lx = HEIGHT - 14, left + 170 * i
+    out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{ly - 4}" y2="{ly - 4}" '
+               f'stroke="{color}" stroke-width="2"{dash}/>'
+               f'<text x="{lx + 24}" y="{ly}">{escape(line.label)}</text>')
+    return out
