@@ -36,12 +36,22 @@ clipped.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 
-from tradeguard.data.frames import ROW, backend, check, collect_problems
+from tradeguard.data.frames import (
+    ROW,
+    backend,
+    check,
+    collect_problems,
+    problem_queries,
+    run_problem_queries,
+    run_unbound,
+)
 from tradeguard.data.problems import IngestProblemsError, RowProblem
 from tradeguard.data.regimes import REGIMES
 from tradeguard.units import CANONICAL_UNITS, QUANTITY_CEILING, VALUE_CEILING
@@ -144,11 +154,33 @@ def validate_rows(con, raw, rows: int, keep: tuple[str, ...] = ()):
     lies, in one query on backend ``con``: the report, and the rows in the canonical types
     (an expression, without ``_row``, with the columns ``keep`` as they are).  Nothing is
     brought into memory but the problems."""
+    import ibis.expr.operations as ops
+
     typed_cols, checks = typed_columns(raw)
     typed = raw.select(raw[ROW], **typed_cols, **{c: raw[c] for c in keep})
-    checks += _row_checks(typed, raw)
-    problems, total = collect_problems(con, checks)
+    if getattr(con, "name", None) == "duckdb" and isinstance(raw.op(), ops.DatabaseTable):
+        # A staged table: the checks (about ninety expressions) are built and compiled once
+        # per table name and layout, then run again for every later ingest.
+        where = raw.op()
+        count, first = _check_queries(where.name, where.namespace.catalog,
+                                      where.namespace.database, raw.schema(), keep)
+        problems, total = run_problem_queries(con, count, first, run_unbound)
+    else:
+        problems, total = collect_problems(con, checks + _row_checks(typed, raw))
     return ValidationReport(rows, tuple(problems), total), typed.drop(ROW)
+
+
+@functools.lru_cache(maxsize=64)
+def _check_queries(name: str, catalog: str | None, database: str | None, schema: Any,
+                   keep: tuple[str, ...]) -> tuple[Any, Any]:
+    """The validation of table ``name`` (of this schema) as two queries over an unbound table:
+    the count of problems and the first of them."""
+    import ibis
+
+    raw = ibis.table(schema, name=name, catalog=catalog, database=database)
+    typed_cols, checks = typed_columns(raw)
+    typed = raw.select(raw[ROW], **typed_cols, **{c: raw[c] for c in keep})
+    return problem_queries(checks + _row_checks(typed, raw))
 
 
 def typed_columns(raw) -> tuple[dict, list]:
