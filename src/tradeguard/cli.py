@@ -26,18 +26,21 @@ from tradeguard.errors import TradeguardError
 # Typer's completion: `tradeguard --install-completion` (bash, zsh, fish, PowerShell).
 app = typer.Typer(no_args_is_help=True, add_completion=True,
                   help="Agricultural import safeguards: rules, duty, monitoring.")
-rules_app = typer.Typer(no_args_is_help=True, help="Validate and browse the rule library.")
-app.add_typer(rules_app, name="rules")
-formula_app = typer.Typer(no_args_is_help=True, help="The same safeguard formula across partners.")
-app.add_typer(formula_app, name="formula")
-design_app = typer.Typer(no_args_is_help=True, help="Safeguard design lab: compare, sweep, sensitivity.")
-app.add_typer(design_app, name="design")
-fetch_app = typer.Typer(no_args_is_help=True, help="Download data (needs a network and a key).")
-app.add_typer(fetch_app, name="fetch")
-lines_app = typer.Typer(no_args_is_help=True, help="Tariff lines in words: search and describe.")
-app.add_typer(lines_app, name="lines")
-batches_app = typer.Typer(no_args_is_help=True, help="The store's batches: list, remove (undo).")
-app.add_typer(batches_app, name="batches")
+
+
+def _sub_app(name: str, help_text: str) -> typer.Typer:
+    """A command group ``tradeguard NAME ...`` (bare ``tradeguard NAME`` shows its help)."""
+    group = typer.Typer(no_args_is_help=True, help=help_text)
+    app.add_typer(group, name=name)
+    return group
+
+
+rules_app = _sub_app("rules", "Validate and browse the rule library.")
+formula_app = _sub_app("formula", "The same safeguard formula across partners.")
+design_app = _sub_app("design", "Safeguard design lab: compare, sweep, sensitivity.")
+fetch_app = _sub_app("fetch", "Download data (needs a network and a key).")
+lines_app = _sub_app("lines", "Tariff lines in words: search and describe.")
+batches_app = _sub_app("batches", "The store's batches: list, remove (undo).")
 
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
