@@ -19,25 +19,28 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tradeguard.cli_progress import progress_bar, warnings_to
+from tradeguard.cli_progress import Progress, progress_bar, warnings_to
 from tradeguard.cli_support import user_words
 from tradeguard.errors import TradeguardError
 
 # Typer's completion: `tradeguard --install-completion` (bash, zsh, fish, PowerShell).
 app = typer.Typer(no_args_is_help=True, add_completion=True,
                   help="Agricultural import safeguards: rules, duty, monitoring.")
-rules_app = typer.Typer(no_args_is_help=True, help="Validate and browse the rule library.")
-app.add_typer(rules_app, name="rules")
-formula_app = typer.Typer(no_args_is_help=True, help="The same safeguard formula across partners.")
-app.add_typer(formula_app, name="formula")
-design_app = typer.Typer(no_args_is_help=True, help="Safeguard design lab: compare, sweep, sensitivity.")
-app.add_typer(design_app, name="design")
-fetch_app = typer.Typer(no_args_is_help=True, help="Download data (needs a network and a key).")
-app.add_typer(fetch_app, name="fetch")
-lines_app = typer.Typer(no_args_is_help=True, help="Tariff lines in words: search and describe.")
-app.add_typer(lines_app, name="lines")
-batches_app = typer.Typer(no_args_is_help=True, help="The store's batches: list, remove (undo).")
-app.add_typer(batches_app, name="batches")
+
+
+def _sub_app(name: str, help_text: str) -> typer.Typer:
+    """A command group ``tradeguard NAME ...`` (bare ``tradeguard NAME`` shows its help)."""
+    group = typer.Typer(no_args_is_help=True, help=help_text)
+    app.add_typer(group, name=name)
+    return group
+
+
+rules_app = _sub_app("rules", "Validate and browse the rule library.")
+formula_app = _sub_app("formula", "The same safeguard formula across partners.")
+design_app = _sub_app("design", "Safeguard design lab: compare, sweep, sensitivity.")
+fetch_app = _sub_app("fetch", "Download data (needs a network and a key).")
+lines_app = _sub_app("lines", "Tariff lines in words: search and describe.")
+batches_app = _sub_app("batches", "The store's batches: list, remove (undo).")
 
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
@@ -58,6 +61,16 @@ def _or_fail(call: Callable[[], T]) -> T:
         return call()
     except TradeguardError as exc:
         _fail(exc)
+
+
+def _with_progress(what: str, as_json: bool, work: Callable[[Progress], T]) -> T:
+    """``work(progress)`` under a progress bar on stderr (none with --json: a program reads
+    stdout); a library error instead ends the command, as ``_or_fail``."""
+    def run() -> T:
+        with progress_bar(err, what, quiet=as_json) as progress:
+            return work(progress)
+
+    return _or_fail(run)
 
 
 def _version(show: bool) -> None:
@@ -937,14 +950,11 @@ def design_compare(
     from tradeguard.design.spec import load_designs
     from tradeguard.web.design_report import write_report
 
-    try:
-        designs = load_designs(files)
-        scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
-        with progress_bar(err, "design compare", quiet=as_json) as progress:
-            report = compare(designs, scenario, progress=progress)
-        json_path, html_path = write_report(report, out_dir)
-    except TradeguardError as exc:
-        _fail(exc)
+    designs = _or_fail(lambda: load_designs(files))
+    scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
+    report = _with_progress("design compare", as_json,
+                            lambda progress: compare(designs, scenario, progress=progress))
+    json_path, html_path = _or_fail(lambda: write_report(report, out_dir))
     _print_written(html_path, json_path, as_json)
 
 
@@ -962,14 +972,11 @@ def design_sweep(
     from tradeguard.design.simulate import Scenario
     from tradeguard.web.design_report import write_sweep
 
-    try:
-        base, vary, positions = load_sweep(spec)
-        with progress_bar(err, "design sweep", quiet=as_json) as progress:
-            result = sweep(base, vary, Scenario(paths=paths, years=years, seed=seed),
-                           positions=positions, workers=workers, progress=progress)
-        json_path, html_path = write_sweep(result, out_dir)
-    except TradeguardError as exc:
-        _fail(exc)
+    base, vary, positions = _or_fail(lambda: load_sweep(spec))
+    scenario = Scenario(paths=paths, years=years, seed=seed)
+    result = _with_progress("design sweep", as_json, lambda progress: sweep(
+        base, vary, scenario, positions=positions, workers=workers, progress=progress))
+    json_path, html_path = _or_fail(lambda: write_sweep(result, out_dir))
     _print_written(html_path, json_path, as_json)
 
 
@@ -990,13 +997,11 @@ def design_sensitivity(
     from tradeguard.design.spec import read_document
     from tradeguard.web.design_report import sensitivity_html
 
-    try:
-        doc, _ = read_document(design)
-        with progress_bar(err, "design sensitivity", quiet=as_json) as progress:
-            result = sensitivity(doc, element, [yaml.safe_load(v) for v in values.split(",")],
-                                 Scenario(paths=paths, years=years), progress=progress)
-    except TradeguardError as exc:
-        _fail(exc)
+    doc, _ = _or_fail(lambda: read_document(design))
+    moves = [yaml.safe_load(v) for v in values.split(",")]
+    scenario = Scenario(paths=paths, years=years)
+    result = _with_progress("design sensitivity", as_json, lambda progress: sensitivity(
+        doc, element, moves, scenario, progress=progress))
     json_path = _out_path(out_dir, "sensitivity.json")
     html_path = json_path.with_name("sensitivity.html")
     json_path.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
@@ -1017,12 +1022,9 @@ def design_validate(
     from tradeguard.data.readers import read_any
     from tradeguard.design.validate import validate
 
-    try:
-        imports = read_any(data) if data is not None else None
-        with progress_bar(err, "design validate", quiet=as_json) as progress:
-            result = validate(imports, draws=draws, seed=seed, progress=progress)
-    except TradeguardError as exc:
-        _fail(exc)
+    imports = _or_fail(lambda: read_any(data)) if data is not None else None
+    result = _with_progress("design validate", as_json, lambda progress: validate(
+        imports, draws=draws, seed=seed, progress=progress))
     if as_json:
         _print_json(result.to_dict())
         return
@@ -1097,14 +1099,10 @@ def design_trade_off(
     values = {n: v for n, v in zip(names, (_number_list(x_values, "--x-values"),
                                            _number_list(y_values, "--y-values")), strict=False)
               if v is not None}
-    try:
-        doc, _ = read_document(base)
-        with progress_bar(err, "design trade-off", quiet=as_json) as progress:
-            result = trade_off(doc, hold, names, values,
-                               Scenario(paths=paths, years=years, seed=seed),
-                               progress=progress)
-    except TradeguardError as exc:
-        _fail(exc)
+    doc, _ = _or_fail(lambda: read_document(base))
+    scenario = Scenario(paths=paths, years=years, seed=seed)
+    result = _with_progress("design trade-off", as_json, lambda progress: trade_off(
+        doc, hold, names, values, scenario, progress=progress))
     if as_json:
         _print_json(result)
         return
@@ -1136,14 +1134,11 @@ def design_between(
     from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import load_designs
 
-    try:
-        a, b = load_designs([position_a, position_b])
-        with progress_bar(err, "design between", quiet=as_json) as progress:
-            result = between(a, b, parse_ranges(vary), steps,
-                             Scenario(paths=paths, years=years, seed=seed),
-                             progress=progress)
-    except TradeguardError as exc:
-        _fail(exc)
+    a, b = _or_fail(lambda: load_designs([position_a, position_b]))
+    ranges = _or_fail(lambda: parse_ranges(vary))
+    scenario = Scenario(paths=paths, years=years, seed=seed)
+    result = _with_progress("design between", as_json, lambda progress: between(
+        a, b, ranges, steps, scenario, progress=progress))
     if as_json:
         _print_json(result)
         return

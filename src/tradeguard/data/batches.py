@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +98,10 @@ def remove_batch(ref: str | int, store_path: str | Path | None = None, *, remove
     ``batch_events`` record.  Raises ``InputError`` for a malformed reference, ``IngestError``
     for a batch the store does not hold (naming the batches it does) or a damaged store.
     """
-    from tradeguard.data.store import _connect, _existing_batch, default_store_path
+    from tradeguard.data.store import _connect, _existing_batch, _utc, default_store_path
 
     store = Path(store_path) if store_path is not None else default_store_path()
-    stamp = _utc(removed_at)
+    stamp = _utc(removed_at, "removed_at", "remove_batch")
     column, value = _parse_ref(ref)
     if not store.is_file():
         from tradeguard.data.store import _missing_store
@@ -191,12 +191,3 @@ def _delete(store: Path, found: dict[str, Any], plan: Removal) -> None:
                 json.dumps(record, sort_keys=True, default=str)])
     finally:
         con.close()
-
-
-def _utc(stamp: datetime) -> datetime:
-    if not isinstance(stamp, datetime) or stamp.tzinfo is None:
-        raise InputError(problem("removed_at must be a timezone-aware datetime",
-                                 where="remove_batch(removed_at=...)",
-                                 why=f"got {stamp!r}; a naive time is ambiguous",
-                                 fix="pass datetime.now(UTC) or another aware datetime"))
-    return stamp.astimezone(UTC).replace(tzinfo=None)

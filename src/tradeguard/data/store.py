@@ -213,7 +213,7 @@ def ingest(path: str | Path, store_path: str | Path | None = None, *, format: st
 
     path = Path(path)
     store = Path(store_path) if store_path is not None else default_store_path()
-    stamp = _utc(ingested_at)
+    stamp = _utc(ingested_at, "ingested_at", "ingest")
     known = _known_on(known_on, stamp)
     tick = progress or (lambda stage, done, total: None)
     if not path.is_file():
@@ -476,10 +476,12 @@ def _open_error(store: Path, exc: Exception) -> IngestError:
             " and ingest your files again; tradeguard never writes into a damaged store"))
 
 
-def _utc(stamp: datetime) -> datetime:
+def _utc(stamp: datetime, argument: str, call: str) -> datetime:
+    """``stamp`` as a naive UTC datetime (how the store keeps times); ``argument`` of ``call``
+    names the input in the error for a naive one (ingest and remove_batch share this)."""
     if not isinstance(stamp, datetime) or stamp.tzinfo is None:
-        raise InputError(problem("ingested_at must be a timezone-aware datetime",
-                                 where="ingest(ingested_at=...)",
+        raise InputError(problem(f"{argument} must be a timezone-aware datetime",
+                                 where=f"{call}({argument}=...)",
                                  why=f"got {stamp!r}; a naive time is ambiguous",
                                  fix="pass datetime.now(UTC) or another aware datetime"))
     return stamp.astimezone(UTC).replace(tzinfo=None)

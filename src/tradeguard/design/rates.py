@@ -16,8 +16,8 @@ import datetime as dt
 import numpy as np
 
 from tradeguard.engine import expressions as ex
+from tradeguard.monitor.activation import mfn_duty
 from tradeguard.rules.loader import RuleSet
-from tradeguard.rules.lookup import covers, value_on
 
 
 def ave_percent(duty: ex.DutyExpression | None, unit_value: float | None) -> float | None:
@@ -49,18 +49,6 @@ def duty_per_kg(duty: ex.DutyExpression, values_jpy: np.ndarray, kg: np.ndarray)
     return per_kg[where] * kg
 
 
-def mfn_duty(rules: RuleSet, line: str, day: dt.date) -> ex.DutyExpression | None:
-    """The MFN duty expression on a line and day, as known on that day (None: not encoded)."""
-    for tariff in rules.tariffs.values():
-        if tariff.regime != "mfn":
-            continue
-        for schedule in tariff.schedules:
-            if covers(schedule.lines, line):
-                found = value_on(schedule.rates, day, day)
-                return None if found is None else found[1].duty
-    return None
-
-
 def mfn_ave(rules: RuleSet, line: str, day: dt.date, unit_value: float | None) -> float | None:
     """The MFN rate on a line and day as an ad valorem equivalent at ``unit_value``."""
-    return ave_percent(mfn_duty(rules, line, day), unit_value)
+    return ave_percent(mfn_duty(rules, line, day, day), unit_value)  # as known that day

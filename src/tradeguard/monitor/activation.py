@@ -59,16 +59,23 @@ def late_rule(measure: s.VolumeSafeguard, crossing: dt.date) -> s.LateCrossing |
     return next((lc for lc in measure.duration.late_crossing if lc.month == crossing.month), None)
 
 
-def mfn_percent(rules: RuleSet, line: str, day: dt.date, as_of: dt.date) -> float | None:
-    """The MFN ad valorem rate on a line and day (None if not ad valorem or not encoded)."""
+def mfn_duty(rules: RuleSet, line: str, day: dt.date,
+             as_of: dt.date) -> ex.DutyExpression | None:
+    """The MFN duty expression on a line and day, as known on ``as_of`` (None: not encoded)."""
     for tariff in rules.tariffs.values():
         if tariff.regime != "mfn":
             continue
         for schedule in tariff.schedules:
             if covers(schedule.lines, line):
                 found = value_on(schedule.rates, day, as_of)
-                return None if found is None else ex.ad_valorem_percent(found[1].duty)
+                return None if found is None else found[1].duty
     return None
+
+
+def mfn_percent(rules: RuleSet, line: str, day: dt.date, as_of: dt.date) -> float | None:
+    """The MFN ad valorem rate on a line and day (None if not ad valorem or not encoded)."""
+    duty = mfn_duty(rules, line, day, as_of)
+    return None if duty is None else ex.ad_valorem_percent(duty)
 
 
 def safeguard_duty(rules: RuleSet, measure: s.VolumeSafeguard, day: dt.date,

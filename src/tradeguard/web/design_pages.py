@@ -77,6 +77,21 @@ async def _within_limits(request: Request, errors: dict[str, str], run: Any,
         return None
 
 
+async def _run_checked(request: Request, errors: dict[str, str], run: Any,
+                       *args: Any) -> tuple[Any, int | None]:
+    """The run of a checked form, for the three design pages: ``(None, 422)`` when the form has
+    errors (the JSON twin raises them instead), ``(None, 413)`` over a cost limit (the message
+    in ``errors``), else ``(result, None)``."""
+    from tradeguard.web.dashboard import _wants_json
+
+    if errors and _wants_json(request):
+        raise _invalid(errors)
+    if errors:
+        return None, 422
+    result = await _within_limits(request, errors, run, *args)
+    return result, 413 if result is None else None
+
+
 def _invalid(errors: Mapping[str, str]) -> InputError:
     return InputError("; ".join(f"{name}: {text}" for name, text in errors.items()))
 
@@ -87,8 +102,6 @@ def _example_list() -> list[dict[str, Any]]:
 
 async def edit_page(request: Request, example: str | None) -> tuple[dict, dict]:
     """The edit form for a copy of ``example``; with ``run``, the copy validated and run."""
-    from tradeguard.web.dashboard import _wants_json
-
     data: dict[str, Any] = {"examples": _example_list(), "example": example, "form": None,
                             "errors": {}, "document": None, "report": None}
     if not example:
@@ -105,14 +118,10 @@ async def edit_page(request: Request, example: str | None) -> tuple[dict, dict]:
     designs = _designs(doc, source, form, errors)
     scenario = _scenario(form, errors)
     data |= {"form": form, "errors": errors, "document": doc}
-    if errors and _wants_json(request):
-        raise _invalid(errors)
-    if errors:
-        return data, {"_status": 422}
-    report = await _within_limits(request, errors, lab.run_compare,
-                                  request.app.state.settings, False, designs, scenario)
-    if report is None:
-        return data, {"_status": 413}
+    report, refused = await _run_checked(request, errors, lab.run_compare,
+                                         request.app.state.settings, False, designs, scenario)
+    if refused:
+        return data, {"_status": refused}
     import yaml
 
     from tradeguard.web.design_report import render_html
@@ -160,8 +169,6 @@ def _position_errors(form: Mapping[str, str], positions: list[dict[str, Any]]
 
 async def between_page(request: Request) -> tuple[dict, dict]:
     """Two example positions; with both chosen, the packages between them and their chart."""
-    from tradeguard.web.dashboard import _wants_json
-
     query = request.query_params
     form = {"a": query.get("a", ""), "b": query.get("b", ""),
             "steps": query.get("steps", str(BETWEEN_STEPS[0])),
@@ -177,15 +184,11 @@ async def between_page(request: Request) -> tuple[dict, dict]:
     steps = f.number(form, "steps", errors, minimum=min(BETWEEN_STEPS),
                      maximum=max(BETWEEN_STEPS), whole=True)
     scenario = _scenario(form, errors)
-    if errors and _wants_json(request):
-        raise _invalid(errors)
-    if errors:
-        return data | {"errors": errors}, {"_status": 422}
-    result = await _within_limits(request, errors, lab.run_between,
-                                  request.app.state.settings, False, form["a"], form["b"],
-                                  None, int(steps or 2), scenario)
-    if result is None:
-        return data | {"errors": errors}, {"_status": 413}
+    result, refused = await _run_checked(request, errors, lab.run_between,
+                                         request.app.state.settings, False, form["a"], form["b"],
+                                         None, int(steps or 2), scenario)
+    if refused:
+        return data | {"errors": errors}, {"_status": refused}
     return data | {"result": result}, {"charts": {"frontier": frontier_chart(result)}}
 
 
@@ -209,7 +212,6 @@ def _values(form: Mapping[str, str], name: str, errors: dict[str, str]) -> list[
 async def trade_off_page(request: Request) -> tuple[dict, dict]:
     """An example as the base, two elements and the output held: the iso-output curve."""
     from tradeguard.design.negotiate import ELEMENTS, HOLD
-    from tradeguard.web.dashboard import _wants_json
 
     query = request.query_params
     form = {k: query.get(k, v) for k, v in TRADE_OFF_DEFAULTS.items()}
@@ -230,15 +232,11 @@ async def trade_off_page(request: Request) -> tuple[dict, dict]:
     values = {form["x"]: _values(form, "x_values", errors),
               form["y"]: _values(form, "y_values", errors)}
     scenario = _scenario(form, errors)
-    if errors and _wants_json(request):
-        raise _invalid(errors)
-    if errors:
-        return data | {"errors": errors}, {"_status": 422}
-    result = await _within_limits(request, errors, lab.run_trade_off,
-                                  request.app.state.settings, False, form["base"],
-                                  form["hold"], [form["x"], form["y"]], values, scenario)
-    if result is None:
-        return data | {"errors": errors}, {"_status": 413}
+    result, refused = await _run_checked(request, errors, lab.run_trade_off,
+                                         request.app.state.settings, False, form["base"],
+                                         form["hold"], [form["x"], form["y"]], values, scenario)
+    if refused:
+        return data | {"errors": errors}, {"_status": refused}
     return data | {"result": result}, {}
 
 
