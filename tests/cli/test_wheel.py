@@ -22,6 +22,10 @@ from pathlib import Path
 
 import pytest
 
+# One worker builds the wheel and its venv once for all the tests here (a module fixture is
+# per worker: spread over two workers, the wheel was built twice).
+pytestmark = pytest.mark.xdist_group("wheel")
+
 ROOT = Path(__file__).parents[2]
 OPT_IN = "TRADEGUARD_WHEEL_TEST"
 # The design lab's Monte Carlo is shortened: the tour shows the commands, not 2,000 paths.

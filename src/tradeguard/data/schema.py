@@ -140,10 +140,11 @@ def _validate(table: pa.Table, typed_result: bool = True
         from tradeguard.data.frames import with_row_numbers
 
         table = with_row_numbers(table, first=1)
-    import ibis
-
     con = backend()
-    report, typed = validate_rows(con, ibis.memtable(table), table.num_rows)
+    # A named view of the Arrow table (no copy), not a memtable: the checks' SQL is then
+    # compiled once per column layout and reused by every later validation.
+    con.con.register("rows_to_validate", table)
+    report, typed = validate_rows(con, con.table("rows_to_validate"), table.num_rows)
     if not report.ok or not typed_result:  # validation only: never a second copy of the rows
         return report, None
     return report, con.to_pyarrow(typed).cast(CANONICAL_SCHEMA)
