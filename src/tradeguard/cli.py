@@ -21,7 +21,7 @@ from rich.table import Table
 
 from tradeguard.cli_progress import Progress, progress_bar, warnings_to
 from tradeguard.cli_support import user_words
-from tradeguard.errors import TradeguardError
+from tradeguard.errors import InputError, TradeguardError, problem
 
 # Typer's completion: `tradeguard --install-completion` (bash, zsh, fish, PowerShell).
 app = typer.Typer(no_args_is_help=True, add_completion=True,
@@ -61,6 +61,22 @@ def _or_fail(call: Callable[[], T]) -> T:
         return call()
     except TradeguardError as exc:
         _fail(exc)
+
+
+def _scenario(**fields: Any) -> Any:
+    """The Monte Carlo scenario of a design command; a value out of its range is the user's
+    error, named by its option (``--years 50``: at most 40), never a traceback."""
+    from pydantic import ValidationError
+
+    from tradeguard.design.simulate import Scenario
+
+    try:
+        return Scenario(**fields)
+    except ValidationError as exc:
+        wrong = "; ".join(f"--{'-'.join(map(str, e['loc']))} {e['input']}: {e['msg'].lower()}"
+                          for e in exc.errors())
+        _fail(InputError(problem(f"the simulation's options are out of range ({wrong})",
+                                 fix="see `tradeguard design --help` for each option's range")))
 
 
 def _with_progress(what: str, as_json: bool, work: Callable[[Progress], T]) -> T:
@@ -946,12 +962,11 @@ def design_compare(
 ) -> None:
     """Back-test and simulate designs side by side; write DIR/report.html and DIR/report.json."""
     from tradeguard.design.compare import compare
-    from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import load_designs
     from tradeguard.web.design_report import write_report
 
     designs = _or_fail(lambda: load_designs(files))
-    scenario = Scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
+    scenario = _scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
     report = _with_progress("design compare", as_json,
                             lambda progress: compare(designs, scenario, progress=progress))
     json_path, html_path = _or_fail(lambda: write_report(report, out_dir))
@@ -969,11 +984,10 @@ def design_sweep(
 ) -> None:
     """Vary design elements over a grid; draw the protection / market-access frontier."""
     from tradeguard.design.compare import load_sweep, sweep
-    from tradeguard.design.simulate import Scenario
     from tradeguard.web.design_report import write_sweep
 
     base, vary, positions = _or_fail(lambda: load_sweep(spec))
-    scenario = Scenario(paths=paths, years=years, seed=seed)
+    scenario = _scenario(paths=paths, years=years, seed=seed)
     result = _with_progress("design sweep", as_json, lambda progress: sweep(
         base, vary, scenario, positions=positions, workers=workers, progress=progress))
     json_path, html_path = _or_fail(lambda: write_sweep(result, out_dir))
@@ -993,13 +1007,12 @@ def design_sensitivity(
     import yaml
 
     from tradeguard.design.compare import sensitivity
-    from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import read_document
     from tradeguard.web.design_report import sensitivity_html
 
     doc, _ = _or_fail(lambda: read_document(design))
     moves = [yaml.safe_load(v) for v in values.split(",")]
-    scenario = Scenario(paths=paths, years=years)
+    scenario = _scenario(paths=paths, years=years)
     result = _with_progress("design sensitivity", as_json, lambda progress: sensitivity(
         doc, element, moves, scenario, progress=progress))
     json_path = _out_path(out_dir, "sensitivity.json")
@@ -1092,7 +1105,6 @@ def design_trade_off(
 ) -> None:
     """Iso-output curve: for each x, the y that keeps the held output at the base design's."""
     from tradeguard.design.negotiate import trade_off
-    from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import read_document
 
     names = [v.strip() for v in vary.split(",")]
@@ -1100,7 +1112,7 @@ def design_trade_off(
                                            _number_list(y_values, "--y-values")), strict=False)
               if v is not None}
     doc, _ = _or_fail(lambda: read_document(base))
-    scenario = Scenario(paths=paths, years=years, seed=seed)
+    scenario = _scenario(paths=paths, years=years, seed=seed)
     result = _with_progress("design trade-off", as_json, lambda progress: trade_off(
         doc, hold, names, values, scenario, progress=progress))
     if as_json:
@@ -1131,12 +1143,11 @@ def design_between(
 ) -> None:
     """The packages between two positions on the protection / market-access frontier."""
     from tradeguard.design.negotiate import between, parse_ranges
-    from tradeguard.design.simulate import Scenario
     from tradeguard.design.spec import load_designs
 
     a, b = _or_fail(lambda: load_designs([position_a, position_b]))
     ranges = _or_fail(lambda: parse_ranges(vary))
-    scenario = Scenario(paths=paths, years=years, seed=seed)
+    scenario = _scenario(paths=paths, years=years, seed=seed)
     result = _with_progress("design between", as_json, lambda progress: between(
         a, b, ranges, steps, scenario, progress=progress))
     if as_json:

@@ -260,3 +260,11 @@ def test_percents_and_the_same_shares_give_the_same_sorted_levels(percents):
     as_percents = parse_thresholds(",".join(f"{k}%" for k in percents))
     as_shares = parse_thresholds(",".join(str(k / 100) for k in percents))
     assert as_percents == as_shares == tuple(sorted({k / 100 for k in percents}))
+
+
+def test_a_simulation_option_out_of_range_is_named_not_a_traceback(tmp_path):
+    result = runner.invoke(app, ["design", "compare", "beef-us-opening", "--years", "50",
+                                 "--paths", "4", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "--years 50: input should be less than or equal to 40" in result.output
+    assert "Traceback" not in result.output and not list(tmp_path.iterdir())
