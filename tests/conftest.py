@@ -72,3 +72,9 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     with open(_CPU_LOG, "a", encoding="utf-8") as log:
         log.write(f"{_cpu_seconds() - start:.3f}\t{item.nodeid}\n")
+
+
+def pytest_collection_modifyitems(items):
+    """The tests marked ``slow`` first: the workers take the long ones while there is still
+    other work to pair them with, and the suite does not end waiting for one of them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

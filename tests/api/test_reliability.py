@@ -26,6 +26,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SERVE = ("import sys; from pathlib import Path; from tradeguard.api.app import serve\n"
          "serve(port=int(sys.argv[1]), store=Path(sys.argv[2]))\n")
 HEADER = "date,tariff_line,partner,quantity,quantity_unit,value,currency,regime\n"
+pytestmark = pytest.mark.slow  # started first, so the suite's tail is short tests
 
 
 def _free_port() -> int:

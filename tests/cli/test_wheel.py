@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-# One worker builds the wheel and its venv once for all the tests here (a module fixture is
-# per worker: spread over two workers, the wheel was built twice).
+# One worker builds the wheel and its venv once for all the tests here (the fixture is per
+# worker, and per session: a module fixture is rebuilt when other modules' tests run between).
 pytestmark = pytest.mark.xdist_group("wheel")
 
 ROOT = Path(__file__).parents[2]
@@ -59,7 +59,7 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def venv_bin(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("wheel")
     pytest.importorskip("hatchling", reason="hatchling builds the wheel (a dev dependency)")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
+
 NAV_PAGES = ("/", "/duty", "/rules", "/quotas", "/surges", "/designs", "/data")
 # static/charts.js marks <html> once every chart of the page is drawn (or has failed, which
 # the assertion below then names); a selector, as the CSP forbids evaluating strings.
 DRAWN = "html[data-charts-drawn]"
+pytestmark = pytest.mark.slow  # started first, so the suite's tail is short tests
 
 
 def _links(page, origin: str) -> list[str]:
