@@ -7,6 +7,7 @@ import os
 import resource
 import shutil
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,25 @@ def pytest_collection_modifyitems(items):
     """The tests marked ``slow`` first: the workers take the long ones while there is still
     other work to pair them with, and the suite does not end waiting for one of them."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+
+
+# One sync Playwright per test worker, for every browser test: a second one in the same
+# worker fails (the first keeps its event loop running in the main thread).
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        pytest.skip("no Debian chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Python Playwright is not installed (pip install playwright)")
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+

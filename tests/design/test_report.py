@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,6 @@ from tradeguard.web.design_report import sensitivity_html, write_report, write_s
 
 EXAMPLES = example_paths()[0].parent  # shipped in the package
 TINY = Scenario(first_fy=2020, years=4, paths=32, seed=3)
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -44,26 +41,19 @@ def test_report_json_has_designs_with_years(report_dir):
     assert data["fitted"]["parameters"]["armington"]["value"] == 1.5
 
 
-def test_report_opens_in_chromium_with_its_charts_rendered(report_dir):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("chromium is not installed at /usr/bin/chromium")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            page.goto((report_dir / "report.html").as_uri())
-            assert page.title() == "tradeguard design comparison"
-            assert page.locator("svg.tg-chart").count() >= 5
-            marks = page.locator("#chart-trigger_probability svg circle.mark")
-            assert marks.count() == 3 * 4
-            box = page.locator("#chart-trigger_probability svg").bounding_box()
-            assert box and box["width"] > 300 and box["height"] > 100
-            assert page.locator("#chart-trigger_probability polyline.series").count() == 3
-        finally:
-            browser.close()
+def test_report_opens_in_chromium_with_its_charts_rendered(report_dir, browser):
+    page = browser.new_page()
+    try:
+        page.goto((report_dir / "report.html").as_uri())
+        assert page.title() == "tradeguard design comparison"
+        assert page.locator("svg.tg-chart").count() >= 5
+        marks = page.locator("#chart-trigger_probability svg circle.mark")
+        assert marks.count() == 3 * 4
+        box = page.locator("#chart-trigger_probability svg").bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 100
+        assert page.locator("#chart-trigger_probability polyline.series").count() == 3
+    finally:
+        page.close()
 
 
 def test_sweep_marks_the_frontier_and_the_designs_between_the_positions(tmp_path):

@@ -1,5 +1,6 @@
 """A live server (uvicorn in a background thread, loopback, a free port) over a temporary
-store with the bundled data, and one headless Chromium for the session.
+store with the bundled data (the session's one headless Chromium, ``browser``, is in
+tests/conftest.py).
 
 Skipped, with the reason, when Debian's chromium or Python Playwright is missing (CI installs
 both: `apt-get install -y chromium`, `pip install playwright`).
@@ -8,7 +9,6 @@ both: `apt-get install -y chromium`, `pip install playwright`).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import socket
 import threading
 import time
@@ -16,11 +16,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
 TOKEN = "browser-test-token"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
 
 
 def _free_port() -> int:
@@ -52,19 +49,6 @@ def live_server(tmp_path_factory):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.skip("no Debian chromium at /usr/bin/chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Python Playwright is not installed (pip install playwright)")
-    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
