@@ -24,7 +24,7 @@ from test_data_store import store_digest
 
 from tradeguard.data.store import ingest
 
-PEAK_RSS_CAP_MB = 600
+BOMB_GROWTH_CAP_MB = 400
 SHEET_ROW = (b"<row>" + b"<c><v>0</v></c>" * 46 + b"</row>")
 
 
@@ -89,24 +89,27 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     from typer.testing import CliRunner
     from tradeguard.cli import app as cli
-
-    store, xlsx, gz = sys.argv[1:4]
-    out = {}
-    for name, path, extra in (("cli xlsx", xlsx, []), ("cli gzip", gz, ["--format", "declarations"])):
-        run = CliRunner().invoke(cli, ["ingest", path, "--store", store, *extra])
-        out[name] = {"code": run.exit_code, "text": " ".join(run.output.split())}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
     from tradeguard.api.app import create_app
+    import ibis, duckdb, openpyxl, tradeguard.data.store, tradeguard.data.readers
 
+    def peak_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    store, xlsx, gz = sys.argv[1:4]
+    out = {"baseline_mb": peak_mb()}  # the interpreter and its libraries, before any file
+    for name, path, extra in (("cli xlsx", xlsx, []), ("cli gzip", gz, ["--format", "declarations"])):
+        run = CliRunner().invoke(cli, ["ingest", path, "--store", store, *extra])
+        out[name] = {"code": run.exit_code, "text": " ".join(run.output.split())}
     client = TestClient(create_app(Path(store), token="secret"))
     for name, path, fmt in (("api xlsx", xlsx, None), ("api gzip", gz, "declarations")):
         params = {"filename": Path(path).name, **({"format": fmt} if fmt else {})}
         r = client.post("/api/ingest", params=params, content=Path(path).read_bytes(),
                         headers={"Authorization": "Bearer secret"})
         out[name] = {"code": r.status_code, "text": r.json().get("detail", "")}
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_mb"] = peak_mb()
     print(json.dumps(out))
 """)
 
@@ -163,5 +166,8 @@ def test_api_upload_refuses_both_bombs_with_422(bombed):
 
 def test_bombs_are_refused_within_the_memory_cap_and_leave_the_store_as_it_was(bombed):
     answers, before, after, *_ = bombed
-    assert answers["peak_mb"] < PEAK_RSS_CAP_MB
+    # What the bombs add on top of the loaded libraries (which vary from machine to machine:
+    # 621 MB in all on one fresh clone); inflated, they would add 1-2 GiB.
+    assert answers["peak_mb"] - answers["baseline_mb"] < BOMB_GROWTH_CAP_MB
+    assert answers["peak_mb"] < 1024  # issue 13: no request may use more than 1 GiB
     assert after == before
