@@ -43,11 +43,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 NAME = "surge"
-DEFAULT_ROWS = 100_000_000
-QUICK_ROWS = 2_000_000
-SPARK_ROWS = 10_000_000
-QUICK_SPARK_ROWS = 1_000_000
-PANDAS_ROWS = 5_000_000
+DEFAULT_ROWS = 5_000_000  # make bench under 10 minutes; 100 M rows: run_scale() (bench.run --scale)
+QUICK_ROWS = 500_000
+SPARK_ROWS = 1_000_000
+QUICK_SPARK_ROWS = 200_000
+PANDAS_ROWS = 1_000_000
 SEED = 20261127
 MONTHS = 120  # 2010-01 .. 2019-12
 PARTNERS = 100
