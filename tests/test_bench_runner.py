@@ -121,3 +121,19 @@ def test_every_benchmark_module_is_found_by_its_file_name(runner):
     found = runner.discover()
     assert {"duty", "ingest", "quota", "desk_load", "spark", "surge"} <= set(found)
     assert found["desk_load"] == "bench.bench_desk_load"
+
+
+def test_a_child_reports_its_own_peak_memory_not_its_big_parents():
+    # ru_maxrss would report the parent's peak here (it survives exec on Linux); VmHWM does not.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    blob = bytearray(400 * 2**20)
+    blob[::4096] = b"x" * len(blob[::4096])
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c",
+                          "from bench.common import peak_rss_mb; print(peak_rss_mb())"],
+                         cwd=root, capture_output=True, text=True, check=True).stdout
+    del blob
+    assert float(out) < 100
