@@ -285,12 +285,16 @@ def run(*, quick: bool = False, rows: int | None = None, seed: int = DEFAULT_SEE
     }
     results["targets_judged"] = judged(results)
     print_report(results)
-    if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    path = output or write_results(NAME, results)
-    echo(f"[quota] results written to {path}")
+    echo(f"[quota] results written to {_write(results, output)}")
     return results
+
+
+def _write(results: dict[str, Any], output: Path | None) -> Path:
+    if output is None:
+        return write_results(NAME, results)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return output
 
 
 def judged(results: dict[str, Any]) -> list[dict[str, Any]]:
