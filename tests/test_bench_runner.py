@@ -137,3 +137,20 @@ def test_a_child_reports_its_own_peak_memory_not_its_big_parents():
                          cwd=root, capture_output=True, text=True, check=True).stdout
     del blob
     assert float(out) < 100
+
+
+def test_ingest_judges_every_case_against_its_recorded_peak_with_a_margin():
+    from bench.bench_ingest import judged
+
+    cases = [{"case": "tidy", "file": "a.csv", "file_mb": 50.0, "peak_rss_mb": 700.0},
+             {"case": "workbook", "file": "b.xlsx", "file_mb": 3.0, "peak_rss_mb": 900.0}]
+    assert [(t["target"], t["met"]) for t in judged(cases)] == [("<= 816", True),
+                                                                 ("<= 816", False)]
+
+
+def test_a_desk_run_without_answers_misses_both_targets():
+    from bench.bench_desk_load import judged
+
+    nothing = {"healthz_p99_ms": float("nan"), "status_rps": 0.0}
+    healthz, uploads = judged(nothing, nothing)
+    assert (healthz["value"], healthz["met"], uploads["met"]) == (None, False, False)
