@@ -47,8 +47,8 @@ test: install lint browser
 	$(BIN)/tradeguard rules report --as-of 2026-11-27 > /dev/null
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 2 --dist loadgroup
 
-# Every benchmark module, each in a child process of its own (under 10 minutes on 2 cores);
-# `make bench BENCH_ARGS=--quick` (under 2 minutes), `BENCH_ARGS="--scale"` (the 100 M-row runs),
+# Every benchmark module, each in a child process of its own (target: 10 minutes on 2 cores);
+# `make bench BENCH_ARGS=--quick` (target: 2 minutes), `BENCH_ARGS="--scale"` (the 100 M-row runs),
 # `BENCH_ARGS="--only duty surge"`. Results merge into bench/results/summary.json.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

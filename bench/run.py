@@ -168,7 +168,7 @@ def run_all(modules: Mapping[str, str], *, quick: bool = False,
 def main(argv: list[str] | None = None) -> int:
     modules = discover()
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small inputs (under 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="small inputs (target: under 2 minutes)")
     parser.add_argument("--scale", action="store_true",
                         help=f"the 100 M-row cases: each module's {SCALE_HOOK}() (long)")
     parser.add_argument("--only", nargs="+", choices=sorted(modules), metavar="NAME",
