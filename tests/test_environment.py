@@ -36,3 +36,41 @@ def test_the_servers_upload_limit_is_read_the_same_way_as_the_read_limits(monkey
     monkeypatch.setenv(MAX_UPLOAD_ENV, "20MB")  # was a ValueError traceback
     with pytest.raises(InputError, match=f"{MAX_UPLOAD_ENV}='20MB' is not a positive whole"):
         load_settings()
+
+
+def test_a_settings_field_comes_from_its_variable_then_the_file_then_its_default(monkeypatch):
+    from dataclasses import dataclass
+
+    from tradeguard.environment import environment_variable, number, read_settings, text, texts
+
+    @dataclass(frozen=True)
+    class Knobs:
+        size: int = number(10, env=NAME)
+        ratio: float = number(2.5)
+        label: str | None = text(None)
+        origins: tuple[str, ...] = texts()
+
+    monkeypatch.delenv(NAME, raising=False)
+    assert read_settings(Knobs) == Knobs(10, 2.5, None, ())
+    file = {"size": 7, "ratio": 3, "label": "", "origins": ["a", 1]}
+    assert read_settings(Knobs, file) == Knobs(7, 3.0, None, ("a", "1"))
+    assert isinstance(read_settings(Knobs, file).ratio, float)
+    monkeypatch.setenv(NAME, "40")
+    assert read_settings(Knobs, file).size == 40
+    assert environment_variable(Knobs, "size") == NAME
+    assert environment_variable(Knobs, "ratio") is None
+
+
+@pytest.mark.parametrize("value", [0, -1, "7", True])
+def test_a_file_number_that_is_not_positive_is_refused_by_name_and_place(value):
+    from dataclasses import dataclass
+
+    from tradeguard.environment import number, read_settings
+
+    @dataclass(frozen=True)
+    class Knobs:
+        size: int = number(10)
+
+    with pytest.raises(InputError, match="`size` must be a positive number") as e:
+        read_settings(Knobs, {"size": value}, where="knobs.toml")
+    assert "knobs.toml" in str(e.value) and "size = 100" in str(e.value)

@@ -42,6 +42,15 @@ fetch_app = _sub_app("fetch", "Download data (needs a network and a key).")
 lines_app = _sub_app("lines", "Tariff lines in words: search and describe.")
 batches_app = _sub_app("batches", "The store's batches: list, remove (undo).")
 
+# Options that several commands share, declared once (Typer copies each per command).
+StoreOption = Annotated[Path | None, typer.Option(
+    "--store", help="DuckDB store file (default: $TRADEGUARD_STORE or the user data folder).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Knowledge date")]
+DataAsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", help="Knowledge date (default: the data's last day)")]
+LINE_OR_PREFIX = typer.Option("--line", help="Tariff line or prefix, e.g. 0202")
+
 # Piped output (make run, CI logs) gets a wide page instead of Rich's 80-column fallback.
 out = Console() if sys.stdout.isatty() else Console(width=140)
 err = Console(stderr=True)
@@ -155,7 +164,7 @@ def rules_report(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date the horizon counts from (default: today)")] = None,
     horizon: Annotated[int, typer.Option(help="Years ahead for expiring values.")] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Rules quality: values by status, missing years, expiring values, overlaps.
 
@@ -176,7 +185,7 @@ def rules_report(
 @rules_app.command("list")
 def rules_list(
     path: Annotated[Path | None, typer.Option(help="Rule folder.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List rule ids with their kind and title."""
     from tradeguard.rules.loader import load_rules
@@ -214,7 +223,7 @@ def rules_show(
 @rules_app.command("coverage")
 def rules_coverage(
     path: Annotated[Path | None, typer.Option(help="Rule folder (default: shipped rules).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     markdown: Annotated[bool, typer.Option(
         "--markdown", help="Print the Markdown table of docs/rules-coverage.md.")] = False,
 ) -> None:
@@ -251,7 +260,7 @@ def rules_coverage(
 def lines_search(
     query: Annotated[str, typer.Argument(help='Words or a code, e.g. "frozen beef" or 0202')],
     limit: Annotated[int, typer.Option(help="Most lines to list.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Find tariff lines by product words or by code (HS 2022 descriptions)."""
     from tradeguard.data.nomenclature import search
@@ -280,7 +289,7 @@ def duty_cmd(
     quantity: Annotated[float | None, typer.Option("--quantity", help="Quantity, kg")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Knowledge date (default: the import date)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Which duty applies to a shipment on a date, every option, and why."""
     from tradeguard.engine.duty import duty
@@ -337,10 +346,6 @@ def _print_payable(result: Any) -> None:
         out.print(f"  [dim]{escape(note)}[/]", highlight=False)
 
 
-StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="DuckDB store file (default: $TRADEGUARD_STORE or the user data folder).")]
-
-
 @app.command("ingest")
 def ingest_cmd(
     path: Annotated[Path | None, typer.Argument(help="File to ingest.")] = None,
@@ -359,7 +364,7 @@ def ingest_cmd(
     known_on: Annotated[str | None, typer.Option(
         "--known-on", help="Day the figures became known, YYYY-MM-DD (default: today, the "
         "ingest date).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Load import data into the store: atomic, idempotent by content, with provenance."""
     from tradeguard.data.bundled import bundled_extract_path
@@ -416,7 +421,7 @@ def batches_remove(
     store: StoreOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go; change nothing.")
                        ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Remove one batch (atomic, recorded in the store's batch events)."""
     import getpass
@@ -455,7 +460,7 @@ def status_cmd(
         "--as-of", help="Knowledge date (default: per measure, the last day the data covers "
                         "what it counts)")] = None,
     store: StoreOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Every safeguard's open period: imports against the trigger, crossing, what is in force."""
     report = _monitor(store, as_of)
@@ -504,7 +509,7 @@ def timeline_cmd(
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Folder for the chart <measure>-<period>.svg (default: the current "
         "folder)")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
+    as_of: AsOfOption = None,
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
 ) -> None:
@@ -557,12 +562,12 @@ def _out_path(out_dir: Path | None, name: str, *, old_suffix: str | None = None)
 
 @app.command("alerts")
 def alerts_cmd(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
+    as_of: AsOfOption = None,
     thresholds: Annotated[str, typer.Option(
         "--thresholds", help="Levels of the trigger, comma-separated: shares (0.8,0.9,1) or "
         "percents (80%,90%,100%)")] = "0.8,0.9,1.0",
     store: StoreOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Threshold alerts (default 80%, 90%, 100% of the trigger): what crossed which, and when."""
     from tradeguard.cli_support import parse_thresholds
@@ -605,7 +610,7 @@ def formula_compare(
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Folder for the --group chart formula-<group>.svg (default: the "
         "current folder)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Year by year, the trigger each partner gets under the same formula; with --group,
     every encoded agreement's safeguard on beef or pork side by side, with a chart."""
@@ -733,10 +738,8 @@ def surges_cmd(
     backend: Annotated[str, typer.Option("--backend", help="duckdb or spark")] = "duckdb",
     method: Annotated[list[str] | None, typer.Option(
         "--method", help="fao130, ssm, zscore, art5 (repeat; default: all)")] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Knowledge date (default: the data's last day)")] = None,
-    line: Annotated[str | None, typer.Option(
-        "--line", help="Tariff line or prefix, e.g. 0202")] = None,
+    as_of: DataAsOfOption = None,
+    line: Annotated[str | None, LINE_OR_PREFIX] = None,
     origin: Annotated[str | None, typer.Option("--origin", help="Partner, e.g. AU")] = None,
     label: Annotated[str | None, typer.Option(
         "--label", help="surge, tariff timing or new under agreement")] = None,
@@ -749,7 +752,7 @@ def surges_cmd(
     sort: Annotated[str, typer.Option("--sort", help="size, line or period")] = "size",
     page: Annotated[int, typer.Option("--page", help="Page number, from 1")] = 1,
     per_page: Annotated[int, typer.Option("--per-page", help="Flags per page")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Scan every line and partner for import surges, each flag labelled and explained;
     material flags only (see docs/surges.md), largest first, one page at a time."""
@@ -813,14 +816,14 @@ def _print_surges(chosen: Any, rows: list[dict[str, Any]]) -> None:
 
 @app.command("evidence")
 def evidence_cmd(
-    line: Annotated[str, typer.Option("--line", help="Tariff line or prefix, e.g. 0201")],
+    line: Annotated[str, LINE_OR_PREFIX],
     origin: Annotated[str | None, typer.Option(
         "--origin", help="Origins, comma-separated ISO codes, e.g. AU,US (default: all)")] = None,
+    as_of: DataAsOfOption = None,
     domestic: Annotated[Path | None, typer.Option(
         "--domestic", help="JSON file of domestic series: {series: {year: value}}")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Folder for evidence-<line>.html and evidence-<line>.json")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Knowledge date")] = None,
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the pack as JSON.")] = False,
     partners: Annotated[str | None, typer.Option(
@@ -938,12 +941,22 @@ def fetch_comtrade_cmd(
 PathsOption = Annotated[int, typer.Option("--paths", help="Monte Carlo paths (seeded).")]
 YearsOption = Annotated[int, typer.Option("--years", help="Years simulated ahead.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed.")]
+FirstFyOption = Annotated[int, typer.Option("--first-fy", help="First simulated year")]
 ReportJsonOption = Annotated[bool, typer.Option(
     "--json", help="Print JSON: the files written and the report they hold.")]
 
 
-def _print_written(html_path: Path, json_path: Path, as_json: bool) -> None:
-    """`wrote ...`, or with --json the report itself (read back: the file and stdout agree)."""
+def _simulate(what: str, as_json: bool, run: Callable[[Any, Progress], T], **scenario: Any) -> T:
+    """``run(scenario, progress)`` on the Monte Carlo scenario of these options, under a
+    progress bar (see ``_scenario`` and ``_with_progress``)."""
+    built = _scenario(**scenario)
+    return _with_progress(what, as_json, lambda progress: run(built, progress))
+
+
+def _print_written(written: tuple[Path, Path], as_json: bool) -> None:
+    """`wrote ...` for the (json, html) files, or with --json the report itself (read back:
+    the file and stdout agree)."""
+    json_path, html_path = written
     if not as_json:
         out.print(f"wrote {html_path} and {json_path}")
         return
@@ -957,7 +970,7 @@ def design_compare(
         help="Design files (YAML), or shipped examples by name (e.g. beef-us-opening)")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for report.html and report.json")],
     paths: PathsOption = 2000, years: YearsOption = 16, seed: SeedOption = 20261127,
-    first_fy: Annotated[int, typer.Option("--first-fy", help="First simulated year")] = 2020,
+    first_fy: FirstFyOption = 2020,
     as_json: ReportJsonOption = False,
 ) -> None:
     """Back-test and simulate designs side by side; write DIR/report.html and DIR/report.json."""
@@ -966,11 +979,10 @@ def design_compare(
     from tradeguard.web.design_report import write_report
 
     designs = _or_fail(lambda: load_designs(files))
-    scenario = _scenario(paths=paths, years=years, seed=seed, first_fy=first_fy)
-    report = _with_progress("design compare", as_json,
-                            lambda progress: compare(designs, scenario, progress=progress))
-    json_path, html_path = _or_fail(lambda: write_report(report, out_dir))
-    _print_written(html_path, json_path, as_json)
+    report = _simulate("design compare", as_json,
+                       lambda scenario, progress: compare(designs, scenario, progress=progress),
+                       paths=paths, years=years, seed=seed, first_fy=first_fy)
+    _print_written(_or_fail(lambda: write_report(report, out_dir)), as_json)
 
 
 @design_app.command("sweep")
@@ -987,11 +999,10 @@ def design_sweep(
     from tradeguard.web.design_report import write_sweep
 
     base, vary, positions = _or_fail(lambda: load_sweep(spec))
-    scenario = _scenario(paths=paths, years=years, seed=seed)
-    result = _with_progress("design sweep", as_json, lambda progress: sweep(
-        base, vary, scenario, positions=positions, workers=workers, progress=progress))
-    json_path, html_path = _or_fail(lambda: write_sweep(result, out_dir))
-    _print_written(html_path, json_path, as_json)
+    result = _simulate("design sweep", as_json, lambda scenario, progress: sweep(
+        base, vary, scenario, positions=positions, workers=workers, progress=progress),
+        paths=paths, years=years, seed=seed)
+    _print_written(_or_fail(lambda: write_sweep(result, out_dir)), as_json)
 
 
 @design_app.command("sensitivity")
@@ -1012,14 +1023,13 @@ def design_sensitivity(
 
     doc, _ = _or_fail(lambda: read_document(design))
     moves = [yaml.safe_load(v) for v in values.split(",")]
-    scenario = _scenario(paths=paths, years=years)
-    result = _with_progress("design sensitivity", as_json, lambda progress: sensitivity(
-        doc, element, moves, scenario, progress=progress))
+    result = _simulate("design sensitivity", as_json, lambda scenario, progress: sensitivity(
+        doc, element, moves, scenario, progress=progress), paths=paths, years=years)
     json_path = _out_path(out_dir, "sensitivity.json")
     html_path = json_path.with_name("sensitivity.html")
     json_path.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
     html_path.write_text(sensitivity_html(result), encoding="utf-8")
-    _print_written(html_path, json_path, as_json)
+    _print_written((json_path, html_path), as_json)
 
 
 @design_app.command("validate")
@@ -1101,7 +1111,7 @@ def design_trade_off(
     y_values: Annotated[str | None, typer.Option("--y-values", help="y values, e.g. 26,30,38.5")
                         ] = None,
     paths: PathsOption = 500, years: YearsOption = 8, seed: SeedOption = 20261127,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Iso-output curve: for each x, the y that keeps the held output at the base design's."""
     from tradeguard.design.negotiate import trade_off
@@ -1112,9 +1122,9 @@ def design_trade_off(
                                            _number_list(y_values, "--y-values")), strict=False)
               if v is not None}
     doc, _ = _or_fail(lambda: read_document(base))
-    scenario = _scenario(paths=paths, years=years, seed=seed)
-    result = _with_progress("design trade-off", as_json, lambda progress: trade_off(
-        doc, hold, names, values, scenario, progress=progress))
+    result = _simulate("design trade-off", as_json, lambda scenario, progress: trade_off(
+        doc, hold, names, values, scenario, progress=progress), paths=paths, years=years,
+        seed=seed)
     if as_json:
         _print_json(result)
         return
@@ -1139,7 +1149,7 @@ def design_between(
                     ] = None,
     steps: Annotated[int, typer.Option("--steps", help="Values per element")] = 3,
     paths: PathsOption = 500, years: YearsOption = 8, seed: SeedOption = 20261127,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The packages between two positions on the protection / market-access frontier."""
     from tradeguard.design.negotiate import between, parse_ranges
@@ -1147,9 +1157,8 @@ def design_between(
 
     a, b = _or_fail(lambda: load_designs([position_a, position_b]))
     ranges = _or_fail(lambda: parse_ranges(vary))
-    scenario = _scenario(paths=paths, years=years, seed=seed)
-    result = _with_progress("design between", as_json, lambda progress: between(
-        a, b, ranges, steps, scenario, progress=progress))
+    result = _simulate("design between", as_json, lambda scenario, progress: between(
+        a, b, ranges, steps, scenario, progress=progress), paths=paths, years=years, seed=seed)
     if as_json:
         _print_json(result)
         return

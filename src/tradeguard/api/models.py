@@ -7,10 +7,13 @@ library's own :class:`tradeguard.engine.duty.DutyResult`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, get_origin, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from tradeguard.monitor.quotas import QuotaState
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2199, 12, 31)
@@ -283,18 +286,24 @@ class QuotaOut(BaseModel):
                                                        "on the quota's lines, known by as_of.")
 
 
-class QuotaStateOut(BaseModel):
-    date: str
-    period: str
-    period_start: str
-    period_end: str
-    volume_t: float
-    volume_status: str
-    allocated_t: float
-    returned_t: float
-    balance_t: float
-    used_share: float
-    status: str
+def _as_sent(kind: Any) -> Any:
+    """A core field's type as the API sends it: dates as ISO text, a literal status as text."""
+    return str if kind is dt.date or get_origin(kind) is Literal else kind
+
+
+def _json_twin(name: str, core: type, *, first: dict[str, Any], drop: set[str]) -> Any:
+    """The response model of the core dataclass ``core``: the ``first`` fields, then the core's
+    own fields but ``drop``, in their order, as sent (so its fields are declared once, in the
+    core, and the service's ``asdict`` of a core value fits it)."""
+    hints = get_type_hints(core)
+    fields = {**{key: (kind, ...) for key, kind in first.items()},
+              **{f.name: (_as_sent(hints[f.name]), ...) for f in dataclasses.fields(core)
+                 if f.name not in drop}}
+    return create_model(name, **fields)
+
+
+# One state of ``monitor.quotas.QuotaState`` on a date, as the quota history sends it.
+QuotaStateOut = _json_twin("QuotaStateOut", QuotaState, first={"date": str}, drop={"quota_id"})
 
 
 class QuotaHistory(BaseModel):

@@ -25,10 +25,10 @@ every request without a token well under 1 GiB and 10 CPU-seconds; see ``api/gua
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from tradeguard.environment import env_whole_number
+from tradeguard.environment import number, read_settings, text, texts
 from tradeguard.errors import InputError, problem
 
 TOKEN_ENV = "TRADEGUARD_API_TOKEN"
@@ -41,19 +41,19 @@ DEFAULT_MAX_UPLOAD_BYTES = 20_000_000
 
 @dataclass(frozen=True)
 class Settings:
-    token: str | None = None
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
-    cors_origins: tuple[str, ...] = field(default_factory=tuple)
-    token_label: str = DEFAULT_TOKEN_LABEL
-    request_timeout_s: float = 60.0
-    rate_burst: int = 30
-    rate_per_minute: float = 60.0
-    max_design_paths: int = 10_000
-    max_path_months: int = 2_000_000
-    max_batch_rows_open: int = 1_000
-    max_batch_rows: int = 100_000
-    max_design_flows: int = 10
-    cpu_budget_s: float = 8.0
+    token: str | None = text(None, env=TOKEN_ENV)
+    max_upload_bytes: int = number(DEFAULT_MAX_UPLOAD_BYTES, env=MAX_UPLOAD_ENV)
+    cors_origins: tuple[str, ...] = texts()
+    token_label: str = text(DEFAULT_TOKEN_LABEL, env=TOKEN_LABEL_ENV)
+    request_timeout_s: float = number(60.0)
+    rate_burst: int = number(30)
+    rate_per_minute: float = number(60.0)
+    max_design_paths: int = number(10_000)
+    max_path_months: int = number(2_000_000)
+    max_batch_rows_open: int = number(1_000)
+    max_batch_rows: int = number(100_000)
+    max_design_flows: int = number(10)
+    cpu_budget_s: float = number(8.0)
 
 
 def config_path() -> Path:
@@ -77,28 +77,4 @@ def load_settings() -> Settings:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise InputError(problem("the API config file cannot be read", where=str(path),
                                      why=str(exc), fix="correct the TOML or remove the file")) from exc
-    token = os.environ.get(TOKEN_ENV) or data.get("token") or None
-    limit = (env_whole_number(MAX_UPLOAD_ENV, DEFAULT_MAX_UPLOAD_BYTES)
-             or data.get("max_upload_bytes"))
-    origins = data.get("cors_origins") or ()
-    label = os.environ.get(TOKEN_LABEL_ENV) or data.get("token_label") or DEFAULT_TOKEN_LABEL
-    limits = {}
-    for name in _LIMITS:
-        if name in data:
-            limits[name] = _positive(data[name], name, path)
-    return Settings(token=str(token) if token else None, token_label=str(label),
-                    max_upload_bytes=int(limit) if limit else DEFAULT_MAX_UPLOAD_BYTES,
-                    cors_origins=tuple(str(o) for o in origins), **limits)
-
-
-_LIMITS = {"request_timeout_s": float, "rate_burst": int, "rate_per_minute": float,
-           "max_design_paths": int, "max_path_months": int, "max_batch_rows_open": int,
-           "max_batch_rows": int, "max_design_flows": int, "cpu_budget_s": float}
-
-
-def _positive(value: object, name: str, path: Path) -> float | int:
-    kind = _LIMITS[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise InputError(problem(f"`{name}` must be a positive number", where=str(path),
-                                 why=f"it is {value!r}", fix=f"write e.g. {name} = 100"))
-    return kind(value)
+    return read_settings(Settings, data, where=str(path))

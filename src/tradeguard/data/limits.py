@@ -41,37 +41,30 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tradeguard.data.problems import IngestProblemsError, file_error
-from tradeguard.environment import env_whole_number
+from tradeguard.environment import environment_variable, number, read_settings
 
 RATIO_CHECK_FROM = 10_000_000  # bytes out before the ratio is judged (tiny files may compress well)
-ENV_PREFIX = "TRADEGUARD_"
 
 
 @dataclass(frozen=True)
 class ReadLimits:
-    max_uncompressed_bytes: int = 2_000_000_000
-    max_ratio: int = 100
-    max_rows: int = 20_000_000
-    max_cells: int = 400_000_000
-    chunk_bytes: int = 8_000_000
-    chunk_rows: int = 200_000
-    work_memory_mb: int = 256
+    max_uncompressed_bytes: int = number(2_000_000_000, env="TRADEGUARD_MAX_UNCOMPRESSED_BYTES")
+    max_ratio: int = number(100, env="TRADEGUARD_MAX_RATIO")
+    max_rows: int = number(20_000_000, env="TRADEGUARD_MAX_ROWS")
+    max_cells: int = number(400_000_000, env="TRADEGUARD_MAX_CELLS")
+    chunk_bytes: int = number(8_000_000, env="TRADEGUARD_CHUNK_BYTES")
+    chunk_rows: int = number(200_000, env="TRADEGUARD_CHUNK_ROWS")
+    work_memory_mb: int = number(256, env="TRADEGUARD_WORK_MEMORY_MB")
 
 
 def limits_from_env() -> ReadLimits:
     """The defaults, overridden by ``TRADEGUARD_MAX_...`` environment variables."""
-    defaults = ReadLimits()
-    values = {}
-    for f in fields(ReadLimits):
-        value = env_whole_number(ENV_PREFIX + f.name.upper(), getattr(defaults, f.name))
-        if value is not None:
-            values[f.name] = value
-    return ReadLimits(**values)
+    return read_settings(ReadLimits)
 
 
 _limits: ContextVar[ReadLimits | None] = ContextVar("tradeguard_read_limits", default=None)
@@ -145,9 +138,10 @@ def staging() -> Iterator[Any]:
 
 def refused(source: str, what: str, setting: str, value: int) -> IngestProblemsError:
     """The error for a file over a limit: names the limit and how to raise it."""
+    env = environment_variable(ReadLimits, setting)
     return file_error(source, what, f"the limit {setting} is {value:,}",
                       f"if the file is genuine, split it, or raise the limit (environment "
-                      f"{ENV_PREFIX}{setting.upper()}, or ingest(limits=ReadLimits(...))); "
+                      f"{env}, or ingest(limits=ReadLimits(...))); "
                       "a small compressed file that inflates this far is a decompression bomb")
 
 

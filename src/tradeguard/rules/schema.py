@@ -60,6 +60,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Cited(Strict):
+    """The tail every cited record ends with: how sure it is, the key of its source in the
+    file's ``sources``, and a free note."""
+
+    status: Status
+    cite: str
+    note: str | None = None
+
+
 class Source(Strict):
     """A citation: the document, where in it, and where a copy was read."""
 
@@ -203,13 +212,10 @@ class Agreement(Strict):
         return None
 
 
-class Membership(Strict):
+class Membership(Cited):
     partner: str
     valid_from: dt.date
     valid_to: dt.date | None = None
-    status: Status
-    cite: str
-    note: str | None = None
 
 
 class PartnerGroups(Strict):
@@ -420,7 +426,7 @@ class Start(Strict):
     cite: str
 
 
-class NextYearCut(Strict):
+class NextYearCut(Cited):
     """What happens to the next fiscal year's scheduled cut while a safeguard runs into it.
 
     ``outside_window``: the safeguard rate replaces the preferential rate on the days of its
@@ -432,9 +438,6 @@ class NextYearCut(Strict):
     """
 
     applies: Literal["outside_window"]
-    status: Status
-    cite: str
-    note: str | None = None
 
 
 class Termination(Strict):
@@ -576,7 +579,7 @@ class SafeguardWindow(Strict):
     regimes: list[str]
 
 
-class Activation(SafeguardWindow):
+class Activation(SafeguardWindow, Cited):
     """A safeguard in force: a dated event that the duty engine applies.
 
     Official ones ship as data; the monitor computes others in the same shape.
@@ -595,9 +598,6 @@ class Activation(SafeguardWindow):
         None, description="How sure the announcement date is (default: `status`).")
     announced_cite: str | None = Field(
         None, description="Key into `sources` for the announcement (default: `cite`).")
-    status: Status
-    cite: str
-    note: str | None = None
 
     @field_validator("duty", mode="before")
     @classmethod
@@ -611,7 +611,7 @@ class Activation(SafeguardWindow):
         return self
 
 
-class UnencodedActivation(SafeguardWindow):
+class UnencodedActivation(SafeguardWindow, Cited):
     """A safeguard that sources confirm was applied but whose duty the rules cannot state.
 
     The duty engine cannot apply it, so an answer on a day it covers warns
@@ -623,9 +623,6 @@ class UnencodedActivation(SafeguardWindow):
     announced_status: Status | None = None
     announced_cite: str | None = None
     missing: str
-    status: Status
-    cite: str
-    note: str | None = None
 
 
 class Activations(Strict):
@@ -653,7 +650,7 @@ class Activations(Strict):
 ProductGroup = Literal["beef", "pork", "dairy", "rice", "sugar"]
 
 
-class ProductTreatment(Strict):
+class ProductTreatment(Cited):
     """What one agreement does for one product group, as research found it.
 
     ``excluded``: the agreement grants no preference on the group (MFN applies).
@@ -669,9 +666,6 @@ class ProductTreatment(Strict):
         None, description="Lines with no preference (prefixes).")
     valid_from: dt.date | None = Field(
         None, description="First day the treatment holds (default: entry into force).")
-    status: Status
-    cite: str
-    note: str | None = None
 
     @model_validator(mode="after")
     def _excluded_names_lines(self) -> ProductTreatment:
@@ -680,7 +674,7 @@ class ProductTreatment(Strict):
         return self
 
 
-class EconomicPartnership(Strict):
+class EconomicPartnership(Cited):
     """One of Japan's economic partnership agreements, with whom and from when it applies.
 
     ``members`` lists each partner with the day the agreement entered into force between it
@@ -701,9 +695,6 @@ class EconomicPartnership(Strict):
         default_factory=dict, description="The research finding per product group.")
     regime: str | None = Field(
         None, description="The agreement's name in import data (`regime`, e.g. jsepa).")
-    status: Status
-    cite: str
-    note: str | None = None
 
     @model_validator(mode="after")
     def _one_membership(self) -> EconomicPartnership:
@@ -860,7 +851,7 @@ class TaxRate(Strict):
     local_share_of_national: Annotated[list[Dated[FractionText]], Field(min_length=1)]
 
 
-class ReducedRateLines(Strict):
+class ReducedRateLines(Cited):
     """Which tariff lines are food (reduced rate) and which are not (standard rate).
 
     A line in neither list is not classified: the engine then gives no consumption tax.
@@ -869,9 +860,6 @@ class ReducedRateLines(Strict):
     food: Lines
     not_food: Lines
     valid_from: dt.date
-    status: Status
-    cite: str
-    note: str | None = None
 
 
 class ConsumptionTax(Strict):
