@@ -296,8 +296,8 @@ def _release_pending(state: State, q: np.ndarray) -> np.ndarray:
     moved, state.pending = state.pending, None
     if moved is None:
         return q
-    if moved.designs is None:
-        q = q + moved.values
+    if moved.designs is None:  # q is this month's own array: add in place
+        q += moved.values
         np.clip(q, 0.0, None, out=q)
         return q
     di, pi = moved.designs, moved.paths
@@ -337,11 +337,16 @@ def _front_load(batch: Batch, state: State, market: Market, pairs: Pairs | None,
         if touched.sum() <= _DENSE_SHARE * touched.size:
             return _front_load_some(market, pairs, t, q, down, up, touched, state)
         # Factors per pair, gathered onto the paths: phi or 0 to hold back, the next month's
-        # response or 0 to bring forward (x * 1.0 and x * 0.0 keep the sums exact).
-        hold = q * pairs.gather(phi * down)
-        fwd = (phi * market.q0t[t + 1])[None] * pairs.gather(market.Rs[:, None, t + 1, :] * up)
+        # response or 0 to bring forward (x * 1.0 and x * 0.0 keep the sums exact).  The
+        # gathered arrays are fresh: multiplied in place, no further temporaries.
+        hold = pairs.gather(phi * down)
+        hold *= q
+        fwd = pairs.gather(market.Rs[:, None, t + 1, :] * up)
+        fwd *= (phi * market.q0t[t + 1])[None]
     state.pending = Moved(hold - fwd)
-    return q - hold + fwd
+    q -= hold  # q is this month's own array (see _imports and _release_pending)
+    q += fwd
+    return q
 
 
 def _front_load_some(market: Market, pairs: Pairs, t: int, q: np.ndarray, down: np.ndarray,

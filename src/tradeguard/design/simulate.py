@@ -291,8 +291,11 @@ def paths(fitted: Fitted, scenario: Scenario) -> np.ndarray:
     # the levels twelve times, without numpy's slow repeat along a short last axis).
     month = (levels[:, :, :, None] * fitted.season[None, :, None, :]).reshape(P, F, 12 * Y)
     s_m = fitted.monthly_sigma
-    if s_m > 0:
-        month *= np.exp(s_m * rng.standard_normal(month.shape) - s_m ** 2 / 2)
+    if s_m > 0:  # in place: one temporary of the paths' size, not four
+        shock = rng.standard_normal(month.shape)
+        shock *= s_m
+        shock -= s_m ** 2 / 2
+        month *= np.exp(shock, out=shock)
     return month
 
 
