@@ -143,6 +143,7 @@ class State:
     pending: Moved | None       # imports moved into the next month
     tail_used: np.ndarray       # (12,) some path holds this month of last year as its tail
     own_used: np.ndarray        # (12,) some path crossed (with a window) in this month
+    year_levels: tuple[int, np.ndarray] | None = None  # (year, levels) when they are fixed
 
     @classmethod
     def start(cls, batch: Batch, P: int, F: int) -> State:
@@ -420,7 +421,19 @@ def _article5_levels(batch: Batch, state: State, month: Month, level: np.ndarray
 
 
 def _levels(batch: Batch, state: State, month: Month) -> np.ndarray:
-    """Trigger levels (D, C, P or 1) at this month's end."""
+    """Trigger levels (D, C, P or 1) at this month's end.
+
+    Without percentage bases a level depends on the year alone (its fixed volume, the
+    three preceding years for Art. 5, last year's imports for the adjustment, all read at
+    year-ends): worked out in the year's first month and kept, not redone every month."""
+    if batch.uses_percent:
+        return _month_levels(batch, state, month)
+    if state.year_levels is None or state.year_levels[0] != month.y:
+        state.year_levels = (month.y, _month_levels(batch, state, month))
+    return state.year_levels[1]
+
+
+def _month_levels(batch: Batch, state: State, month: Month) -> np.ndarray:
     level = batch.fixed_eff[:, :, month.y, None]
     if state.hist is None:
         return level
