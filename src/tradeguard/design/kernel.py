@@ -132,7 +132,8 @@ class State:
 
     cum: np.ndarray             # (D, C, P) counted imports in the current period
     basecum: np.ndarray         # (D, C, P) base-scope imports in the current period
-    hist: np.ndarray | None     # (NY, 12, D, C, P) base-scope cumulative by year and month
+    hist: np.ndarray | None     # (NY, 12 or 1, D, C, P) base-scope cumulative by year and
+                                # month; only the year-end (index -1) without percent bases
     level_last: np.ndarray      # (D, C, P) the level at the last year-end
     carry: np.ndarray           # (D, C, P) excess carried into the next year
     carry_flag: np.ndarray      # (D, P) crossed late this year: carry the excess over
@@ -151,7 +152,10 @@ class State:
         # One slot per earlier year read, plus the current year's (written before the levels
         # are read): with only as many slots as years read, the oldest year's slot would
         # already hold this year's count.
-        hist = (np.full((batch.history_years + 1, 12, D, C, P), np.nan)
+        # Percentage bases read every month of earlier years; Art. 5 and the adjustment to
+        # last year's imports read only year-ends, so only those are kept (1/12 the memory).
+        months = 12 if batch.uses_percent else 1
+        hist = (np.full((batch.history_years + 1, months, D, C, P), np.nan)
                 if batch.uses_history else None)
         return cls(np.zeros((D, C, P)), np.zeros((D, C, P)), hist,
                    np.full((D, C, P), np.nan), np.zeros((D, C, P)), np.zeros((D, P), bool),
@@ -371,7 +375,8 @@ def _count(batch: Batch, state: State, q: np.ndarray, month: Month) -> None:
     state.cum += inc[:, :C]
     state.basecum += inc[:, C:]
     if state.hist is not None and (batch.uses_percent or month.mo == 11):
-        state.hist[month.y % state.hist.shape[0], month.mo] = state.basecum
+        slot = month.mo if batch.uses_percent else -1  # -1: the year-end
+        state.hist[month.y % state.hist.shape[0], slot] = state.basecum
 
 
 def _earlier_years(hist: np.ndarray, y: int, mo: int, k: int) -> np.ndarray:
@@ -408,7 +413,7 @@ def _percent_levels(batch: Batch, state: State, month: Month, level: np.ndarray
 def _article5_levels(batch: Batch, state: State, month: Month, level: np.ndarray
                      ) -> np.ndarray:
     """WTO AoA Art. 5.4: a multiple of the average of the three preceding years' imports."""
-    years = [_earlier_years(state.hist, month.y, 11, k)
+    years = [_earlier_years(state.hist, month.y, -1, k)  # year-ends
              for k in range(1, ARTICLE5_BASE_YEARS + 1)]
     average = sum(years) / ARTICLE5_BASE_YEARS
     level = np.array(np.broadcast_to(level, average.shape))
@@ -443,7 +448,7 @@ def _month_levels(batch: Batch, state: State, month: Month) -> np.ndarray:
         level = _article5_levels(batch, state, month, level)
     if batch.adjust.any() and month.y >= 1:
         # The prior year's imports, where higher, replace the level (USJTA beef).
-        prior = state.hist[(month.y - 1) % state.hist.shape[0], 11]
+        prior = state.hist[(month.y - 1) % state.hist.shape[0], -1]  # last year's end
         level = np.where(batch.adjust[:, :, month.y, None] & (prior > level), prior, level)
     return level
 
