@@ -26,8 +26,9 @@ holds on a loaded machine; the throughput itself is not compared with the record
 
 The bundled data are read (and cached) and the libraries imported (``holidays``, which the
 activation windows' working days import on first use, about 0.35 CPU-seconds) before
-anything is timed: the figures are the engine's, not the data reader's or the importer's.  The machine may be shared, so the CPU figures
-(path-months per CPU second) are reported beside the wall-clock ones.
+anything is timed: the figures are the engine's, not the data reader's or the importer's.
+The machine may be shared, so the CPU figures (path-months per CPU second) are reported
+beside the wall-clock ones.
 
 Run: ``python -m bench.bench_design [--quick]`` or ``python -m bench.run --only design``.
 Results: ``bench/results/design.json``.
