@@ -105,3 +105,24 @@ def test_a_design_with_no_overrides_simulates_like_the_baseline():
 def test_the_simulation_is_seeded():
     d = baseline("usjta.beef_safeguard")
     assert simulate([d], SMALL).designs == simulate([d], SMALL).designs
+
+
+def test_the_fit_reads_each_flows_history_as_a_loop_over_every_row_does():
+    """The history reader filters a flow's rows with arrow compute; the monthly sums by
+    fiscal year must be those of a plain loop over the whole table (same rows, same order)."""
+    from tradeguard.design.backtest import bundled_imports
+    from tradeguard.design.simulate import _History, _monthly_by_fy
+    from tradeguard.periods import fiscal_month_index, fiscal_year
+
+    table = bundled_imports()
+    cols = table.to_pydict()
+    want: dict[int, np.ndarray] = {}
+    for d, ln, p, q, u in zip(cols["period_start"], cols["tariff_line"], cols["partner"],
+                              cols["quantity"], cols["quantity_unit"], strict=True):
+        if u == "kg" and ln.startswith("0202") and p == "AU":
+            want.setdefault(fiscal_year(d), np.zeros(12))[fiscal_month_index(d)] += q / 1000
+    got = _monthly_by_fy(_History(table), "AU", "0202")
+    assert len(want) >= 3  # the bundled data hold several years of Australian frozen beef
+    assert sorted(got) == sorted(want)
+    for fy, months in want.items():
+        assert np.array_equal(got[fy], months), fy

@@ -132,7 +132,8 @@ class State:
 
     cum: np.ndarray             # (D, C, P) counted imports in the current period
     basecum: np.ndarray         # (D, C, P) base-scope imports in the current period
-    hist: np.ndarray | None     # (NY, 12, D, C, P) base-scope cumulative by year and month
+    hist: np.ndarray | None     # (NY, 12 or 1, D, C, P) base-scope cumulative by year and
+                                # month; only the year-end (index -1) without percent bases
     level_last: np.ndarray      # (D, C, P) the level at the last year-end
     carry: np.ndarray           # (D, C, P) excess carried into the next year
     carry_flag: np.ndarray      # (D, P) crossed late this year: carry the excess over
@@ -143,6 +144,7 @@ class State:
     pending: Moved | None       # imports moved into the next month
     tail_used: np.ndarray       # (12,) some path holds this month of last year as its tail
     own_used: np.ndarray        # (12,) some path crossed (with a window) in this month
+    year_levels: tuple[int, np.ndarray] | None = None  # (year, levels) when they are fixed
 
     @classmethod
     def start(cls, batch: Batch, P: int, F: int) -> State:
@@ -150,7 +152,10 @@ class State:
         # One slot per earlier year read, plus the current year's (written before the levels
         # are read): with only as many slots as years read, the oldest year's slot would
         # already hold this year's count.
-        hist = (np.full((batch.history_years + 1, 12, D, C, P), np.nan)
+        # Percentage bases read every month of earlier years; Art. 5 and the adjustment to
+        # last year's imports read only year-ends, so only those are kept (1/12 the memory).
+        months = 12 if batch.uses_percent else 1
+        hist = (np.full((batch.history_years + 1, months, D, C, P), np.nan)
                 if batch.uses_history else None)
         return cls(np.zeros((D, C, P)), np.zeros((D, C, P)), hist,
                    np.full((D, C, P), np.nan), np.zeros((D, C, P)), np.zeros((D, P), bool),
@@ -296,8 +301,8 @@ def _release_pending(state: State, q: np.ndarray) -> np.ndarray:
     moved, state.pending = state.pending, None
     if moved is None:
         return q
-    if moved.designs is None:
-        q = q + moved.values
+    if moved.designs is None:  # q is this month's own array: add in place
+        q += moved.values
         np.clip(q, 0.0, None, out=q)
         return q
     di, pi = moved.designs, moved.paths
@@ -337,11 +342,16 @@ def _front_load(batch: Batch, state: State, market: Market, pairs: Pairs | None,
         if touched.sum() <= _DENSE_SHARE * touched.size:
             return _front_load_some(market, pairs, t, q, down, up, touched, state)
         # Factors per pair, gathered onto the paths: phi or 0 to hold back, the next month's
-        # response or 0 to bring forward (x * 1.0 and x * 0.0 keep the sums exact).
-        hold = q * pairs.gather(phi * down)
-        fwd = (phi * market.q0t[t + 1])[None] * pairs.gather(market.Rs[:, None, t + 1, :] * up)
+        # response or 0 to bring forward (x * 1.0 and x * 0.0 keep the sums exact).  The
+        # gathered arrays are fresh: multiplied in place, no further temporaries.
+        hold = pairs.gather(phi * down)
+        hold *= q
+        fwd = pairs.gather(market.Rs[:, None, t + 1, :] * up)
+        fwd *= (phi * market.q0t[t + 1])[None]
     state.pending = Moved(hold - fwd)
-    return q - hold + fwd
+    q -= hold  # q is this month's own array (see _imports and _release_pending)
+    q += fwd
+    return q
 
 
 def _front_load_some(market: Market, pairs: Pairs, t: int, q: np.ndarray, down: np.ndarray,
@@ -365,7 +375,8 @@ def _count(batch: Batch, state: State, q: np.ndarray, month: Month) -> None:
     state.cum += inc[:, :C]
     state.basecum += inc[:, C:]
     if state.hist is not None and (batch.uses_percent or month.mo == 11):
-        state.hist[month.y % state.hist.shape[0], month.mo] = state.basecum
+        slot = month.mo if batch.uses_percent else -1  # -1: the year-end
+        state.hist[month.y % state.hist.shape[0], slot] = state.basecum
 
 
 def _earlier_years(hist: np.ndarray, y: int, mo: int, k: int) -> np.ndarray:
@@ -402,7 +413,7 @@ def _percent_levels(batch: Batch, state: State, month: Month, level: np.ndarray
 def _article5_levels(batch: Batch, state: State, month: Month, level: np.ndarray
                      ) -> np.ndarray:
     """WTO AoA Art. 5.4: a multiple of the average of the three preceding years' imports."""
-    years = [_earlier_years(state.hist, month.y, 11, k)
+    years = [_earlier_years(state.hist, month.y, -1, k)  # year-ends
              for k in range(1, ARTICLE5_BASE_YEARS + 1)]
     average = sum(years) / ARTICLE5_BASE_YEARS
     level = np.array(np.broadcast_to(level, average.shape))
@@ -415,7 +426,19 @@ def _article5_levels(batch: Batch, state: State, month: Month, level: np.ndarray
 
 
 def _levels(batch: Batch, state: State, month: Month) -> np.ndarray:
-    """Trigger levels (D, C, P or 1) at this month's end."""
+    """Trigger levels (D, C, P or 1) at this month's end.
+
+    Without percentage bases a level depends on the year alone (its fixed volume, the
+    three preceding years for Art. 5, last year's imports for the adjustment, all read at
+    year-ends): worked out in the year's first month and kept, not redone every month."""
+    if batch.uses_percent:
+        return _month_levels(batch, state, month)
+    if state.year_levels is None or state.year_levels[0] != month.y:
+        state.year_levels = (month.y, _month_levels(batch, state, month))
+    return state.year_levels[1]
+
+
+def _month_levels(batch: Batch, state: State, month: Month) -> np.ndarray:
     level = batch.fixed_eff[:, :, month.y, None]
     if state.hist is None:
         return level
@@ -425,7 +448,7 @@ def _levels(batch: Batch, state: State, month: Month) -> np.ndarray:
         level = _article5_levels(batch, state, month, level)
     if batch.adjust.any() and month.y >= 1:
         # The prior year's imports, where higher, replace the level (USJTA beef).
-        prior = state.hist[(month.y - 1) % state.hist.shape[0], 11]
+        prior = state.hist[(month.y - 1) % state.hist.shape[0], -1]  # last year's end
         level = np.where(batch.adjust[:, :, month.y, None] & (prior > level), prior, level)
     return level
 

@@ -140,16 +140,38 @@ class Fitted:
     specs: list[FlowSpec] = field(default_factory=list)
 
 
-def _monthly_by_fy(table: pa.Table, partner: str | None, line: str) -> dict[int, np.ndarray]:
+class _History:
+    """The history table's columns, read once; each flow's rows found by arrow compute.
+
+    The readers below loop only over a flow's own rows (in table order, so every sum is
+    the same as a loop over the whole table), not over every row once per flow."""
+
+    COLUMNS = ("period_start", "tariff_line", "partner", "quantity", "value", "quantity_unit")
+
+    def __init__(self, table: pa.Table):
+        import pyarrow.compute as pc
+
+        self._pc = pc
+        self.table = table.select(list(self.COLUMNS))
+        self.cols = self.table.to_pydict()
+        self._kg = pc.equal(self.table.column("quantity_unit"), "kg")
+
+    def rows(self, partner: str | None, line: str) -> np.ndarray:
+        """Indices of the kg rows of ``line`` (a prefix) and ``partner`` (None: any)."""
+        pc = self._pc
+        mask = pc.and_(self._kg, pc.starts_with(self.table.column("tariff_line"), line))
+        if partner is not None:
+            mask = pc.and_(mask, pc.equal(self.table.column("partner"), partner))
+        return np.flatnonzero(pc.fill_null(mask, False).to_numpy())
+
+
+def _monthly_by_fy(history: _History, partner: str | None, line: str
+                   ) -> dict[int, np.ndarray]:
     out: dict[int, np.ndarray] = {}
-    cols = table.select(["period_start", "tariff_line", "partner", "quantity",
-                         "quantity_unit"]).to_pydict()
-    for d, ln, p, q, u in zip(cols["period_start"], cols["tariff_line"], cols["partner"],
-                              cols["quantity"], cols["quantity_unit"], strict=True):
-        if u != "kg" or not ln.startswith(line) or (partner is not None and p != partner):
-            continue
-        fy = fiscal_year(d)
-        out.setdefault(fy, np.zeros(12))[fiscal_month_index(d)] += q / 1000
+    day, qty = history.cols["period_start"], history.cols["quantity"]
+    for i in history.rows(partner, line):
+        fy = fiscal_year(day[i])
+        out.setdefault(fy, np.zeros(12))[fiscal_month_index(day[i])] += qty[i] / 1000
     return out
 
 
@@ -178,12 +200,13 @@ def fit(table: pa.Table | None, scenario: Scenario, rules: RuleSet | None = None
     from tradeguard.design.backtest import _as_arrow
 
     table = _as_arrow(table)
+    history = _History(table)
     specs = list(specs or scenario.flows or BEEF_FLOWS)
     notes: list[str] = []
     pooled: list[np.ndarray] = []
     per_flow: list[dict[int, np.ndarray]] = []
     for f in specs:
-        years = _usable(_monthly_by_fy(table, f.partner, f.line))
+        years = _usable(_monthly_by_fy(history, f.partner, f.line))
         per_flow.append(years)
         pooled += [v / v.sum() for v in years.values()]
     pooled_season = np.mean(pooled, 0) if pooled else np.full(12, 1 / 12)
@@ -216,11 +239,11 @@ def fit(table: pa.Table | None, scenario: Scenario, rules: RuleSet | None = None
         if f.base_t is not None:
             level = f.base_t
         else:
-            level = _last_12_months(table, f.partner, f.line, last_day)
+            level = _last_12_months(history, f.partner, f.line, last_day)
             if level <= 0:
                 notes.append(f"{f.partner} {f.line}: no imports in the data; base set to 0")
         base.append(level)
-        uv = f.unit_value or _unit_value(table, f.partner, f.line) or 600.0
+        uv = f.unit_value or _unit_value(history, f.partner, f.line) or 600.0
         flows.append(Flow(f.partner, f.regime, f.line, uv))
     a_sig = (float(np.std(growths)) if len(growths) >= 3 else 0.08) \
         if scenario.annual_shock == "fitted" else float(scenario.annual_shock)
@@ -230,26 +253,21 @@ def fit(table: pa.Table | None, scenario: Scenario, rules: RuleSet | None = None
                   specs)
 
 
-def _last_12_months(table: pa.Table, partner: str, line: str, last_day: dt.date) -> float:
-    cols = table.select(["period_start", "tariff_line", "partner", "quantity",
-                         "quantity_unit"]).to_pydict()
+def _last_12_months(history: _History, partner: str, line: str, last_day: dt.date) -> float:
+    day, qty = history.cols["period_start"], history.cols["quantity"]
     lo = dt.date(last_day.year - 1, last_day.month, 1)
     total = 0.0
-    for d, ln, p, q, u in zip(cols["period_start"], cols["tariff_line"], cols["partner"],
-                              cols["quantity"], cols["quantity_unit"], strict=True):
-        if u == "kg" and p == partner and ln.startswith(line) and d > lo:
-            total += q / 1000
+    for i in history.rows(partner, line):
+        if day[i] > lo:
+            total += qty[i] / 1000
     return total
 
 
-def _unit_value(table: pa.Table, partner: str, line: str) -> float | None:
-    cols = table.select(["tariff_line", "partner", "quantity", "value", "quantity_unit"]
-                        ).to_pydict()
+def _unit_value(history: _History, partner: str, line: str) -> float | None:
+    qty, val = history.cols["quantity"], history.cols["value"]
     q = v = 0.0
-    for ln, p, qq, vv, u in zip(cols["tariff_line"], cols["partner"], cols["quantity"],
-                                cols["value"], cols["quantity_unit"], strict=True):
-        if u == "kg" and p == partner and ln.startswith(line):
-            q, v = q + qq, v + vv
+    for i in history.rows(partner, line):
+        q, v = q + qty[i], v + val[i]
     return v / q if q > 0 else None
 
 
@@ -269,10 +287,15 @@ def paths(fitted: Fitted, scenario: Scenario) -> np.ndarray:
         z = rho * z + sig_a * eps if y else fitted.annual_sigma * eps
         trend = (1 + scenario.growth) ** (y - scenario.warmup_years)
         levels[:, :, y] = fitted.base_t[None, :] * trend * np.exp(z - fitted.annual_sigma ** 2 / 2)
-    month = np.repeat(levels, 12, axis=2) * np.tile(fitted.season, (1, Y))[None]
+    # Each year's level times the season's twelve shares (the same products as repeating
+    # the levels twelve times, without numpy's slow repeat along a short last axis).
+    month = (levels[:, :, :, None] * fitted.season[None, :, None, :]).reshape(P, F, 12 * Y)
     s_m = fitted.monthly_sigma
-    if s_m > 0:
-        month *= np.exp(s_m * rng.standard_normal(month.shape) - s_m ** 2 / 2)
+    if s_m > 0:  # in place: one temporary of the paths' size, not four
+        shock = rng.standard_normal(month.shape)
+        shock *= s_m
+        shock -= s_m ** 2 / 2
+        month *= np.exp(shock, out=shock)
     return month
 
 
