@@ -551,8 +551,12 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     options = [option for option, _ in priced]
     exprs = [expr for _, expr in priced]
     chosen, reason = _choose(options, exprs)
-    warnings += coverage_warnings(rules, line, code, date, (o.regime for o in options))
-    notes += exclusion_notes(rules, line, code, date)
+    regimes = tuple(sorted({o.regime for o in options}))
+    # Both follow from the rules, the line, the origin and the day alone: memoised per rules.
+    warnings += rules.derived(("coverage_warnings", line, code, date, regimes),
+                              lambda: coverage_warnings(rules, line, code, date, regimes))
+    notes += rules.derived(("exclusion_notes", line, code, date),
+                           lambda: exclusion_notes(rules, line, code, date))
     owed, owed_reason = _payable(chosen, options, exprs, line, date, as_of, exact_value,
                                  exact_quantity, quantity_unit, currency, rules)
     unencoded = unencoded_safeguard_warnings(rules, line, code, date, as_of,
