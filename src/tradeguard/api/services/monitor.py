@@ -33,7 +33,7 @@ SORTS_BY = {
                            r["days_to_projected_crossing"] or 0, r["measure_id"]),
 }
 SORTS = tuple(SORTS_BY)
-STATUS_BODIES = 256  # cached GET /api/status answers (as_of x filters), a few kB each
+STATUS_BODIES = 2048  # cached GET /api/status answers (as_of x filters): ~10 kB each, ~20 MB
 
 # The overview's side-by-side panel: after 1 April 2020 Japan ran three beef safeguards at
 # once (issue 16); a choice of what to show, not law.
