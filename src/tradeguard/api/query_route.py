@@ -10,7 +10,9 @@ own handler, so every error is FastAPI's own 422, word for word, and the OpenAPI
 still comes from the endpoint's signature.
 
 The endpoint must be ``async def endpoint(request, q)``: its work runs on the event loop, so
-it must be short and bounded (a thread hop costs more than a memoised answer).
+it must be short and bounded (a thread hop costs more than a memoised answer).  The fast path
+runs no dependencies: a route with dependencies of its own is always FastAPI's, and a router
+holding this route must be included without any.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class QueryModelRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         fastapi_handler = super().get_route_handler()
+        if self.dependencies:  # the fast path would skip them
+            return fastapi_handler
         endpoint = self.endpoint
         model = _query_model(endpoint)
 
