@@ -24,13 +24,13 @@ every refusal is an RFC 9457 problem that states the limit and how to stay under
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
 from collections import OrderedDict
 from typing import Any
 
-import anyio
 from starlette.requests import Request
 
 from tradeguard.api.problems import problem_response
@@ -106,7 +106,9 @@ class RequestTimeout:
     """503 problem when a request has not begun its answer within ``seconds``.
 
     Work in a worker thread cannot be interrupted: the request runs on in the background and
-    its late answer is dropped, while the client has its 503 at once.
+    its late answer is dropped, while the client has its 503 at once.  The deadline is a timer
+    of the event loop, not a task per request: a task group and its cancel scope cost more
+    than a memoised duty answer (docs/benchmarks.md, "REST API").
     """
 
     def __init__(self, app: Any, seconds: float):
@@ -117,7 +119,8 @@ class RequestTimeout:
             await self.app(scope, receive, send)
             return
         state = {"started": False, "timed_out": False}
-        done = anyio.Event()
+        loop = asyncio.get_running_loop()
+        refusal: list[asyncio.Task] = []
 
         async def guarded_send(message: dict) -> None:
             if state["timed_out"]:
@@ -126,25 +129,21 @@ class RequestTimeout:
                 state["started"] = True
             await send(message)
 
-        failure: list[BaseException] = []
-
-        async def run() -> None:
-            try:
-                await self.app(scope, receive, guarded_send)
-            except Exception as exc:  # re-raised below as itself, not in an ExceptionGroup
-                failure.append(exc)
-            finally:
-                done.set()
-
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(run)
-            with anyio.move_on_after(self.seconds):
-                await done.wait()
-            if not done.is_set() and not state["started"]:
+        def on_deadline() -> None:
+            if not state["started"]:
                 state["timed_out"] = True
-                await self._refuse(scope, receive, send)
-        if failure and not state["timed_out"]:
-            raise failure[0]  # e.g. the body limit's refusal, for the middleware outside
+                refusal.append(loop.create_task(self._refuse(scope, receive, send)))
+
+        timer = loop.call_later(self.seconds, on_deadline)
+        try:
+            await self.app(scope, receive, guarded_send)
+        except Exception:
+            if not state["timed_out"]:
+                raise  # e.g. the body limit's refusal, for the middleware outside
+        finally:
+            timer.cancel()
+            if refusal:
+                await refusal[0]
 
     async def _refuse(self, scope: dict, receive: Any, send: Any) -> None:
         response = problem_response(

@@ -420,6 +420,29 @@ def _quota_offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.
     return offers
 
 
+def _offers(rules: RuleSet, line: str, code: str, day: dt.date, as_of: dt.date,
+            include_signed: bool, quotas: Any, claims: Sequence[str],
+            ) -> tuple[list[_Offer], list[str], list[DutyWarning]]:
+    """The shipment's offers before safeguards, with the notes and warnings found on the way.
+
+    Without a quota ledger they follow from the rules, the line, the origin, the day and
+    ``as_of`` alone, so they are memoised on the rule set (a new customs value reuses them;
+    nothing downstream changes an offer).  A ledger's balances are never memoised.
+    """
+    def find() -> tuple[list[_Offer], list[str], list[DutyWarning]]:
+        notes: list[str] = []
+        warnings: list[DutyWarning] = []
+        offers = (_tariff_offers(rules, line, code, day, as_of, include_signed, warnings)
+                  + _quota_offers(rules, line, code, day, as_of, include_signed, quotas,
+                                  claims, notes, warnings))
+        return offers, notes, warnings
+
+    if quotas is not None:
+        return find()
+    return rules.derived(("offers", line, code, day, as_of, include_signed, tuple(claims)),
+                         find)
+
+
 def _trigger_price(rules: RuleSet, regime: str, line: str, day: dt.date, as_of: dt.date,
                    warnings: list[DutyWarning]) -> tuple[float, TraceEntry] | None:
     """The Art. 5.1(b) trigger price (JPY/kg) for the line on ``day``, if one applies."""
@@ -537,11 +560,9 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
             f"no rule covers tariff line {line}",
             why=f"the rules cover lines starting {', '.join(known)}",
             fix="check the code, or add a tariff rule for it"))
-    notes: list[str] = []
-    warnings: list[DutyWarning] = []
-    offers = (_tariff_offers(rules, line, code, date, as_of, include_signed, warnings)
-              + _quota_offers(rules, line, code, date, as_of, include_signed, quotas,
-                              quota_claims, notes, warnings))
+    offers, found_notes, found_warnings = _offers(rules, line, code, date, as_of,
+                                                  include_signed, quotas, quota_claims)
+    notes, warnings = list(found_notes), list(found_warnings)
     if not any(o.regime == MFN for o in offers):
         raise PeriodError(problem(f"no MFN rate for line {line} on {date}",
                                   why="no tariff rule is in force for every origin on that day",
@@ -551,8 +572,12 @@ def duty(tariff_line: str, origin: str, date: dt.date, customs_value: float | No
     options = [option for option, _ in priced]
     exprs = [expr for _, expr in priced]
     chosen, reason = _choose(options, exprs)
-    warnings += coverage_warnings(rules, line, code, date, (o.regime for o in options))
-    notes += exclusion_notes(rules, line, code, date)
+    regimes = tuple(sorted({o.regime for o in options}))
+    # Both follow from the rules, the line, the origin and the day alone: memoised per rules.
+    warnings += rules.derived(("coverage_warnings", line, code, date, regimes),
+                              lambda: coverage_warnings(rules, line, code, date, regimes))
+    notes += rules.derived(("exclusion_notes", line, code, date),
+                           lambda: exclusion_notes(rules, line, code, date))
     owed, owed_reason = _payable(chosen, options, exprs, line, date, as_of, exact_value,
                                  exact_quantity, quantity_unit, currency, rules)
     unencoded = unencoded_safeguard_warnings(rules, line, code, date, as_of,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +43,10 @@ _FIXES = {
 }
 
 
+DERIVED_LIMIT = 65_536  # entries of RuleSet.derived: a few MB at most
+_MISSING = object()
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """The validated rule library, indexed by rule id."""
@@ -62,6 +66,18 @@ class RuleSet:
     unencoded_activations: tuple[s.UnencodedActivation, ...] = field(default=(), repr=False)
     _by_line: dict[str, list[tuple[str, s.Tariff]]] = field(
         default_factory=dict, repr=False, compare=False)
+    _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, memoised under ``key``: for what follows from these rules alone
+        (a rule set never changes once loaded), e.g. the coverage notes of a line, an origin
+        and a day.  Bounded: past ``DERIVED_LIMIT`` entries all are forgotten at once."""
+        found = self._derived.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._derived) >= DERIVED_LIMIT:
+                self._derived.clear()
+            found = self._derived[key] = compute()
+        return found
 
     def tariffs_for(self, line: str) -> list[tuple[str, s.Tariff]]:
         """The tariff rules whose lines cover ``line``, by rule id (memoised per line)."""

@@ -14,6 +14,7 @@ from tradeguard.api import models as m
 from tradeguard.api.auth import valid_token
 from tradeguard.api.guards import check_batch_rows
 from tradeguard.api.params import invalid, json_response, problems_doc
+from tradeguard.api.query_route import QueryModelRoute
 from tradeguard.api.services import services_of
 
 router = APIRouter(tags=["duty"])
@@ -42,15 +43,21 @@ _DUTY_EXAMPLE = {
                       "amount payable"}
 
 
-@router.get("/duty", summary="Which duty applies to one shipment, and why",
-            response_model=_duty_model(), responses={
-                200: {"description": "Every option, the chosen one and its trace",
-                      "content": {"application/json": {"example": _DUTY_EXAMPLE}}},
-                **problems_doc(404, 422)})
-def duty_get(request: Request, q: Annotated[m.DutyQuery, Query()]) -> Any:
+async def duty_get(request: Request, q: Annotated[m.DutyQuery, Query()]) -> Any:
+    # On the event loop: one shipment is bounded work (about a millisecond when new, a dict
+    # lookup when memoised), and a worker thread's hop would cost more than a memoised answer.
     body = services_of(request).duty.duty_json(q.line, q.origin, q.date, q.value, q.quantity,
                                                q.as_of)
     return Response(body, media_type="application/json")
+
+
+# A plain query skips FastAPI's per-field parameter solving (api/query_route.py).
+router.add_api_route(
+    "/duty", duty_get, methods=["GET"], route_class_override=QueryModelRoute,
+    summary="Which duty applies to one shipment, and why", response_model=_duty_model(),
+    responses={200: {"description": "Every option, the chosen one and its trace",
+                     "content": {"application/json": {"example": _DUTY_EXAMPLE}}},
+               **problems_doc(404, 422)})
 
 
 @router.post("/duty/batch", response_model=m.BatchResponse,

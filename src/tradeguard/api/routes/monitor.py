@@ -4,9 +4,11 @@ of the server's store (``services/monitor.py``)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from tradeguard.api import models as m
@@ -20,7 +22,7 @@ router = APIRouter(tags=["monitor"])
 @router.get("/status", response_model=m.Status,
             summary="Every safeguard's open period, optionally filtered",
             responses=problems_doc(404, 422))
-def status(
+async def status(
     request: Request, as_of: AsOf = None,
     measure: Annotated[str | None, Query(max_length=100, openapi_examples={
         "cptpp beef": {"value": "cptpp.beef_safeguard"}})] = None,
@@ -31,10 +33,14 @@ def status(
     sort: Annotated[str, Query(pattern="^(" + "|".join(SORTS) + ")$", openapi_examples={
         "share": {"value": "share"}})] = "measure",
 ) -> Any:
+    # A cached answer at once on the event loop; else the report and its cards are computed
+    # in a worker thread (the event loop never waits on the store or the monitor).
     monitor = services_of(request).monitor
-    report = monitor.report(as_of)
-    return json_response(monitor.status(report, measure=measure, partner=partner,
-                                        product=product, sort=sort))
+    filters = {"measure": measure, "partner": partner, "product": product, "sort": sort}
+    body = monitor.cached_status_body(as_of, **filters)
+    if body is None:
+        body = await run_in_threadpool(functools.partial(monitor.status_body, as_of, **filters))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/measures/{measure_id}/periods/{period}/timeline", response_model=m.Timeline,

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from tradeguard.api.products import PRODUCTS, products_for
@@ -30,6 +33,7 @@ SORTS_BY = {
                            r["days_to_projected_crossing"] or 0, r["measure_id"]),
 }
 SORTS = tuple(SORTS_BY)
+STATUS_BODIES = 2048  # cached GET /api/status answers (as_of x filters): ~10 kB each, ~20 MB
 
 # The overview's side-by-side panel: after 1 April 2020 Japan ran three beef safeguards at
 # once (issue 16); a choice of what to show, not law.
@@ -41,6 +45,9 @@ class MonitorService:
 
     def __init__(self, store: StoreView, rules: RuleService, cache: SingleFlight):
         self.store, self._rules, self.cache = store, rules, cache
+        # GET /api/status answers (JSON bytes) by store version, as_of and filters: building
+        # and serialising the cards cost more than the cached report's lookup.
+        self._status_bodies = _Bounded(STATUS_BODIES)
 
     @property
     def rules(self) -> Any:
@@ -63,8 +70,30 @@ class MonitorService:
         Without ``as_of``, each measure as of the last day the data covers what it counts
         (``monitor_latest``), never the clock nor the latest row of any line.
         """
-        key = ("monitor", self.store.version(), as_of)
-        return _with_thresholds(self.cache.get(key, lambda: self._compute(as_of)), thresholds)
+        return _with_thresholds(self._report_at(self.store.version(), as_of), thresholds)
+
+    def _report_at(self, version: frozenset[str], as_of: dt.date | None) -> MonitorReport:
+        return self.cache.get(("monitor", version, as_of), lambda: self._compute(as_of))
+
+    def cached_status_body(self, as_of: dt.date | None, **filters: Any) -> bytes | None:
+        """The cached ``GET /api/status`` answer, or None; never waits (the event loop
+        calls it)."""
+        version = self.store.known_version()
+        return None if version is None else self._status_bodies.get(
+            (version, as_of, *sorted(filters.items())))
+
+    def status_body(self, as_of: dt.date | None, **filters: Any) -> bytes:
+        """``GET /api/status`` as JSON bytes (:meth:`status` of the report), cached by store
+        version, as_of and filters; bad filters raise as :meth:`status` does."""
+        from fastapi.responses import JSONResponse
+
+        version = self.store.version()
+        key = (version, as_of, *sorted(filters.items()))
+        body = self._status_bodies.get(key)
+        if body is None:
+            body = JSONResponse(self.status(self._report_at(version, as_of), **filters)).body
+            self._status_bodies.put(key, body)
+        return body
 
     async def report_async(self, as_of: dt.date | None,
                            thresholds: tuple[float, ...] | None = None) -> MonitorReport:
@@ -220,6 +249,28 @@ class MonitorService:
                   ) -> list[dict[str, Any]]:
         return [_forecast(p) for p in report.periods if p.forecast is not None
                 and (measure is None or p.measure_id == measure)]
+
+
+class _Bounded:
+    """A small LRU map, safe across threads (its lock is held for the dict only)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._guard:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._guard:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def _shown(card: dict[str, Any], measure: str | None, product: str | None) -> bool:
