@@ -435,39 +435,63 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     """
     rules = rules or shipped_rules()
     ledger = official_activations(rules) if activations is None else list(activations)
-    if backend is None:
-        backend = (declarations._find_backend() if isinstance(declarations, ibis.Table)
-                   else ibis.duckdb.connect())
     decl, inputs = _as_table(declarations)
-    keys = (decl.group_by(["tariff_line", "origin"])
+    plan = compile_plan(key_ranges(decl), rules, ledger, as_of, quota_claims)
+    table = apply_plan(decl, inputs, plan, output)
+    if output == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    return table
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The compiled rules for a set of (line, partner) keys: the segments table and, per
+    regime, its shape and its other expressions.  One plan serves every batch of a stream."""
+
+    segments: pa.Table
+    regimes: list[str]
+    complex_exprs: dict[str, list[ex.DutyExpression]]
+    shapes: dict[str, _Shape]
+
+
+def key_ranges(decl: ibis.Table) -> pa.Table:
+    """Per distinct (line, partner): the first and last date and the amounts' extremes."""
+    return (decl.group_by(["tariff_line", "origin"])
             .aggregate(lo=_.date.min(), hi=_.date.max(),
                        **{f"{c}_{f}": getattr(decl[c], f)()
                           for c in ("customs_value", "quantity") for f in ("min", "max")})
             .to_pyarrow())
-    _check_keys(keys, rules)
-    segments, regimes, complex_exprs, shapes = _segments(keys, rules, ledger, as_of, quota_claims)
-    seg = ibis.memtable(segments)
 
+
+def compile_plan(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
+                 as_of: dt.date, quota_claims: Sequence[str] = ()) -> Plan:
+    """The keys checked (lines, partners, amounts) and their rules compiled to segments."""
+    _check_keys(keys, rules)
+    return Plan(*_segments(keys, rules, ledger, as_of, quota_claims))
+
+
+def apply_plan(decl: ibis.Table, inputs: pa.Table | None, plan: Plan, output: str) -> Any:
+    """The declarations priced by ``plan``: Arrow in input order, or the Ibis expression."""
+    seg = ibis.memtable(plan.segments)
     fy = fiscal_year_expr(decl.date)
     joined = decl.mutate(_fy=fy).join(
         seg, [_.tariff_line == seg.tariff_line, _.origin == seg.origin, _._fy == seg.fy,
               _.date >= seg.start, _.date < seg.end])
     value = joined.customs_value.cast("float64")
     quantity = joined.quantity.cast("float64")
+    regimes = plan.regimes
     # Each duty is computed once, in its own projection, then compared.
-    priced = joined.mutate(**{f"duty_{r}": _duty_column(joined, r, shapes[r], complex_exprs[r],
-                                                        value, quantity) for r in regimes})
-    answers = _answers(priced, regimes, shapes)
+    priced = joined.mutate(**{f"duty_{r}": _duty_column(joined, r, plan.shapes[r],
+                                                        plan.complex_exprs[r], value, quantity)
+                              for r in regimes})
+    answers = _answers(priced, regimes, plan.shapes)
     if output == "ibis" or inputs is None:
-        table = _in_backend(answers, decl.columns, regimes, output)
-    else:  # only the answers travel back, the chosen regime as a code
-        computed = answers.select(ROW, CHOSEN, SCALED, "safeguard", *map(_scaled, regimes))
-        table = _with_answers(inputs, computed.to_pyarrow(), regimes)
-    if output == "polars":
-        import polars as pl
-
-        return pl.from_arrow(table)
-    return table
+        return _in_backend(answers, decl.columns, regimes, output)
+    # only the answers travel back, the chosen regime as a code
+    computed = answers.select(ROW, CHOSEN, SCALED, "safeguard", *map(_scaled, regimes))
+    return _with_answers(inputs, computed.to_pyarrow(), regimes)
 
 
 def _in_backend(answers: ibis.Table, columns: Sequence[str], regimes: list[str],
