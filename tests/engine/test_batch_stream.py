@@ -64,7 +64,7 @@ def test_a_bad_declaration_in_the_last_batch_stops_the_stream_before_anything_is
 def test_the_stream_names_a_missing_column_and_a_missing_file(tmp_path):
     pq.write_table(_declarations(10, ["US"], seed=5).drop_columns(["quantity"]),
                    tmp_path / "in.parquet")
-    with pytest.raises(InputError, match="lack column.*quantity"):
+    with pytest.raises(InputError, match=r"lack column.*quantity"):
         tg.duty_batch_parquet(tmp_path / "in.parquet", tmp_path / "o.parquet", as_of=AS_OF)
     with pytest.raises(InputError, match="no Parquet file"):
         tg.duty_batch_parquet(tmp_path / "none.parquet", tmp_path / "o.parquet", as_of=AS_OF)
