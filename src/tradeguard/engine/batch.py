@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from ibis import _
 
 from tradeguard.engine import expressions as ex
+from tradeguard.engine.batch_lookup import with_parameters
 from tradeguard.engine.duty import MFN, TIE_DECIMALS, official_activations
 from tradeguard.engine.money import decimals_from_scaled
 from tradeguard.engine.price_trigger import additional_duty_ibis
@@ -474,11 +475,15 @@ def compile_plan(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
 
 def apply_plan(decl: ibis.Table, inputs: pa.Table | None, plan: Plan, output: str) -> Any:
     """The declarations priced by ``plan``: Arrow in input order, or the Ibis expression."""
-    seg = ibis.memtable(plan.segments)
-    fy = fiscal_year_expr(decl.date)
-    joined = decl.mutate(_fy=fy).join(
-        seg, [_.tariff_line == seg.tariff_line, _.origin == seg.origin, _._fy == seg.fy,
-              _.date >= seg.start, _.date < seg.end])
+    if inputs is not None and output != "ibis":  # Arrow: a sorted lookup, in input order
+        joined = ibis.memtable(with_parameters(inputs, plan.segments,
+                                               _row_numbers(inputs.num_rows), ROW))
+    else:  # a backend's table: the same join on every backend
+        seg = ibis.memtable(plan.segments)
+        fy = fiscal_year_expr(decl.date)
+        joined = decl.mutate(_fy=fy).join(
+            seg, [_.tariff_line == seg.tariff_line, _.origin == seg.origin, _._fy == seg.fy,
+                  _.date >= seg.start, _.date < seg.end])
     value = joined.customs_value.cast("float64")
     quantity = joined.quantity.cast("float64")
     regimes = plan.regimes

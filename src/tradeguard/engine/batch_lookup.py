@@ -1,0 +1,68 @@
+"""Each declaration's segment found by a sorted lookup instead of a join, for Arrow input.
+
+The segments of one (line, partner) tile its dates without gaps from the first
+declaration's date to the last one's (:func:`segments.elementary_rows`), so a
+declaration's segment is the last one of its key that starts on or before its date.
+Numbering the keys and packing ``key`` and ``date`` into one int64 turns that into one
+``searchsorted`` over a few thousand segment starts.  The parameters are then taken
+by segment number, so the backend only computes a projection over a table in input
+order: no hash join, no range predicate, and no rows to put back in order afterwards.
+The backend's join (:func:`batch.apply_plan` on an Ibis table) stays the path for
+tables that live in a backend, such as Spark.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_DATE_BIAS = 1 << 31  # date32 days (which may be negative) as a non-negative 32-bit field
+_KEY_COLUMNS = ("tariff_line", "origin")
+_SEGMENT_FIELDS = ("tariff_line", "origin", "start", "end", "fy")
+
+
+def _codes(column: pa.ChunkedArray, values: pa.Array) -> np.ndarray:
+    """Each row's position in ``values`` (every row's value is there)."""
+    return pc.index_in(column, value_set=values).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return column.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def segment_numbers(inputs: pa.Table, segments: pa.Table) -> np.ndarray:
+    """For each declaration, the row of ``segments`` whose key and dates hold it.
+
+    Raises RuntimeError when one has none: the segments were compiled from these very
+    declarations' keys and date ranges, so that is a defect, never a missing duty."""
+    lines = pc.unique(segments.column("tariff_line"))
+    origins = pc.unique(segments.column("origin"))
+    width = len(origins)
+
+    def packed(table: pa.Table, day_column: str) -> np.ndarray:
+        key = _codes(table.column("tariff_line"), lines) * width
+        key += _codes(table.column("origin"), origins)
+        return (key << 32) | (_days(table.column(day_column)) + _DATE_BIAS)
+
+    starts = packed(segments, "start")
+    order = np.argsort(starts, kind="stable")
+    query = packed(inputs, "date")
+    found = np.searchsorted(starts[order], query, side="right") - 1
+    number = order[np.maximum(found, 0)]
+    inside = (found >= 0) & (query < packed(segments, "end")[number])
+    if not (inside & ((starts[number] >> 32) == (query >> 32))).all():
+        raise RuntimeError("the batch engine found no date segment for some declarations")
+    return number
+
+
+def with_parameters(inputs: pa.Table, segments: pa.Table, row_numbers: pa.Array,
+                    row_name: str) -> pa.Table:
+    """The amounts and row numbers of ``inputs`` beside their segment's duty parameters."""
+    number = pa.array(segment_numbers(inputs, segments))
+    columns = {row_name: row_numbers, "customs_value": inputs.column("customs_value"),
+               "quantity": inputs.column("quantity")}
+    for name in segments.column_names:
+        if name not in _SEGMENT_FIELDS:
+            columns[name] = segments.column(name).take(number)
+    return pa.table(columns)
