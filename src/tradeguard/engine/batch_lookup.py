@@ -22,13 +22,19 @@ _KEY_COLUMNS = ("tariff_line", "origin")
 _SEGMENT_FIELDS = ("tariff_line", "origin", "start", "end", "fy")
 
 
-def _codes(column: pa.ChunkedArray, values: pa.Array) -> np.ndarray:
-    """Each row's position in ``values`` (every row's value is there)."""
-    return pc.index_in(column, value_set=values).to_numpy(zero_copy_only=False).astype(np.int64)
+def _packed(table: pa.Table, day_column: str, lines: pa.Array, origins: pa.Array) -> np.ndarray:
+    """``(key << 32) | (day + bias)`` per row, with key = line code × partners + partner code;
+    built in place in one int64 array (fresh memory is costly on some machines)."""
+    def codes(name: str, values: pa.Array) -> np.ndarray:
+        return pc.index_in(table.column(name), value_set=values).to_numpy(zero_copy_only=False)
 
-
-def _days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return column.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+    packed = codes("tariff_line", lines).astype(np.int64)
+    packed *= len(origins)
+    packed += codes("origin", origins)
+    packed <<= 32
+    packed += table.column(day_column).cast(pa.int32()).to_numpy(zero_copy_only=False)
+    packed += _DATE_BIAS
+    return packed
 
 
 def segment_numbers(inputs: pa.Table, segments: pa.Table) -> np.ndarray:
@@ -38,22 +44,16 @@ def segment_numbers(inputs: pa.Table, segments: pa.Table) -> np.ndarray:
     declarations' keys and date ranges, so that is a defect, never a missing duty."""
     lines = pc.unique(segments.column("tariff_line"))
     origins = pc.unique(segments.column("origin"))
-    width = len(origins)
-
-    def packed(table: pa.Table, day_column: str) -> np.ndarray:
-        key = _codes(table.column("tariff_line"), lines) * width
-        key += _codes(table.column("origin"), origins)
-        return (key << 32) | (_days(table.column(day_column)) + _DATE_BIAS)
-
-    starts = packed(segments, "start")
+    starts = _packed(segments, "start", lines, origins)
     order = np.argsort(starts, kind="stable")
-    query = packed(inputs, "date")
-    found = np.searchsorted(starts[order], query, side="right") - 1
-    number = order[np.maximum(found, 0)]
-    inside = (found >= 0) & (query < packed(segments, "end")[number])
-    if not (inside & ((starts[number] >> 32) == (query >> 32))).all():
+    ends = _packed(segments, "end", lines, origins)[order]
+    query = _packed(inputs, "date", lines, origins)
+    found = np.searchsorted(starts[order], query, side="right")
+    found -= 1
+    # start <= query < end, both packed with the same key: the declaration's own segment.
+    if len(found) and (found.min() < 0 or not (query < ends[found]).all()):
         raise RuntimeError("the batch engine found no date segment for some declarations")
-    return number
+    return order[found]
 
 
 def with_parameters(inputs: pa.Table, segments: pa.Table, row_numbers: pa.Array,
