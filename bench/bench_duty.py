@@ -447,19 +447,26 @@ def _verify_stream(source: Path, dest: Path, rows: int = SCALE_VERIFY_ROWS) -> d
 
 def run_scale(*, rows: int = SCALE_ROWS, seed: int = DEFAULT_SEED, batch_rows: int = SCALE_CHUNK_ROWS,
               workdir: Path | None = None, output: Path | None = None,
+              source: Path | None = None,
               echo: Callable[[str], None] = print, **_: Any) -> dict[str, Any]:
     """Issue 15's scale case: ``rows`` synthetic declarations written to Parquet in chunks,
     priced by ``tradeguard.duty_batch_parquet`` in a child process (its time, CPU and peak
     RSS), checked against ``duty_batch`` on the first rows; the files are deleted after.
-    Writes ``bench/results/duty_scale.json``."""
+    ``source`` reuses a file ``write_parquet`` wrote earlier with the same rows and seed
+    (kept after the run).  Writes ``bench/results/duty_scale.json``."""
     import shutil
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="tradeguard-duty-scale-", dir=workdir))
     try:
-        source, dest = tmp / "declarations.parquet", tmp / "duty.parquet"
-        echo(f"[duty scale] writing {rows:,} synthetic declarations to {source} ...")
-        generated = write_parquet(source, rows, seed, batch_rows)
+        dest = tmp / "duty.parquet"
+        if source is None:
+            source = tmp / "declarations.parquet"
+            echo(f"[duty scale] writing {rows:,} synthetic declarations to {source} ...")
+            generated = write_parquet(source, rows, seed, batch_rows)
+        else:
+            generated = {"rows": pq.ParquetFile(source).metadata.num_rows, "reused": str(source),
+                         "bytes": source.stat().st_size}
         echo("[duty scale] streaming duty_batch_parquet in a child process ...")
         load_before = os.getloadavg()
         done = subprocess.run([sys.executable, "-c", _STREAM_CHILD, str(source), str(dest),
@@ -671,11 +678,13 @@ def main(argv: list[str] | None = None) -> int:
                              f"Parquet (issue 15: {SCALE_ROWS:,})")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the scale case writes its Parquet files (deleted after)")
+    parser.add_argument("--parquet-source", type=Path, default=None,
+                        help="reuse a Parquet file an earlier scale run wrote (kept)")
     args = parser.parse_args(argv)
     try:
         if args.parquet_rows is not None:
             run_scale(rows=args.parquet_rows, seed=args.seed, workdir=args.workdir,
-                      output=args.output)
+                      output=args.output, source=args.parquet_source)
             return 0
         run(quick=args.quick, rows=args.rows, seed=args.seed, loop_sample=args.loop_sample,
             rounds=args.rounds, output=args.output)

@@ -437,8 +437,17 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     rules = rules or shipped_rules()
     ledger = official_activations(rules) if activations is None else list(activations)
     decl, inputs = _as_table(declarations)
-    plan = compile_plan(key_ranges(decl), rules, ledger, as_of, quota_claims)
-    table = apply_plan(decl, inputs, plan, output)
+    own = backend is None and inputs is not None and output != "ibis"
+    if backend is None:
+        backend = decl._find_backend() if inputs is None else ibis.get_backend()
+    if own:  # a connection of its own: its in-memory tables go when it closes
+        backend = ibis.duckdb.connect()
+    try:
+        plan = compile_plan(key_ranges(decl, backend), rules, ledger, as_of, quota_claims)
+        table = apply_plan(decl, inputs, plan, output, backend)
+    finally:
+        if own:
+            backend.disconnect()
     if output == "polars":
         import polars as pl
 
@@ -457,13 +466,13 @@ class Plan:
     shapes: dict[str, _Shape]
 
 
-def key_ranges(decl: ibis.Table) -> pa.Table:
+def key_ranges(decl: ibis.Table, backend: Any) -> pa.Table:
     """Per distinct (line, partner): the first and last date and the amounts' extremes."""
     return (decl.group_by(["tariff_line", "origin"])
             .aggregate(lo=_.date.min(), hi=_.date.max(),
                        **{f"{c}_{f}": getattr(decl[c], f)()
                           for c in ("customs_value", "quantity") for f in ("min", "max")})
-            .to_pyarrow())
+            .pipe(backend.to_pyarrow))
 
 
 def compile_plan(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
@@ -473,8 +482,10 @@ def compile_plan(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
     return Plan(*_segments(keys, rules, ledger, as_of, quota_claims))
 
 
-def apply_plan(decl: ibis.Table, inputs: pa.Table | None, plan: Plan, output: str) -> Any:
-    """The declarations priced by ``plan``: Arrow in input order, or the Ibis expression."""
+def apply_plan(decl: ibis.Table, inputs: pa.Table | None, plan: Plan, output: str,
+               backend: Any) -> Any:
+    """The declarations priced by ``plan`` in ``backend``: Arrow in input order, or the
+    Ibis expression."""
     if inputs is not None and output != "ibis":  # Arrow: a sorted lookup, in input order
         joined = ibis.memtable(with_parameters(inputs, plan.segments,
                                                _row_numbers(inputs.num_rows), ROW))
@@ -493,14 +504,14 @@ def apply_plan(decl: ibis.Table, inputs: pa.Table | None, plan: Plan, output: st
                               for r in regimes})
     answers = _answers(priced, regimes, plan.shapes)
     if output == "ibis" or inputs is None:
-        return _in_backend(answers, decl.columns, regimes, output)
+        return _in_backend(answers, decl.columns, regimes, output, backend)
     # only the answers travel back, the chosen regime as a code
     computed = answers.select(ROW, CHOSEN, SCALED, "safeguard", *map(_scaled, regimes))
-    return _with_answers(inputs, computed.to_pyarrow(), regimes)
+    return _with_answers(inputs, backend.to_pyarrow(computed), regimes)
 
 
 def _in_backend(answers: ibis.Table, columns: Sequence[str], regimes: list[str],
-                output: str) -> Any:
+                output: str, backend: Any) -> Any:
     """The answers assembled and ordered by the backend: the lazy expression, or Arrow."""
     names = ibis.literal(regimes, type="array<string>")
     result = answers.select(
@@ -509,4 +520,4 @@ def _in_backend(answers: ibis.Table, columns: Sequence[str], regimes: list[str],
         duty_amount=_exact_amount(answers[SCALED]), safeguard=answers.safeguard,
         **{f"duty_{r}": _exact_amount(answers[_scaled(r)]) for r in regimes},
     ).order_by(ROW).drop(ROW)
-    return result if output == "ibis" else result.to_pyarrow()
+    return result if output == "ibis" else backend.to_pyarrow(result)

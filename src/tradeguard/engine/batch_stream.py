@@ -18,6 +18,7 @@ million rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator, Sequence
@@ -72,16 +73,30 @@ def _stream_keys(files: list[Path], batch_rows: int) -> pa.Table:
     names = pq.read_schema(files[0]).names
     # Only the required columns; all of them when one lacks, so that the check names it.
     columns = list(REQUIRED) if set(REQUIRED) <= set(names) else None
-    partial = [key_ranges(_as_table(batch)[0]) for batch in _batches(files, batch_rows, columns)]
+    partial = []
+    for batch in _batches(files, batch_rows, columns):
+        with _connection() as con:
+            partial.append(key_ranges(_as_table(batch)[0], con))
     if not partial or not sum(p.num_rows for p in partial):
         raise InputError(problem("the Parquet input holds no declarations", where="source",
                                  fix="give files with at least one declaration"))
     merged = ibis.memtable(pa.concat_tables(partial))
-    return (merged.group_by(["tariff_line", "origin"])
-            .aggregate(lo=_.lo.min(), hi=_.hi.max(),
-                       **{f"{c}_{f}": getattr(merged[f"{c}_{f}"], f)()
-                          for c in ("customs_value", "quantity") for f in ("min", "max")})
-            .to_pyarrow())
+    with _connection() as con:
+        return con.to_pyarrow(merged.group_by(["tariff_line", "origin"]).aggregate(
+            lo=_.lo.min(), hi=_.hi.max(),
+            **{f"{c}_{f}": getattr(merged[f"{c}_{f}"], f)()
+               for c in ("customs_value", "quantity") for f in ("min", "max")}))
+
+
+@contextlib.contextmanager
+def _connection() -> Iterator[Any]:
+    """A DuckDB connection for one batch: its in-memory tables go when it closes, so the
+    memory stays that of one batch however many pass."""
+    con = ibis.duckdb.connect()
+    try:
+        yield con
+    finally:
+        con.disconnect()
 
 
 def duty_batch_parquet(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
@@ -111,7 +126,8 @@ def duty_batch_parquet(source: str | os.PathLike[str] | Sequence[str | os.PathLi
     writer: pq.ParquetWriter | None = None
     try:
         for batch in _batches(files, batch_rows):
-            out = apply_plan(*_as_table(batch), plan, "arrow")
+            with _connection() as con:
+                out = apply_plan(*_as_table(batch), plan, "arrow", con)
             writer = writer or pq.ParquetWriter(partial, out.schema)
             writer.write_table(out)
             rows, batches = rows + out.num_rows, batches + 1
