@@ -51,6 +51,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from bench.common import print_table, target
 from bench.synthetic import DEFAULT_SEED, declarations, source_label
@@ -68,11 +69,16 @@ TOLERANCE = 1e-6  # JPY, max abs difference between engine and SQL duty
 
 TARGET_LOOP_RATIO = 50.0  # engine at least this many times faster than the per-row loop
 TARGET_SQL_RATIO = 2.0  # engine at most this many times slower than hand-written SQL
-# With input order kept and exact amounts: issue 10 allows 1.2 x the recorded 0.90 x SQL,
+# With input order kept and exact amounts: issue 12 allows 10 % over the recorded 0.90 x SQL,
 # issue 15 asks for 0.6 x; both judged on the median of the per-round ratios.
-TARGET_ORDERED_EXACT = 1.08
+TARGET_ORDERED_EXACT = 0.99
 TARGET_ISSUE_15 = 0.6
 TARGET_CLI_SECONDS = 1.0
+# The scale case (issue 15): declarations streamed from Parquet on disk, in a child process.
+SCALE_ROWS = 100_000_000
+SCALE_CHUNK_ROWS = 2_000_000  # rows generated, written (one row group) and priced at a time
+SCALE_VERIFY_ROWS = 100_000
+TARGET_SCALE_PEAK_GIB = 4.0
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -391,6 +397,116 @@ def bench_cli(runs: int = CLI_RUNS) -> dict[str, Any]:
             "answer": {"regime": chosen.get("regime"), "duty": chosen.get("duty")}}
 
 
+# --------------------------------------------------------------------------- scale case
+
+# Runs in a fresh interpreter so that its peak RSS is the stream's own, not the parent's.
+_STREAM_CHILD = """
+import datetime as dt, json, resource, sys, time
+start_cpu, start = time.process_time(), time.perf_counter()
+import tradeguard as tg
+written = tg.duty_batch_parquet(sys.argv[1], sys.argv[2], as_of=dt.date.fromisoformat(sys.argv[3]),
+                                batch_rows=int(sys.argv[4]))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"written": written, "seconds": time.perf_counter() - start,
+                  "cpu_user_seconds": usage.ru_utime, "cpu_system_seconds": usage.ru_stime,
+                  "peak_rss_bytes": usage.ru_maxrss * 1024}))
+"""
+
+
+def write_parquet(path: Path, n: int, seed: int = DEFAULT_SEED,
+                  chunk_rows: int = SCALE_CHUNK_ROWS) -> dict[str, Any]:
+    """``n`` synthetic declarations to one Parquet file, generated and written chunk by chunk
+    (never all in memory).  Chunk ``i`` is ``bench.synthetic.declarations`` with seed
+    ``seed + i``, labelled so in its ``source`` column; ids run 0..n-1 across the chunks."""
+    start = time.perf_counter()
+    writer = None
+    for i, first in enumerate(range(0, n, chunk_rows)):
+        part = declarations(min(chunk_rows, n - first), seed=seed + i)
+        ids = pa.array(np.arange(first, first + part.num_rows, dtype=np.int64))
+        part = part.set_column(part.schema.get_field_index("declaration_id"), "declaration_id", ids)
+        writer = writer or pq.ParquetWriter(path, part.schema)
+        writer.write_table(part, row_group_size=chunk_rows)
+    if writer is not None:
+        writer.close()
+    return {"rows": n, "seconds": time.perf_counter() - start, "bytes": path.stat().st_size,
+            "chunk_rows": chunk_rows, "seeds": f"{seed} .. {seed + max(0, -(-n // chunk_rows) - 1)}"}
+
+
+def _verify_stream(source: Path, dest: Path, rows: int = SCALE_VERIFY_ROWS) -> dict[str, Any]:
+    """The streamed answers on the first rows equal ``duty_batch`` on those rows."""
+    import tradeguard
+
+    head_in = pa.Table.from_batches([next(pq.ParquetFile(source).iter_batches(rows))])
+    head_out = pa.Table.from_batches([next(pq.ParquetFile(dest).iter_batches(rows))])
+    expected = tradeguard.duty_batch(head_in, as_of=AS_OF)
+    if not head_out.select(expected.column_names).equals(expected.combine_chunks()):
+        raise BenchmarkError(f"the streamed answers differ from duty_batch on the first "
+                             f"{head_in.num_rows:,} rows")
+    return {"rows": head_in.num_rows, "equal_to_duty_batch": True}
+
+
+def run_scale(*, rows: int = SCALE_ROWS, seed: int = DEFAULT_SEED, batch_rows: int = SCALE_CHUNK_ROWS,
+              workdir: Path | None = None, output: Path | None = None,
+              source: Path | None = None,
+              echo: Callable[[str], None] = print, **_: Any) -> dict[str, Any]:
+    """Issue 15's scale case: ``rows`` synthetic declarations written to Parquet in chunks,
+    priced by ``tradeguard.duty_batch_parquet`` in a child process (its time, CPU and peak
+    RSS), checked against ``duty_batch`` on the first rows; the files are deleted after.
+    ``source`` reuses a file ``write_parquet`` wrote earlier with the same rows and seed
+    (kept after the run).  Writes ``bench/results/duty_scale.json``."""
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="tradeguard-duty-scale-", dir=workdir))
+    try:
+        dest = tmp / "duty.parquet"
+        if source is None:
+            source = tmp / "declarations.parquet"
+            echo(f"[duty scale] writing {rows:,} synthetic declarations to {source} ...")
+            generated = write_parquet(source, rows, seed, batch_rows)
+        else:
+            generated = {"rows": pq.ParquetFile(source).metadata.num_rows, "reused": str(source),
+                         "bytes": source.stat().st_size}
+        echo("[duty scale] streaming duty_batch_parquet in a child process ...")
+        load_before = os.getloadavg()
+        done = subprocess.run([sys.executable, "-c", _STREAM_CHILD, str(source), str(dest),
+                               AS_OF.isoformat(), str(batch_rows)], capture_output=True,
+                              text=True, cwd=ROOT, check=False,
+                              env=os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, sys.path))})
+        if done.returncode != 0:
+            raise BenchmarkError(f"the streaming duty run failed: {done.stderr[-800:]}")
+        child = json.loads(done.stdout.strip().splitlines()[-1])
+        if child["written"]["rows"] != rows:
+            raise BenchmarkError(f"the stream wrote {child['written']['rows']:,} rows for {rows:,}")
+        verified = _verify_stream(source, dest)
+        output_bytes = dest.stat().st_size
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    peak_gib = child["peak_rss_bytes"] / 1024**3
+    results = {
+        "benchmark": f"{NAME}_scale", "run_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "rows": rows, "data": source_label(seed) + f" and following seeds, one per {batch_rows:,} rows",
+        "as_of": AS_OF.isoformat(), "machine": _machine(), "generation": generated,
+        "stream": child | {"declarations_per_second": rows / child["seconds"],
+                           "peak_rss_gib": peak_gib, "batch_rows": batch_rows,
+                           "output_bytes": output_bytes},
+        "verified": verified, "load_average": {"before": load_before, "after": os.getloadavg()},
+        "notes": ["Declarations are synthetic (bench/synthetic.py), generated chunk by chunk.",
+                  "Time, CPU and peak RSS are the child process's own, imports included.",
+                  "The Parquet files were deleted after the run."],
+    }
+    results["targets_judged"] = [target(f"{rows / 1e6:,.0f} M declarations from Parquet, "
+                                        "peak GiB", peak_gib, TARGET_SCALE_PEAK_GIB)]
+    echo(f"[duty scale] {rows:,} declarations in {child['seconds']:,.1f} s "
+         f"({rows / child['seconds']:,.0f} /s; CPU {child['cpu_user_seconds']:,.1f} s user + "
+         f"{child['cpu_system_seconds']:,.1f} s system), peak RSS {peak_gib:.2f} GiB; "
+         f"Parquet in {generated['bytes'] / 1e9:.1f} GB, out {output_bytes / 1e9:.1f} GB")
+    path = output or RESULTS_DIR / f"{NAME}_scale.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return results
+
+
 # --------------------------------------------------------------------------- report
 
 def _fmt_s(seconds: float) -> str:
@@ -449,8 +565,10 @@ def print_report(results: dict[str, Any]) -> None:
 
 def run(*, quick: bool = False, rows: int | None = None, seed: int = DEFAULT_SEED,
         loop_sample: int = LOOP_SAMPLE, rounds: int = ROUNDS, output: Path | None = None,
+        parquet_rows: int | None = None,
         echo: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run every measurement, print the table and write ``bench/results/duty.json``."""
+    """Run every measurement, print the table and write ``bench/results/duty.json``; with
+    ``parquet_rows`` the scale case (:func:`run_scale`) runs too and is judged with them."""
     n = rows if rows is not None else (QUICK_ROWS if quick else DEFAULT_ROWS)
     label = source_label(seed)
     echo(f"[duty] generating {n:,} declarations ({label}) ...")
@@ -495,7 +613,7 @@ def run(*, quick: bool = False, rows: int | None = None, seed: int = DEFAULT_SEE
         },
         "targets": {"loop_over_engine_min": TARGET_LOOP_RATIO,
                     "engine_over_sql_max": TARGET_SQL_RATIO,
-                    "engine_over_sql_median_round_max_issue_10": TARGET_ORDERED_EXACT,
+                    "engine_over_sql_median_round_max_issue_12": TARGET_ORDERED_EXACT,
                     "engine_over_sql_median_round_max_issue_15": TARGET_ISSUE_15,
                     "cli_median_seconds_max": TARGET_CLI_SECONDS},
         "notes": ["The declarations are synthetic (bench/synthetic.py), labelled "
@@ -508,11 +626,15 @@ def run(*, quick: bool = False, rows: int | None = None, seed: int = DEFAULT_SEE
     results["targets_judged"] = [
         target("per-row loop / engine", r["loop_over_engine"], TARGET_LOOP_RATIO, at_most=False),
         target("engine / SQL (best to best)", r["engine_over_sql"], TARGET_SQL_RATIO),
-        target("engine / SQL, median round (issue 10)", r["engine_over_sql_median_round"],
+        target("engine / SQL, median round (issue 12)", r["engine_over_sql_median_round"],
                TARGET_ORDERED_EXACT, note="input order kept, exact amounts"),
         target("engine / SQL, median round (issue 15)", r["engine_over_sql_median_round"],
                TARGET_ISSUE_15),
         target("CLI cold start, median seconds", cli["median_seconds"], TARGET_CLI_SECONDS)]
+    if parquet_rows:
+        scale = run_scale(rows=parquet_rows, seed=seed, echo=echo)
+        results["scale"] = {k: scale[k] for k in ("rows", "stream", "verified")}
+        results["targets_judged"] += scale["targets_judged"]
     print_report(results)
     path = output or RESULTS_DIR / f"{NAME}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -551,8 +673,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=ROUNDS,
                         help="interleaved timing rounds (at least 2)")
     parser.add_argument("--output", type=Path, default=None, help="JSON results path")
+    parser.add_argument("--parquet-rows", type=int, default=None, metavar="N",
+                        help="only the scale case: N synthetic declarations streamed from "
+                             f"Parquet (issue 15: {SCALE_ROWS:,})")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where the scale case writes its Parquet files (deleted after)")
+    parser.add_argument("--parquet-source", type=Path, default=None,
+                        help="reuse a Parquet file an earlier scale run wrote (kept)")
     args = parser.parse_args(argv)
     try:
+        if args.parquet_rows is not None:
+            run_scale(rows=args.parquet_rows, seed=args.seed, workdir=args.workdir,
+                      output=args.output, source=args.parquet_source)
+            return 0
         run(quick=args.quick, rows=args.rows, seed=args.seed, loop_sample=args.loop_sample,
             rounds=args.rounds, output=args.output)
     except BenchmarkError as exc:

@@ -4,6 +4,7 @@
 
 - ``tg.duty(line, origin, date, ..., as_of=)``: which duty applies to a shipment, and why;
 - ``tg.duty_batch(declarations, as_of=)``: the same for a table of declarations (Arrow out);
+- ``tg.duty_batch_parquet(source, dest, as_of=)``: the same from Parquet to Parquet, streaming;
 - ``tg.ingest(path, store)`` and ``tg.Store(path)``: the import store;
 - ``tg.status(store)``: every safeguard against its trigger (``.alerts()``);
 - ``tg.surges(store)``: import surges, labelled and explained;
@@ -26,12 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from tradeguard.errors import TradeguardError
 
-__all__ = ["Store", "TradeguardError", "compare_designs", "duty", "duty_batch", "ingest",
+__all__ = ["Store", "TradeguardError", "compare_designs", "duty", "duty_batch",
+           "duty_batch_parquet", "ingest",
            "lines", "rules", "status", "surges"]
 __version__ = "0.2.0.dev0"
 
 if TYPE_CHECKING:
     from tradeguard.engine.batch import duty_batch
+    from tradeguard.engine.batch_stream import duty_batch_parquet
     from tradeguard.engine.duty import official_activations as official_activations
     from tradeguard.notebook import (
         Store,
@@ -50,6 +53,7 @@ _LAZY = {
     **{name: _NOTEBOOK for name in ("duty", "ingest", "Store", "status", "surges",
                                     "compare_designs", "lines")},
     "duty_batch": "tradeguard.engine.batch",
+    "duty_batch_parquet": "tradeguard.engine.batch_stream",
     "official_activations": "tradeguard.engine.duty",
     "load_rules": "tradeguard.rules.loader",
 }

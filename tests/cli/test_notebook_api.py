@@ -15,8 +15,8 @@ from tradeguard.engine.duty import duty as engine_duty
 from tradeguard.results import HTML_ROWS, Results
 
 AS_OF = dt.date(2026, 11, 27)
-NOTEBOOK_NAMES = ["Store", "TradeguardError", "compare_designs", "duty", "duty_batch", "ingest",
-                  "lines", "rules", "status", "surges"]
+NOTEBOOK_NAMES = ["Store", "TradeguardError", "compare_designs", "duty", "duty_batch",
+                  "duty_batch_parquet", "ingest", "lines", "rules", "status", "surges"]
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from ibis import _
 
 from tradeguard.engine import expressions as ex
+from tradeguard.engine.batch_lookup import with_parameters
 from tradeguard.engine.duty import MFN, TIE_DECIMALS, official_activations
 from tradeguard.engine.money import decimals_from_scaled
 from tradeguard.engine.price_trigger import additional_duty_ibis
@@ -435,34 +436,18 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     """
     rules = rules or shipped_rules()
     ledger = official_activations(rules) if activations is None else list(activations)
-    if backend is None:
-        backend = (declarations._find_backend() if isinstance(declarations, ibis.Table)
-                   else ibis.duckdb.connect())
     decl, inputs = _as_table(declarations)
-    keys = (decl.group_by(["tariff_line", "origin"])
-            .aggregate(lo=_.date.min(), hi=_.date.max(),
-                       **{f"{c}_{f}": getattr(decl[c], f)()
-                          for c in ("customs_value", "quantity") for f in ("min", "max")})
-            .to_pyarrow())
-    _check_keys(keys, rules)
-    segments, regimes, complex_exprs, shapes = _segments(keys, rules, ledger, as_of, quota_claims)
-    seg = ibis.memtable(segments)
-
-    fy = fiscal_year_expr(decl.date)
-    joined = decl.mutate(_fy=fy).join(
-        seg, [_.tariff_line == seg.tariff_line, _.origin == seg.origin, _._fy == seg.fy,
-              _.date >= seg.start, _.date < seg.end])
-    value = joined.customs_value.cast("float64")
-    quantity = joined.quantity.cast("float64")
-    # Each duty is computed once, in its own projection, then compared.
-    priced = joined.mutate(**{f"duty_{r}": _duty_column(joined, r, shapes[r], complex_exprs[r],
-                                                        value, quantity) for r in regimes})
-    answers = _answers(priced, regimes, shapes)
-    if output == "ibis" or inputs is None:
-        table = _in_backend(answers, decl.columns, regimes, output)
-    else:  # only the answers travel back, the chosen regime as a code
-        computed = answers.select(ROW, CHOSEN, SCALED, "safeguard", *map(_scaled, regimes))
-        table = _with_answers(inputs, computed.to_pyarrow(), regimes)
+    own = backend is None and inputs is not None and output != "ibis"
+    if backend is None:
+        backend = decl._find_backend() if inputs is None else ibis.get_backend()
+    if own:  # a connection of its own: its in-memory tables go when it closes
+        backend = ibis.duckdb.connect()
+    try:
+        plan = compile_plan(key_ranges(decl, backend), rules, ledger, as_of, quota_claims)
+        table = apply_plan(decl, inputs, plan, output, backend)
+    finally:
+        if own:
+            backend.disconnect()
     if output == "polars":
         import polars as pl
 
@@ -470,8 +455,63 @@ def duty_batch(declarations: Any, activations: Sequence[s.Activation] | None = N
     return table
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The compiled rules for a set of (line, partner) keys: the segments table and, per
+    regime, its shape and its other expressions.  One plan serves every batch of a stream."""
+
+    segments: pa.Table
+    regimes: list[str]
+    complex_exprs: dict[str, list[ex.DutyExpression]]
+    shapes: dict[str, _Shape]
+
+
+def key_ranges(decl: ibis.Table, backend: Any) -> pa.Table:
+    """Per distinct (line, partner): the first and last date and the amounts' extremes."""
+    return (decl.group_by(["tariff_line", "origin"])
+            .aggregate(lo=_.date.min(), hi=_.date.max(),
+                       **{f"{c}_{f}": getattr(decl[c], f)()
+                          for c in ("customs_value", "quantity") for f in ("min", "max")})
+            .pipe(backend.to_pyarrow))
+
+
+def compile_plan(keys: pa.Table, rules: RuleSet, ledger: Sequence[s.Activation],
+                 as_of: dt.date, quota_claims: Sequence[str] = ()) -> Plan:
+    """The keys checked (lines, partners, amounts) and their rules compiled to segments."""
+    _check_keys(keys, rules)
+    return Plan(*_segments(keys, rules, ledger, as_of, quota_claims))
+
+
+def apply_plan(decl: ibis.Table, inputs: pa.Table | None, plan: Plan, output: str,
+               backend: Any) -> Any:
+    """The declarations priced by ``plan`` in ``backend``: Arrow in input order, or the
+    Ibis expression."""
+    if inputs is not None and output != "ibis":  # Arrow: a sorted lookup, in input order
+        joined = ibis.memtable(with_parameters(inputs, plan.segments,
+                                               _row_numbers(inputs.num_rows), ROW))
+    else:  # a backend's table: the same join on every backend
+        seg = ibis.memtable(plan.segments)
+        fy = fiscal_year_expr(decl.date)
+        joined = decl.mutate(_fy=fy).join(
+            seg, [_.tariff_line == seg.tariff_line, _.origin == seg.origin, _._fy == seg.fy,
+                  _.date >= seg.start, _.date < seg.end])
+    value = joined.customs_value.cast("float64")
+    quantity = joined.quantity.cast("float64")
+    regimes = plan.regimes
+    # Each duty is computed once, in its own projection, then compared.
+    priced = joined.mutate(**{f"duty_{r}": _duty_column(joined, r, plan.shapes[r],
+                                                        plan.complex_exprs[r], value, quantity)
+                              for r in regimes})
+    answers = _answers(priced, regimes, plan.shapes)
+    if output == "ibis" or inputs is None:
+        return _in_backend(answers, decl.columns, regimes, output, backend)
+    # only the answers travel back, the chosen regime as a code
+    computed = answers.select(ROW, CHOSEN, SCALED, "safeguard", *map(_scaled, regimes))
+    return _with_answers(inputs, backend.to_pyarrow(computed), regimes)
+
+
 def _in_backend(answers: ibis.Table, columns: Sequence[str], regimes: list[str],
-                output: str) -> Any:
+                output: str, backend: Any) -> Any:
     """The answers assembled and ordered by the backend: the lazy expression, or Arrow."""
     names = ibis.literal(regimes, type="array<string>")
     result = answers.select(
@@ -480,4 +520,4 @@ def _in_backend(answers: ibis.Table, columns: Sequence[str], regimes: list[str],
         duty_amount=_exact_amount(answers[SCALED]), safeguard=answers.safeguard,
         **{f"duty_{r}": _exact_amount(answers[_scaled(r)]) for r in regimes},
     ).order_by(ROW).drop(ROW)
-    return result if output == "ibis" else result.to_pyarrow()
+    return result if output == "ibis" else backend.to_pyarrow(result)
