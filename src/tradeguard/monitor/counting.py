@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ibis
+import ibis.expr.datatypes as dt_ibis
 import pyarrow as pa
 from ibis import _
 
@@ -26,6 +27,9 @@ from tradeguard.rules.scope import BEGINNING, END, Interval, coverage, intersect
 from tradeguard.units import KG_PER_TONNE
 
 DAY = dt.timedelta(days=1)
+# Sums of kilograms, exact to 1e-9 kg: 29 digits before the point hold 20 M records of the
+# 10^12 kg ceiling (units.QUANTITY_CEILING).
+EXACT_KG = dt_ibis.Decimal(38, 9)
 HISTORY_BASES = ("percent_of_prior_period", "percent_of_average", "percent_of_largest",
                  "wto_article5")
 
@@ -135,9 +139,16 @@ def cumulative(imports: ibis.Table, specs: Sequence[CountSpec], rules: RuleSet,
         .join(regime_map, ["measure_id", "condition_id", "variant", "regime_key"])
     )
     fy = fiscal_year_expr(joined.period_start, joined.start_month)
+    # The per-period and running sums are exact (decimals to 1e-9 kg), so their order does
+    # not matter: a join's row order depends on every record, and the counts known on an
+    # earlier as_of must equal the same running totals cut at it (monitor.prepared).
     per_period = (joined.mutate(fy=fy)
                   .group_by(["measure_id", "condition_id", "variant", "fy", "period_end"])
-                  .aggregate(quantity_t=(_.quantity.sum() / KG_PER_TONNE).cast("float64")))
+                  .aggregate(kg=_.quantity.cast(EXACT_KG).sum()))
     # cumsum, not sum().over(window): Ibis frames an ordered window over the whole partition.
-    return per_period.mutate(cumulative_t=_.quantity_t.cumsum(
+    running = per_period.mutate(running_kg=_.kg.cumsum(
         group_by=["measure_id", "condition_id", "variant", "fy"], order_by="period_end"))
+    return running.select(
+        "measure_id", "condition_id", "variant", "fy", "period_end",
+        quantity_t=_.kg.cast("float64") / KG_PER_TONNE,
+        cumulative_t=_.running_kg.cast("float64") / KG_PER_TONNE)

@@ -113,6 +113,13 @@ def monitor(imports: Any = None, *, as_of: dt.date, store: Any = None,
     covered = Coverage.of(table, as_of)
     ctx = Context(rules, series, TriggerBook(rules, series, as_of, covered), covered, as_of,
                   _sources(table), draws, seed, (span["lo"] or as_of, span["hi"] or as_of))
+    return report_of(ctx, ids, thresholds)
+
+
+def report_of(ctx: Context, ids: list[str], thresholds: tuple[float, ...]) -> MonitorReport:
+    """Every period of the measures ``ids``, judged in ``ctx`` (counts, coverage and
+    triggers as known on ``ctx.as_of``): ``monitor``'s and the prepared monitor's last step."""
+    rules, as_of = ctx.rules, ctx.as_of
     periods = []
     for mid in ids:
         measure = rules.safeguards[mid]

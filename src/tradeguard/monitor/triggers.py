@@ -34,9 +34,9 @@ from tradeguard.rules.scope import coverage as partner_days
 class Series:
     """Cumulative counted imports, looked up by (measure, condition, variant, fy) and date."""
 
-    def __init__(self, table: pa.Table):
+    def __init__(self, table: pa.Table | None = None):
         points: dict[tuple, list[tuple[dt.date, float]]] = defaultdict(list)
-        for row in table.to_pylist():
+        for row in table.to_pylist() if table is not None else []:
             key = (row["measure_id"], row["condition_id"], row["variant"], row["fy"])
             points[key].append((row["period_end"], row["cumulative_t"]))
         self._ends: dict[tuple, list[dt.date]] = {}
@@ -45,6 +45,20 @@ class Series:
             pts.sort()
             self._ends[key] = [p[0] for p in pts]
             self._cums[key] = [p[1] for p in pts]
+
+    def until(self, day: dt.date) -> Series:
+        """The series as counted from the records whose period ended by ``day``.
+
+        A running total at a period end sums only the periods up to it, so the series of a
+        later knowledge date, cut at ``day``, is the series ``day`` would count (the
+        prepared monitor's lookup, ``monitor.prepared``): no record is read again.
+        """
+        out = Series()
+        for key, ends in self._ends.items():
+            i = bisect.bisect_right(ends, day)
+            if i:
+                out._ends[key], out._cums[key] = ends[:i], self._cums[key][:i]
+        return out
 
     def has(self, measure_id: str, condition_id: str, variant: str, fy: int) -> bool:
         return (measure_id, condition_id, variant, fy) in self._ends
