@@ -99,6 +99,13 @@ class TriggerLevel:
     def status(self) -> str:
         return weakest(self.statuses)
 
+    def copy(self) -> TriggerLevel:
+        return TriggerLevel(self.volume_t, list(self.statuses), list(self.notes))
+
+
+# Trigger bases whose level is the same at every checkpoint of a counting year.
+YEARLY_BASES = ("fixed", "wto_article5")
+
 
 def counted_scope(rules: RuleSet, measure: s.VolumeSafeguard,
                   condition: s.Condition) -> SeriesScope:
@@ -162,6 +169,7 @@ class TriggerBook:
         self.rules, self.series, self.as_of = rules, series, as_of
         self.coverage = coverage
         self._covered: dict[tuple[int, int], bool] = {}  # (id of the condition, fy)
+        self._yearly: dict[tuple[str, str, int], TriggerLevel] = {}
 
     def covered(self, measure: s.VolumeSafeguard, condition: s.Condition, fy: int) -> bool:
         """Does data that holds the condition's counted imports cover all of fiscal year ``fy``?
@@ -181,6 +189,19 @@ class TriggerBook:
 
     def level(self, measure_id: str, condition: s.Condition, fy: int,
               checkpoint: dt.date) -> TriggerLevel:
+        """The condition's trigger for ``fy`` at ``checkpoint`` (a copy: callers add notes).
+
+        A fixed or Art. 5 level is the same at every checkpoint of the year, and asked at
+        each (every day of day-level data): it is computed once per year."""
+        if condition.trigger.basis not in YEARLY_BASES:
+            return self._level(measure_id, condition, fy, checkpoint)
+        key = (measure_id, condition.id, fy)
+        if key not in self._yearly:
+            self._yearly[key] = self._level(measure_id, condition, fy, checkpoint)
+        return self._yearly[key].copy()
+
+    def _level(self, measure_id: str, condition: s.Condition, fy: int,
+               checkpoint: dt.date) -> TriggerLevel:
         measure = self.rules.safeguards[measure_id]
         trig = condition.trigger
         start = period_start(measure, fy)
