@@ -24,7 +24,7 @@ from tradeguard.data.schema import CANONICAL_SCHEMA
 from tradeguard.data.store import ingest
 from tradeguard.errors import InputError
 from tradeguard.monitor.prepared import MonitorCache, PreparedMonitor, batch_known_dates
-from tradeguard.monitor.report import monitor
+from tradeguard.monitor.report import monitor, monitor_latest
 from tradeguard.rules.loader import shipped_rules
 
 FIRST, LAST = dt.date(2012, 1, 1), dt.date(2025, 6, 30)
@@ -125,3 +125,18 @@ def test_the_cache_is_bounded_and_keyed_by_store_version(tmp_path):
     assert cache.prepared(store, version="v2", rules=rules, as_of=day) is not first
     cache.prepared(store, version="v3", rules=rules, as_of=day)
     assert [key[0] for key in cache._entries] == ["v2", "v3"]
+
+
+def test_the_latest_report_equals_monitor_latest():
+    assert answer(prepared().latest()) == answer(monitor_latest(imports()))
+    assert prepared().latest().as_of_by_measure == monitor_latest(imports()).as_of_by_measure
+
+
+def test_the_cache_gives_the_latest_report_of_a_store_with_every_batch_known(tmp_path):
+    store = revised_store(tmp_path)
+    cache, rules = MonitorCache(), shipped_rules()
+    report = cache.latest(store, version="v1", rules=rules)
+    assert answer(report) == answer(monitor_latest(store=store, rules=rules))
+    assert round(report.period(CHILLED, 2017).row()["cumulative_t"], 3) == 1200.0
+    later = cache.prepared(store, version="v1", rules=rules, as_of=dt.date(2017, 7, 15))
+    assert cache.prepared(store, version="v1", rules=rules, as_of=None) is later

@@ -40,6 +40,8 @@ from tradeguard.monitor.report import (
     MonitorReport,
     _imports_table,
     _sources,
+    last_days,
+    latest_of,
     report_of,
 )
 from tradeguard.monitor.triggers import Series, TriggerBook
@@ -89,6 +91,17 @@ class PreparedMonitor:
         ctx = Context(self.rules, series, TriggerBook(self.rules, series, as_of, covered),
                       covered, as_of, self.sources, draws, seed, (lo or as_of, hi or as_of))
         return report_of(ctx, ids, thresholds)
+
+    def latest(self, *, thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS,
+               draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> MonitorReport:
+        """``monitor_latest(imports, ...)`` from the prepared sums: each measure as of the
+        last day the data covers what it counts."""
+        days = last_days(self.rules, _coverage(self.periods, self.periods, EVERY_RECORD),
+                         list(self.measures))
+        known = [d for d in days.values() if d is not None]
+        fallback = max(known) if known else pc.max(self.periods["period_end"]).as_py()
+        return latest_of(days, fallback, lambda day, mids: self.report(
+            day, measures=mids, thresholds=thresholds, draws=draws, seed=seed), thresholds)
 
     def _measures(self, measures: list[str] | None) -> list[str]:
         from tradeguard.errors import InputError, problem
@@ -154,11 +167,21 @@ class MonitorCache:
         return self.prepared(store, version=version, rules=rules, as_of=as_of).report(
             as_of, thresholds=thresholds, draws=draws, seed=seed)
 
+    def latest(self, store: str | Path, *, version: Hashable, rules: RuleSet,
+               thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS, draws: int = DEFAULT_DRAWS,
+               seed: int = DEFAULT_SEED) -> MonitorReport:
+        """``monitor_latest(store=store, rules=rules, ...)`` (the default status), from the
+        cache: the store with every batch known."""
+        return self.prepared(store, version=version, rules=rules, as_of=None).latest(
+            thresholds=thresholds, draws=draws, seed=seed)
+
     def prepared(self, store: str | Path, *, version: Hashable, rules: RuleSet,
-                 as_of: dt.date) -> PreparedMonitor:
-        """The prepared monitor of the store as known on ``as_of`` (read on a miss)."""
+                 as_of: dt.date | None) -> PreparedMonitor:
+        """The prepared monitor of the store as known on ``as_of`` (None: every batch known),
+        read on a miss."""
         dates = self._dates(store, version)
-        key = (version, self._rules_version(rules), bisect.bisect_right(dates, as_of))
+        known = len(dates) if as_of is None else bisect.bisect_right(dates, as_of)
+        key = (version, self._rules_version(rules), known)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
