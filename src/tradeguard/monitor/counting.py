@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ibis
+import ibis.expr.datatypes as dt_ibis
 import pyarrow as pa
 from ibis import _
 
@@ -26,6 +27,9 @@ from tradeguard.rules.scope import BEGINNING, END, Interval, coverage, intersect
 from tradeguard.units import KG_PER_TONNE
 
 DAY = dt.timedelta(days=1)
+# Sums of kilograms, exact to 1e-9 kg: 29 digits before the point hold 20 M records of the
+# 10^12 kg ceiling (units.QUANTITY_CEILING).
+EXACT_KG = dt_ibis.Decimal(38, 9)
 HISTORY_BASES = ("percent_of_prior_period", "percent_of_average", "percent_of_largest",
                  "wto_article5")
 
@@ -77,30 +81,38 @@ def specs_for(rules: RuleSet, measure_id: str) -> list[CountSpec]:
 
 
 def _lookup_tables(specs: Sequence[CountSpec], rules: RuleSet, lines: list[str],
-                   partners: list[str], regimes: list[str]) -> tuple[pa.Table, pa.Table, pa.Table]:
+                   partners: list[str], regimes: list[str]) -> tuple[pa.Table, ...]:
+    """The series' names and three small maps keyed by the series' number (its index in
+    ``specs``): lines, partners with their covered dates, and regimes found in the data.
+
+    A number, not the three names, is what the joins and the grouping hash per row."""
+    names = pa.table({"series": pa.array(range(len(specs)), pa.int32()),
+                      "measure_id": [sp.measure_id for sp in specs],
+                      "condition_id": [sp.condition_id for sp in specs],
+                      "variant": [sp.variant for sp in specs]})
     line_rows, partner_rows, regime_rows = [], [], []
-    for spec in specs:
-        key = {"measure_id": spec.measure_id, "condition_id": spec.condition_id,
-               "variant": spec.variant}
-        line_rows += [{**key, "tariff_line": ln} for ln in lines if covers(spec.lines, ln)]
+    for number, spec in enumerate(specs):
+        line_rows += [(number, ln) for ln in lines if covers(spec.lines, ln)]
         for partner in partners:
             spans = coverage(spec.partners, partner, rules.groups)
             if spec.ignore_membership_dates and spans:
                 spans = [(BEGINNING, END)]
-            for start, stop in intersect(spans, [spec.window]):
-                partner_rows.append({**key, "partner": partner, "cov_start": start,
-                                     "cov_end": stop, "start_month": spec.start_month})
+            partner_rows += [(number, partner, start, stop, spec.start_month)
+                             for start, stop in intersect(spans, [spec.window])]
         allowed = regimes if spec.regimes is None else [r for r in regimes if r in spec.regimes]
-        regime_rows += [{**key, "regime_key": r} for r in allowed]
-    key_schema = [("measure_id", pa.string()), ("condition_id", pa.string()),
-                  ("variant", pa.string())]
-    return (
-        pa.Table.from_pylist(line_rows, pa.schema([*key_schema, ("tariff_line", pa.string())])),
-        pa.Table.from_pylist(partner_rows, pa.schema([
-            *key_schema, ("partner", pa.string()), ("cov_start", pa.date32()),
-            ("cov_end", pa.date32()), ("start_month", pa.int64())])),
-        pa.Table.from_pylist(regime_rows, pa.schema([*key_schema, ("regime_key", pa.string())])),
-    )
+        regime_rows += [(number, r) for r in allowed]
+    return (names,
+            _columns(line_rows, [("series", pa.int32()), ("tariff_line", pa.string())]),
+            _columns(partner_rows, [("series", pa.int32()), ("partner", pa.string()),
+                                    ("cov_start", pa.date32()), ("cov_end", pa.date32()),
+                                    ("start_month", pa.int64())]),
+            _columns(regime_rows, [("series", pa.int32()), ("regime_key", pa.string())]))
+
+
+def _columns(rows: list[tuple], fields: list[tuple[str, pa.DataType]]) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(fields)
+    return pa.table([pa.array(c, t) for c, (_, t) in zip(columns, fields, strict=True)],
+                    schema=pa.schema(fields))
 
 
 def cumulative(imports: ibis.Table, specs: Sequence[CountSpec], rules: RuleSet,
@@ -120,24 +132,28 @@ def cumulative(imports: ibis.Table, specs: Sequence[CountSpec], rules: RuleSet,
     lines = rows.select("tariff_line").distinct().to_pyarrow().column(0).to_pylist()
     partners = rows.select("partner").distinct().to_pyarrow().column(0).to_pylist()
     regimes = rows.select("regime_key").distinct().to_pyarrow().column(0).to_pylist()
-    line_map, partner_map, regime_map = (
+    names, line_map, partner_map, regime_map = (
         ibis.memtable(t) for t in _lookup_tables(specs, rules, lines, partners, regimes))
     joined = (
         rows.join(line_map, "tariff_line")
-        .join(partner_map, [_.measure_id == partner_map.measure_id,
-                            _.condition_id == partner_map.condition_id,
-                            _.variant == partner_map.variant, _.partner == partner_map.partner,
+        .join(partner_map, [_.series == partner_map.series, _.partner == partner_map.partner,
                             # A monthly record counts if its month overlaps the coverage:
                             # January 2015's Japan-Australia EPA rows are all from after
                             # entry into force on the 15th, so they must not be dropped.
                             _.period_end >= partner_map.cov_start,
                             _.period_start < partner_map.cov_end])
-        .join(regime_map, ["measure_id", "condition_id", "variant", "regime_key"])
+        .join(regime_map, ["series", "regime_key"])
     )
     fy = fiscal_year_expr(joined.period_start, joined.start_month)
-    per_period = (joined.mutate(fy=fy)
-                  .group_by(["measure_id", "condition_id", "variant", "fy", "period_end"])
-                  .aggregate(quantity_t=(_.quantity.sum() / KG_PER_TONNE).cast("float64")))
+    # The per-period and running sums are exact (decimals to 1e-9 kg), so their order does
+    # not matter: a join's row order depends on every record, and the counts known on an
+    # earlier as_of must equal the same running totals cut at it (monitor.prepared).
+    per_period = (joined.mutate(fy=fy).group_by(["series", "fy", "period_end"])
+                  .aggregate(kg=_.quantity.cast(EXACT_KG).sum()))
     # cumsum, not sum().over(window): Ibis frames an ordered window over the whole partition.
-    return per_period.mutate(cumulative_t=_.quantity_t.cumsum(
-        group_by=["measure_id", "condition_id", "variant", "fy"], order_by="period_end"))
+    running = per_period.mutate(running_kg=_.kg.cumsum(group_by=["series", "fy"],
+                                                       order_by="period_end"))
+    return running.join(names, "series").select(
+        "measure_id", "condition_id", "variant", "fy", "period_end",
+        quantity_t=_.kg.cast("float64") / KG_PER_TONNE,
+        cumulative_t=_.running_kg.cast("float64") / KG_PER_TONNE)

@@ -9,6 +9,7 @@ safeguard duty, forecasts open periods and lists threshold alerts.  Its
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,13 @@ def monitor(imports: Any = None, *, as_of: dt.date, store: Any = None,
     covered = Coverage.of(table, as_of)
     ctx = Context(rules, series, TriggerBook(rules, series, as_of, covered), covered, as_of,
                   _sources(table), draws, seed, (span["lo"] or as_of, span["hi"] or as_of))
+    return report_of(ctx, ids, thresholds)
+
+
+def report_of(ctx: Context, ids: list[str], thresholds: tuple[float, ...]) -> MonitorReport:
+    """Every period of the measures ``ids``, judged in ``ctx`` (counts, coverage and
+    triggers as known on ``ctx.as_of``): ``monitor``'s and the prepared monitor's last step."""
+    rules, as_of = ctx.rules, ctx.as_of
     periods = []
     for mid in ids:
         measure = rules.safeguards[mid]
@@ -138,7 +146,12 @@ def data_as_of(imports: Any = None, *, store: Any = None, rules: RuleSet | None 
     from tradeguard.rules.loader import shipped_rules
 
     rules = rules or shipped_rules()
-    covered = Coverage.of(_imports_table(imports, store))
+    return last_days(rules, Coverage.of(_imports_table(imports, store)), measures)
+
+
+def last_days(rules: RuleSet, covered: Coverage,
+              measures: list[str] | None = None) -> dict[str, dt.date | None]:
+    """``data_as_of`` from the coverage of every record."""
     out: dict[str, dt.date | None] = {}
     for mid in sorted(measures or rules.safeguards):
         measure = rules.safeguards[mid]
@@ -160,7 +173,6 @@ def monitor_latest(imports: Any = None, *, store: Any = None, rules: RuleSet | N
     Measures the data does not hold are shown as of the latest of those days (or, if it
     holds none, of its last record), each saying why it cannot be computed.
     """
-    from tradeguard.errors import PeriodError, problem
     from tradeguard.rules.loader import shipped_rules
 
     rules = rules or shipped_rules()
@@ -168,6 +180,18 @@ def monitor_latest(imports: Any = None, *, store: Any = None, rules: RuleSet | N
     days = data_as_of(table, rules=rules, measures=measures)
     known = [d for d in days.values() if d is not None]
     fallback = max(known) if known else table.period_end.max().to_pyarrow().as_py()
+    return latest_of(days, fallback, lambda day, mids: monitor(
+        table, as_of=day, rules=rules, measures=mids, thresholds=thresholds, draws=draws,
+        seed=seed), thresholds)
+
+
+def latest_of(days: dict[str, dt.date | None], fallback: dt.date | None,
+              run: Callable[[dt.date, list[str]], MonitorReport],
+              thresholds: tuple[float, ...]) -> MonitorReport:
+    """``monitor_latest``'s report from each measure's last day (``days``), the day of the
+    measures without one (``fallback``) and a monitor run for a day and some measures."""
+    from tradeguard.errors import PeriodError, problem
+
     if fallback is None:
         raise PeriodError(problem("the data holds no import records", where="monitor_latest",
                                   fix="ingest import data first (e.g. `tradeguard ingest "
@@ -177,8 +201,7 @@ def monitor_latest(imports: Any = None, *, store: Any = None, rules: RuleSet | N
         groups.setdefault(day or fallback, []).append(mid)
     periods: list[PeriodStatus] = []
     for day, mids in sorted(groups.items()):
-        periods += monitor(table, as_of=day, rules=rules, measures=mids, thresholds=thresholds,
-                           draws=draws, seed=seed).periods
+        periods += run(day, mids).periods
     periods.sort(key=lambda p: (p.measure_id, p.fy))
     by_measure = {mid: day or fallback for mid, day in days.items()}
     return MonitorReport(as_of=fallback, periods=periods, thresholds=tuple(thresholds),

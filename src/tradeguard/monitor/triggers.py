@@ -34,9 +34,9 @@ from tradeguard.rules.scope import coverage as partner_days
 class Series:
     """Cumulative counted imports, looked up by (measure, condition, variant, fy) and date."""
 
-    def __init__(self, table: pa.Table):
+    def __init__(self, table: pa.Table | None = None):
         points: dict[tuple, list[tuple[dt.date, float]]] = defaultdict(list)
-        for row in table.to_pylist():
+        for row in table.to_pylist() if table is not None else []:
             key = (row["measure_id"], row["condition_id"], row["variant"], row["fy"])
             points[key].append((row["period_end"], row["cumulative_t"]))
         self._ends: dict[tuple, list[dt.date]] = {}
@@ -45,6 +45,20 @@ class Series:
             pts.sort()
             self._ends[key] = [p[0] for p in pts]
             self._cums[key] = [p[1] for p in pts]
+
+    def until(self, day: dt.date) -> Series:
+        """The series as counted from the records whose period ended by ``day``.
+
+        A running total at a period end sums only the periods up to it, so the series of a
+        later knowledge date, cut at ``day``, is the series ``day`` would count (the
+        prepared monitor's lookup, ``monitor.prepared``): no record is read again.
+        """
+        out = Series()
+        for key, ends in self._ends.items():
+            i = bisect.bisect_right(ends, day)
+            if i:
+                out._ends[key], out._cums[key] = ends[:i], self._cums[key][:i]
+        return out
 
     def has(self, measure_id: str, condition_id: str, variant: str, fy: int) -> bool:
         return (measure_id, condition_id, variant, fy) in self._ends
@@ -84,6 +98,13 @@ class TriggerLevel:
     @property
     def status(self) -> str:
         return weakest(self.statuses)
+
+    def copy(self) -> TriggerLevel:
+        return TriggerLevel(self.volume_t, list(self.statuses), list(self.notes))
+
+
+# Trigger bases whose level is the same at every checkpoint of a counting year.
+YEARLY_BASES = ("fixed", "wto_article5")
 
 
 def counted_scope(rules: RuleSet, measure: s.VolumeSafeguard,
@@ -148,6 +169,7 @@ class TriggerBook:
         self.rules, self.series, self.as_of = rules, series, as_of
         self.coverage = coverage
         self._covered: dict[tuple[int, int], bool] = {}  # (id of the condition, fy)
+        self._yearly: dict[tuple[str, str, int], TriggerLevel] = {}
 
     def covered(self, measure: s.VolumeSafeguard, condition: s.Condition, fy: int) -> bool:
         """Does data that holds the condition's counted imports cover all of fiscal year ``fy``?
@@ -167,6 +189,19 @@ class TriggerBook:
 
     def level(self, measure_id: str, condition: s.Condition, fy: int,
               checkpoint: dt.date) -> TriggerLevel:
+        """The condition's trigger for ``fy`` at ``checkpoint`` (a copy: callers add notes).
+
+        A fixed or Art. 5 level is the same at every checkpoint of the year, and asked at
+        each (every day of day-level data): it is computed once per year."""
+        if condition.trigger.basis not in YEARLY_BASES:
+            return self._level(measure_id, condition, fy, checkpoint)
+        key = (measure_id, condition.id, fy)
+        if key not in self._yearly:
+            self._yearly[key] = self._level(measure_id, condition, fy, checkpoint)
+        return self._yearly[key].copy()
+
+    def _level(self, measure_id: str, condition: s.Condition, fy: int,
+               checkpoint: dt.date) -> TriggerLevel:
         measure = self.rules.safeguards[measure_id]
         trig = condition.trigger
         start = period_start(measure, fy)
