@@ -46,7 +46,12 @@ def server(bundled_store, tmp_path):
     store = tmp_path / "store.duckdb"
     shutil.copyfile(bundled_store, store)
     port = _free_port()
-    env = {**os.environ, "TRADEGUARD_API_TOKEN": TOKEN}
+    # The readers below poll as fast as the server answers, from the same address as the
+    # uploads: with the default rate limit (30 at once, 60 a minute) a fast server would
+    # answer an upload 429. This suite is about the store's lock, so the limit is lifted.
+    config = tmp_path / "api.toml"
+    config.write_text("rate_burst = 1000000\nrate_per_minute = 1000000\n")
+    env = {**os.environ, "TRADEGUARD_API_TOKEN": TOKEN, "TRADEGUARD_API_CONFIG": str(config)}
     proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port), str(store)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout.readline().startswith("tradeguard: dashboard and API")

@@ -18,6 +18,7 @@ from tradeguard.api.services.common import NoDataError, finite, iso
 from tradeguard.api.services.rules import RuleService
 from tradeguard.api.services.store import StoreView
 from tradeguard.errors import InputError, problem
+from tradeguard.monitor.prepared import MonitorCache
 from tradeguard.monitor.screens import period_state, projected_crossing
 from tradeguard.periods import period_key
 from tradeguard.reference import checked_partner
@@ -48,6 +49,9 @@ class MonitorService:
         # GET /api/status answers (JSON bytes) by store version, as_of and filters: building
         # and serialising the cards cost more than the cached report's lookup.
         self._status_bodies = _Bounded(STATUS_BODIES)
+        # The store's running sums, read once per store version and rule set, then cut at
+        # any as_of (issue 15: status at a new as_of without recounting the records).
+        self._prepared = MonitorCache()
 
     @property
     def rules(self) -> Any:
@@ -111,20 +115,16 @@ class MonitorService:
         return as_of if as_of is not None else self.report(None).as_of
 
     def _compute(self, as_of: dt.date | None) -> MonitorReport:
-        from tradeguard.data.store import open_imports
-        from tradeguard.monitor.report import monitor, monitor_latest
-
         if not self.store.version():
             raise NoDataError(problem("the store holds no import data",
                                       where=str(self.store.path),
                                       fix="upload a file on the Data page (or run "
                                           "`tradeguard ingest --bundled`)"))
-        imports = open_imports(self.store.path, known_on=as_of)  # one connection, this once
-        try:
-            return (monitor_latest(imports, rules=self.rules) if as_of is None
-                    else monitor(imports, as_of=as_of, rules=self.rules))
-        finally:
-            imports.get_backend().disconnect()
+        version = self.store.version()
+        if as_of is None:
+            return self._prepared.latest(self.store.path, version=version, rules=self.rules)
+        return self._prepared.report(self.store.path, version=version, rules=self.rules,
+                                     as_of=as_of)
 
     # ------------------------------------------------------------------ views
 
