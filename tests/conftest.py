@@ -33,6 +33,14 @@ def make_client(app, **kwargs):
     return TestClient(app, **kwargs)
 
 
+# The test JVM compiles with C1 only and collects with one thread: the parity tests run a
+# few seconds of queries, for which C2's optimising compiler and the parallel collector's
+# threads cost more than they give (JVM CPU for the three parity files: 100 CPU-s -> 50, with
+# the same results; on 2 cores that CPU is taken from the other test worker).
+SPARK_TEST_SUBMIT_ARGS = ("--driver-java-options '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' "
+                          "pyspark-shell")
+
+
 @pytest.fixture(scope="session")
 def spark_con():
     """One local Spark (``local[2]``) per test worker, as an Ibis backend.
@@ -45,6 +53,7 @@ def spark_con():
         pytest.skip("no Java runtime for Spark")
     from tradeguard.data.backends import local_spark_session, spark_backend
 
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", SPARK_TEST_SUBMIT_ARGS)
     session = local_spark_session("local[2]", shuffle_partitions=2)
     session.sparkContext.setLogLevel("ERROR")
     yield spark_backend(session)
