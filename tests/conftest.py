@@ -25,6 +25,15 @@ def bundled_store(tmp_path_factory):
     return path
 
 
+@pytest.fixture
+def store_copy(bundled_store, tmp_path):
+    """A copy of the bundled store that a test may write to (a copy costs milliseconds, an
+    ingest of the bundled extract 3-4 CPU-s)."""
+    copy = tmp_path / "store.duckdb"
+    shutil.copyfile(bundled_store, copy)
+    return copy
+
+
 def make_client(app, **kwargs):
     """Starlette's TestClient (its import warns that httpx is deprecated there: harmless)."""
     with warnings.catch_warnings():
