@@ -93,9 +93,17 @@ def pytest_runtest_protocol(item, nextitem):
         log.write(f"{_cpu_seconds() - start:.3f}\t{item.nodeid}\n")
 
 
+# tryfirst: xdist's own hook reads the ``xdist_group`` marks to name the work units.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """The tests marked ``slow`` first: the workers take the long ones while there is still
-    other work to pair them with, and the suite does not end waiting for one of them."""
+    other work to pair them with, and the suite does not end waiting for one of them.
+
+    Every test that uses Chromium (the ``browser`` fixture, or ``page`` through it) is one
+    xdist group: one worker starts Chromium and the live server once for all of them."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
@@ -119,3 +127,21 @@ def browser():
         b.close()
 
 
+
+
+# pytest-xdist 3.8 names a test's work unit by appending "@group" to ``item._nodeid``, which
+# pytest 9 no longer reads (``nodeid`` is ``str(item._id)``): under ``--dist loadgroup`` every
+# ``xdist_group`` was ignored, so both workers started a Spark JVM (50-100 CPU-s each) and
+# built the wheel's venv.  This hook, run after xdist's, gives the id the suffix xdist meant;
+# it does nothing where xdist's own suffix took.
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_name_xdist_groups(config, items):
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                 for m in item.iter_markers("xdist_group")}
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")
