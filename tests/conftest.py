@@ -25,12 +25,29 @@ def bundled_store(tmp_path_factory):
     return path
 
 
+@pytest.fixture
+def store_copy(bundled_store, tmp_path):
+    """A copy of the bundled store that a test may write to (a copy costs milliseconds, an
+    ingest of the bundled extract 3-4 CPU-s)."""
+    copy = tmp_path / "store.duckdb"
+    shutil.copyfile(bundled_store, copy)
+    return copy
+
+
 def make_client(app, **kwargs):
     """Starlette's TestClient (its import warns that httpx is deprecated there: harmless)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
     return TestClient(app, **kwargs)
+
+
+# The test JVM compiles with C1 only and collects with one thread: the parity tests run a
+# few seconds of queries, for which C2's optimising compiler and the parallel collector's
+# threads cost more than they give (JVM CPU for the three parity files: 100 CPU-s -> 50, with
+# the same results; on 2 cores that CPU is taken from the other test worker).
+SPARK_TEST_SUBMIT_ARGS = ("--driver-java-options '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' "
+                          "pyspark-shell")
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +62,7 @@ def spark_con():
         pytest.skip("no Java runtime for Spark")
     from tradeguard.data.backends import local_spark_session, spark_backend
 
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", SPARK_TEST_SUBMIT_ARGS)
     session = local_spark_session("local[2]", shuffle_partitions=2)
     session.sparkContext.setLogLevel("ERROR")
     yield spark_backend(session)
@@ -75,9 +93,17 @@ def pytest_runtest_protocol(item, nextitem):
         log.write(f"{_cpu_seconds() - start:.3f}\t{item.nodeid}\n")
 
 
+# tryfirst: xdist's own hook reads the ``xdist_group`` marks to name the work units.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """The tests marked ``slow`` first: the workers take the long ones while there is still
-    other work to pair them with, and the suite does not end waiting for one of them."""
+    other work to pair them with, and the suite does not end waiting for one of them.
+
+    Every test that uses Chromium (the ``browser`` fixture, or ``page`` through it) is one
+    xdist group: one worker starts Chromium and the live server once for all of them."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
@@ -101,3 +127,21 @@ def browser():
         b.close()
 
 
+
+
+# pytest-xdist 3.8 names a test's work unit by appending "@group" to ``item._nodeid``, which
+# pytest 9 no longer reads (``nodeid`` is ``str(item._id)``): under ``--dist loadgroup`` every
+# ``xdist_group`` was ignored, so both workers started a Spark JVM (50-100 CPU-s each) and
+# built the wheel's venv.  This hook, run after xdist's, gives the id the suffix xdist meant;
+# it does nothing where xdist's own suffix took.
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_name_xdist_groups(config, items):
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                 for m in item.iter_markers("xdist_group")}
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")

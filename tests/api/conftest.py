@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -39,14 +38,6 @@ def app(bundled_store):
 def client(app):
     with make_client(app, raise_server_exceptions=False) as c:
         yield c
-
-
-@pytest.fixture
-def store_copy(bundled_store, tmp_path):
-    """A copy of the bundled store that a test may write to."""
-    copy = tmp_path / "store.duckdb"
-    shutil.copyfile(bundled_store, copy)
-    return copy
 
 
 @pytest.fixture

@@ -41,15 +41,10 @@ def test_design_router_is_mounted_and_bad_designs_are_problems(client):
     assert client.get("/designs", params={"id": "nope"}).status_code == 422
 
 
-def test_surges_page_lists_labelled_flags_with_evidence_links(tmp_path):
-    from datetime import UTC, datetime
-
-    from tradeguard.data.bundled import bundled_extract_path
-    from tradeguard.data.store import ingest
+def test_surges_page_lists_labelled_flags_with_evidence_links(store_copy):
     from tradeguard.surge.api import filter_flags, scan_store
 
-    store = tmp_path / "store.duckdb"
-    ingest(bundled_extract_path(), store, ingested_at=datetime(2026, 1, 1, tzinfo=UTC))
+    store = store_copy
     client = TestClient(create_app(store))
     twin = client.get("/surges", params={"partner": "AU", "line": "0202",
                                          "label": "tariff timing", "format": "json"}).json()

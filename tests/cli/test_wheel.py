@@ -69,13 +69,15 @@ def venv_bin(tmp_path_factory) -> Path:
         pytest.skip(f"the wheel could not be built here (hatchling unreachable?): "
                     f"{built.stderr.strip().splitlines()[-1:]}")
     wheel = next((folder / "dist").glob("tradeguard-*.whl"))
-    _run([sys.executable, "-m", "venv", str(folder / "venv")]).check_returncode()
+    # No pip inside the venv (ensurepip alone is 7 CPU-s): this pip installs into it.
+    _run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")]).check_returncode()
     bin_dir = folder / "venv" / "bin"
     if not FULL_INSTALL:  # the dependencies as installed here, never this checkout's source
         site = next((folder / "venv" / "lib").glob("python3*/site-packages"))
         deps = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
         (site / "tradeguard-test-deps.pth").write_text(deps + "\n")
-    installed = _run([str(bin_dir / "pip"), "install", "-q",
+    installed = _run([sys.executable, "-m", "pip", "--python", str(bin_dir / "python"),
+                      "install", "-q", "--disable-pip-version-check",
                       *([] if FULL_INSTALL else ["--no-deps", "--no-index"]), str(wheel)])
     if installed.returncode != 0:
         pytest.skip(f"the wheel's dependencies could not be installed (no package index?): "

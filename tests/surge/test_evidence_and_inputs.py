@@ -124,19 +124,13 @@ def test_unknown_method_is_a_clear_error(bundled):
         scan(bundled, as_of=AS_OF, methods=["fao131"])
 
 
-def test_router(tmp_path):
+def test_router(store_copy):
     """The surge endpoints, mounted in the tradeguard app over its own store."""
-    from datetime import UTC, datetime
-
     from fastapi.testclient import TestClient
 
     from tradeguard.api.app import create_app
-    from tradeguard.data.bundled import bundled_extract_path
-    from tradeguard.data.store import ingest
 
-    store = tmp_path / "store.duckdb"
-    ingest(bundled_extract_path(), store, ingested_at=datetime(2026, 1, 1, tzinfo=UTC))
-    client = TestClient(create_app(store))
+    client = TestClient(create_app(store_copy))
     got = client.get("/api/surges", params={"partner": "AU", "tariff_line": "0202",
                                             "label": "tariff timing",
                                             "methods": "fao130"}).json()

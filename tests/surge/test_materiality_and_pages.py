@@ -4,7 +4,7 @@ line's imports, filters, sorting by size and pages, the same in the CLI, the API
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import shutil
 
 import pyarrow.compute as pc
 import pytest
@@ -77,12 +77,10 @@ def test_bad_selections_are_refused_with_a_fix(flags, bad):
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    from tradeguard.data.bundled import bundled_extract_path
-    from tradeguard.data.store import ingest
-
+def store(tmp_path_factory, bundled_store):
+    """A copy of the session's bundled store (an ingest of its own would cost 3-4 CPU-s)."""
     path = tmp_path_factory.mktemp("surge-store") / "store.duckdb"
-    ingest(bundled_extract_path(), path, ingested_at=datetime(2026, 1, 1, tzinfo=UTC))
+    shutil.copyfile(bundled_store, path)
     return path
 
 

@@ -86,20 +86,15 @@ def test_explanations_round_as_python_does(flags):
         assert f"({r['ratio']:.0%} of it)" in r["explanation"]
 
 
-def test_surge_routes_read_the_store_under_its_reader_lock(tmp_path, monkeypatch):
+def test_surge_routes_read_the_store_under_its_reader_lock(store_copy, monkeypatch):
     # The routes no longer hold a lock of the server's own: every open of the store takes the
     # store's reader lock (tradeguard.data.access), which a writer in any process respects.
-    from datetime import UTC, datetime
-
     from fastapi.testclient import TestClient
 
     import tradeguard.data.access as access
     from tradeguard.api.app import create_app
-    from tradeguard.data.bundled import bundled_extract_path
-    from tradeguard.data.store import ingest
 
-    store = tmp_path / "store.duckdb"
-    ingest(bundled_extract_path(), store, ingested_at=datetime(2026, 1, 1, tzinfo=UTC))
+    store = store_copy
     roles: list[str] = []
     real = access.acquire
     monkeypatch.setattr(access, "acquire", lambda s, role, w: roles.append(role) or

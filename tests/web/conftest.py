@@ -8,7 +8,7 @@ both: `apt-get install -y chromium`, `pip install playwright`).
 
 from __future__ import annotations
 
-import datetime as dt
+import shutil
 import socket
 import threading
 import time
@@ -27,14 +27,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, bundled_store):
     uvicorn = pytest.importorskip("uvicorn")
     from tradeguard.api.app import create_app
-    from tradeguard.data.bundled import bundled_extract_path
-    from tradeguard.data.store import ingest
 
+    # A copy of the session's bundled store: an ingest of its own would cost 3-4 CPU-s.
     store = tmp_path_factory.mktemp("web-store") / "store.duckdb"
-    ingest(bundled_extract_path(), store, ingested_at=dt.datetime(2026, 11, 27, tzinfo=dt.UTC))
+    shutil.copyfile(bundled_store, store)
     port = _free_port()
     config = uvicorn.Config(create_app(store, token=TOKEN, cors_origins=()), host="127.0.0.1",
                             port=port, log_level="warning", access_log=False)
