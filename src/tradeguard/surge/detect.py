@@ -65,8 +65,6 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
     year-to-date methods (4: Japan's fiscal year).  Returns :data:`FLAG_SCHEMA` rows ordered
     by line, partner, period, method; the notes are in the schema metadata.
     """
-    import ibis
-
     from tradeguard.rules.loader import shipped_rules
 
     chosen = _methods(methods)
@@ -75,38 +73,34 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
                                  fix="use month, year or auto"))
     rules = rules if rules is not None else shipped_rules()
     con, t = _bind(imports, backend)
-    ended = t.period_end <= ibis.literal(as_of)
-    stats = to_arrow(con, t.aggregate(
-        total=t.count(),
-        rows=ended.sum(),
-        monthly=(ended & (t.granularity != "year")).sum(),
-        non_kg=(ended & (t.quantity_unit != "kg")).sum(),
-        annual_kg=(ended & (t.quantity_unit == "kg") & (t.granularity == "year")).sum(),
+    # One pass over the records: sums per line, partner, regime and month, with the counts the
+    # notes need, cached in the backend (DuckDB or Spark); the notes, the span, the keys and
+    # the scan all read these sums, not the records again.
+    sums = _sums(t, as_of)
+    c = sums.n
+    stats = to_arrow(con, sums.aggregate(
+        total=c.sum(),
+        rows=c.sum(where=sums.ended),
+        monthly=c.sum(where=sums.ended & ~sums.annual),
+        non_kg=c.sum(where=sums.ended & ~sums.kg),
+        annual_kg=c.sum(where=sums.ended & sums.kg & sums.annual),
     )).to_pylist()[0]
-    known = t.filter(ended)
-    total, n_known = int(stats["total"]), int(stats["rows"] or 0)
+    total, n_known = int(stats["total"] or 0), int(stats["rows"] or 0)
     notes: dict[str, Any] = {"rows": total, "skipped: period ends after as_of": total - n_known}
     if frequency == "auto":
         frequency = "month" if (stats["monthly"] or 0) > 0 else "year"
     per_year = 12 if frequency == "month" else 1
-    usable = known.quantity_unit == "kg"
+    usable = sums.ended & sums.kg
     notes["skipped: unit not kg"] = int(stats["non_kg"] or 0)
     if frequency == "month":
         notes["skipped: annual records in a monthly scan"] = int(stats["annual_kg"] or 0)
-        usable = usable & (known.granularity != "year")
-    rows = known.filter(usable)
+        usable = usable & ~sums.annual
     notes["rows used"] = n_known - sum(v for k, v in notes.items() if k.startswith("skipped")
                                        and k != "skipped: period ends after as_of")
     if not notes["rows used"]:
         return _finish(FLAG_SCHEMA.empty_table(), notes, chosen, frequency, as_of)
-    pidx = (rows.period_start.year() * 12 + rows.period_start.month() - 1) if per_year == 12 \
-        else rows.period_start.year()
-    rows = rows.mutate(mi=pidx.cast("int64"))
-    # One pass over the records: monthly sums per line, partner and regime, cached in the
-    # backend (DuckDB or Spark); the span, the keys and the scan all read the sums.
-    by_regime = (rows.mutate(regime_key=rows.regime.fill_null(""))
-                 .group_by([*_KEYS, "regime_key", "mi"])
-                 .aggregate(q=rows.quantity.sum())).cache()
+    # a monthly scan's usable sums are one row per month already; an annual scan sums years
+    by_regime = _by_regime(sums.filter(usable), per_year)
     span = to_arrow(con, by_regime.aggregate(lo=by_regime.mi.min(),
                                              hi=by_regime.mi.max())).to_pylist()[0]
     # the last period is complete: every record kept ended by as_of
@@ -128,6 +122,32 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
                         has_regimes)
     out = to_arrow(con, flags)
     return _finish(_present(out, per_year, explain), notes, chosen, frequency, as_of)
+
+
+def _sums(t, as_of: dt.date):
+    """Quantities and record counts per line, partner, regime and month, split by whether
+    the period ended by ``as_of``, the unit is kg and the record is annual: one cached pass."""
+    import ibis
+
+    mi = (t.period_start.year() * 12 + t.period_start.month() - 1).cast("int64")
+    keyed = t.mutate(regime_key=t.regime.fill_null(""), mi=mi,
+                     ended=t.period_end <= ibis.literal(as_of), kg=t.quantity_unit == "kg",
+                     annual=t.granularity == "year")
+    return (keyed.group_by([*_KEYS, "regime_key", "mi", "ended", "kg", "annual"])
+            .aggregate(q=keyed.quantity.sum(), n=keyed.count())).cache()
+
+
+def _by_regime(usable, per_year: int):
+    """The usable sums per line, partner, regime and period (month, or year for annual scans).
+
+    In a monthly scan the usable sums share their ``ended``, ``kg`` and ``annual`` keys, so
+    each (line, partner, regime, month) is one row already; an annual scan sums the months
+    (and annual records) of each year.
+    """
+    if per_year == 12:
+        return usable.select(*_KEYS, "regime_key", "mi", "q")
+    keyed = usable.mutate(mi=(usable.mi // 12).cast("int64"))
+    return (keyed.group_by([*_KEYS, "regime_key", "mi"]).aggregate(q=keyed.q.sum())).cache()
 
 
 # --------------------------------------------------------------------------- the expression
