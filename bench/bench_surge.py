@@ -21,6 +21,15 @@ in the canonical rows that the UN Comtrade reader produces from a monthly bulk f
 parsing is not part of the scan and is not timed), about 10% of cells missing, 0.5% seeded
 spikes.  Generated in chunks with numpy and written to Parquet.
 
+Timing: a warm-up on a small data set first (imports, the rule library, Ibis's first compile
+are start-up costs, not the scan's), then the SQL and the scan twice, interleaved, the faster of
+each kept; wall and CPU seconds (``time.process_time``: every DuckDB thread) are recorded.
+
+Scale: ``run_scale()`` (``bench.run --scale``; here ``--scale [--rows N]``) writes
+``SCALE_ROWS`` (100 M) rows and runs each step (generate, SQL, fao130 scan, four methods) in a
+child process of its own, recording its time and its peak resident memory (``os.wait4``);
+results ``bench/results/surge_scale.json``.
+
 Run: ``python -m bench.bench_surge [--rows N] [--quick]``; results ``bench/results/surge.json``.
 """
 
@@ -45,6 +54,8 @@ import pyarrow.parquet as pq
 NAME = "surge"
 DEFAULT_ROWS = 5_000_000  # make bench under 10 minutes; 100 M rows: run_scale() (bench.run --scale)
 QUICK_ROWS = 500_000
+SCALE_ROWS = 100_000_000
+WARM_UP_ROWS = 100_000
 SPARK_ROWS = 1_000_000
 QUICK_SPARK_ROWS = 200_000
 PANDAS_ROWS = 1_000_000
@@ -52,8 +63,10 @@ SEED = 20261127
 MONTHS = 120  # 2010-01 .. 2019-12
 PARTNERS = 100
 MIN_KG = 10_000.0
-TARGET_SQL_RATIO = 1.2
-TARGET_METHODS_RATIO = 2.0  # all four methods in one pass / one method
+TARGET_SQL_RATIO = 1.2  # issue 15
+TARGET_SQL_RATIO_RECORDED = 1.82  # issue 12: no more than 10% over the recorded 1.65x
+TARGET_METHODS_RATIO = 2.0  # all four methods in one pass / one method (issue 15)
+ALL_METHODS = ["fao130", "ssm", "zscore", "art5"]
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "bench" / "results"
 AS_OF = dt.date(2019, 12, 31)
@@ -135,19 +148,20 @@ WHERE mi - (SELECT lo FROM b) >= 36 AND q >= {min_kg} AND q > 1.3 * base
 """
 
 
-def run_sql(glob: str) -> pa.Table:
+def run_sql(glob: str, **config: str) -> pa.Table:
+    """``config``: DuckDB settings (the scale run's memory limit and spill folder)."""
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(config=config)
     return con.sql(SQL.format(glob=glob, as_of=AS_OF, min_kg=MIN_KG)).to_arrow_table()
 
 
-def run_scan(glob: str, methods) -> pa.Table:
+def run_scan(glob: str, methods, **config: str) -> pa.Table:
     import ibis
 
     from tradeguard.surge import scan
 
-    con = ibis.duckdb.connect()
+    con = ibis.duckdb.connect(**config)
     t = con.read_parquet(glob)
     return scan(t, as_of=AS_OF, methods=methods, all_partners=False)
 
@@ -207,37 +221,23 @@ def run(*, quick: bool = False, rows: int | None = None, spark_rows: int | None 
         meta = generate(work / "big", n)
         res["generation"] = meta | {"seconds": time.perf_counter() - t0}
         glob = str(work / "big" / "*.parquet")
-        print("[surge] hand-written SQL (verified against the scan) ...", flush=True)
-        t0 = time.perf_counter()
-        sql = run_sql(glob)
-        sql_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        flags = run_scan(glob, ["fao130"])
-        scan_s = time.perf_counter() - t0
-        same = (sorted(zip(sql["tariff_line"].to_pylist(), sql["partner"].to_pylist(),
-                           strict=True)) ==
-                sorted(zip(flags["tariff_line"].to_pylist(), flags["partner"].to_pylist(),
-                           strict=True))) and sql.num_rows == flags.num_rows
-        if not same:
-            raise RuntimeError(f"SQL ({sql.num_rows}) and scan ({flags.num_rows}) disagree")
-        t0 = time.perf_counter()
-        sql2 = run_sql(glob)
-        sql_s = min(sql_s, time.perf_counter() - t0)
-        del sql2
+        _warm_up(work / "warm")
+        print("[surge] hand-written SQL and the fao130 scan, twice, interleaved ...", flush=True)
+        sql, sql_t = _timed(run_sql, glob)
+        flags, scan_t = _timed(run_scan, glob, ["fao130"])
+        _same_cells(sql, flags)
+        sql_t = min(sql_t, _timed(run_sql, glob)[1])
+        scan_t = min(scan_t, _timed(run_scan, glob, ["fao130"])[1])
         print("[surge] full four-method scan ...", flush=True)
-        t0 = time.perf_counter()
-        full = run_scan(glob, ["fao130", "ssm", "zscore", "art5"])
-        full_s = time.perf_counter() - t0
+        full, full_t = _timed(run_scan, glob, ALL_METHODS)
         _same_fao130(full, flags)
         rows_n = meta["rows"]
         res["figures"] = {
-            "scan_fao130": {"seconds": scan_s, "rows_per_second": rows_n / scan_s,
-                            "flags": flags.num_rows},
-            "sql_fao130": {"seconds": sql_s, "rows_per_second": rows_n / sql_s,
-                           "flags": sql.num_rows, "verified_equal": True},
-            "scan_all_methods": {"seconds": full_s, "rows_per_second": rows_n / full_s,
-                                 "flags": full.num_rows},
+            "scan_fao130": _figure(scan_t, rows_n, flags=flags.num_rows),
+            "sql_fao130": _figure(sql_t, rows_n, flags=sql.num_rows, verified_equal=True),
+            "scan_all_methods": _figure(full_t, rows_n, flags=full.num_rows),
         }
+        scan_s, sql_s, full_s = scan_t[0], sql_t[0], full_t[0]
         del flags, full, sql
         sample_lines = max(1, int(meta["lines"] * min(1.0, PANDAS_ROWS / rows_n)))
         print(f"[surge] pandas on {sample_lines} lines ...", flush=True)
@@ -260,7 +260,10 @@ def run(*, quick: bool = False, rows: int | None = None, spark_rows: int | None 
                          "sql_target_met": scan_s / sql_s <= TARGET_SQL_RATIO,
                          "all_methods_over_fao130": full_s / scan_s,
                          "methods_target_met": full_s / scan_s <= TARGET_METHODS_RATIO,
-                         "pandas_over_scan": f["pandas_fao130"]["seconds"] / scan_s}
+                         "pandas_over_scan": f["pandas_fao130"]["seconds"] / scan_s,
+                         "scan_over_sql_cpu": scan_t[1] / sql_t[1],
+                         "all_methods_over_fao130_cpu": full_t[1] / scan_t[1]}
+        res["targets_judged"] = _targets(res["ratios"])
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -268,6 +271,51 @@ def run(*, quick: bool = False, rows: int | None = None, spark_rows: int | None 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / f"{NAME}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
     return res
+
+
+def _timed(fn, *args) -> tuple[Any, tuple[float, float]]:
+    """``fn(*args)`` with its wall and CPU seconds (CPU: every thread of this process)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn(*args)
+    return out, (time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def _figure(seconds: tuple[float, float], rows: int, **extra) -> dict[str, Any]:
+    return {"seconds": seconds[0], "cpu_seconds": seconds[1], "rows_per_second": rows / seconds[0],
+            **extra}
+
+
+def _warm_up(path: Path) -> None:
+    """Imports, the rule library and Ibis's first compile, on a small data set, untimed."""
+    generate(path, WARM_UP_ROWS)
+    glob = str(path / "*.parquet")
+    run_sql(glob)
+    run_scan(glob, ALL_METHODS)
+
+
+def _same_cells(sql: pa.Table, flags: pa.Table) -> None:
+    """The hand-written SQL must flag the scan's (line, partner) cells, as many of them."""
+    def cells(t: pa.Table) -> list:
+        return sorted(zip(t["tariff_line"].to_pylist(), t["partner"].to_pylist(), strict=True))
+
+    if sql.num_rows != flags.num_rows or cells(sql) != cells(flags):
+        raise RuntimeError(f"SQL ({sql.num_rows}) and scan ({flags.num_rows}) disagree")
+
+
+def _targets(r: dict[str, float]) -> list[dict[str, Any]]:
+    """Every issue-15 target of the surge path, judged (wall-clock ratios, same run)."""
+    from bench.common import target
+
+    cpu = f"CPU-time ratio {r['scan_over_sql_cpu']:.2f}"
+    return [
+        target("surge fao130 scan / hand-written SQL (issue 15)", r["scan_over_sql"],
+               TARGET_SQL_RATIO, note=cpu),
+        target("surge fao130 scan / hand-written SQL (issue 12: recorded 1.65x + 10%)",
+               r["scan_over_sql"], TARGET_SQL_RATIO_RECORDED, note=cpu),
+        target("surge four methods in one pass / fao130 alone (issue 15)",
+               r["all_methods_over_fao130"], TARGET_METHODS_RATIO,
+               note=f"CPU-time ratio {r['all_methods_over_fao130_cpu']:.2f}"),
+    ]
 
 
 def _same_fao130(full: pa.Table, alone: pa.Table) -> None:
@@ -309,13 +357,93 @@ def _print(res: dict[str, Any]) -> None:
           f"{r['pandas_over_scan']:.1f}x; peak memory {res['peak_rss_mib']:,.0f} MiB")
 
 
+# --------------------------------------------------------------------------- scale
+
+SCALE_STEPS = ("generate", "sql", "scan_fao130", "scan_all_methods")
+SCALE_DUCKDB_MEMORY = "5GB"  # the machine has 23 GiB shared with other jobs; DuckDB spills
+
+
+def run_scale(rows: int = SCALE_ROWS, *, all_methods: bool = True) -> dict[str, Any]:
+    """``rows`` rows for real on DuckDB (default 100 M, about 8 GB of Parquet in ``$TMPDIR``):
+    each step in a child process, with its wall time and peak resident memory."""
+    import subprocess
+
+    work = Path(tempfile.mkdtemp(prefix="tg-surge-scale-", dir=os.environ.get("TMPDIR")))
+    res: dict[str, Any] = {"benchmark": f"{NAME}_scale", "run_at": dt.datetime.now().isoformat(
+        timespec="seconds"), "data": label(SEED), "as_of": AS_OF.isoformat(),
+        "machine": {"cores": os.cpu_count()}, "duckdb_memory_limit": SCALE_DUCKDB_MEMORY,
+        "steps": {}}
+    steps = SCALE_STEPS if all_methods else SCALE_STEPS[:-1]
+    try:
+        for step in steps:
+            print(f"[surge scale] {step}, {rows:,} rows ...", flush=True)
+            cmd = [sys.executable, "-m", "bench.bench_surge", "--scale-step", step,
+                   "--dir", str(work), "--rows", str(rows)]
+            t0 = time.perf_counter()
+            child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+            out = child.stdout.read() if child.stdout else ""
+            _, status, usage = os.wait4(child.pid, 0)
+            if status != 0:
+                raise RuntimeError(f"scale step {step} failed (status {status})")
+            res["steps"][step] = json.loads(out.strip().splitlines()[-1]) | {
+                "wall_seconds": time.perf_counter() - t0,
+                "peak_rss_mib": usage.ru_maxrss / 1024.0}
+            print(f"[surge scale] {step}: {res['steps'][step]}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    res["targets_judged"] = _scale_targets(res["steps"])
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{NAME}_scale.json").write_text(json.dumps(res, indent=2) + "\n")
+    return res
+
+
+def _scale_step(step: str, work: Path, rows: int) -> dict[str, Any]:
+    """One step of :func:`run_scale`, in this (child) process."""
+    glob = str(work / "big" / "*.parquet")
+    config = {"memory_limit": SCALE_DUCKDB_MEMORY, "temp_directory": str(work / "spill")}
+    if step == "generate":
+        meta, (wall, cpu) = _timed(generate, work / "big", rows)
+        return meta | {"seconds": wall, "cpu_seconds": cpu}
+    if step != "sql":
+        _warm_up(work / "warm")
+    fn = {"sql": lambda: run_sql(glob, **config),
+          "scan_fao130": lambda: run_scan(glob, ["fao130"], **config),
+          "scan_all_methods": lambda: run_scan(glob, ALL_METHODS, **config)}[step]
+    out, (wall, cpu) = _timed(fn)
+    return {"seconds": wall, "cpu_seconds": cpu, "flags": out.num_rows}
+
+
+def _scale_targets(steps: dict[str, Any]) -> list[dict[str, Any]]:
+    from bench.common import target
+
+    if not {"sql", "scan_fao130"} <= set(steps):
+        return []
+    sec = {k: v["seconds"] for k, v in steps.items()}
+    note = "at scale, steps in separate processes (not interleaved)"
+    out = [target("surge at scale: fao130 scan / hand-written SQL", sec["scan_fao130"] / sec["sql"],
+                  TARGET_SQL_RATIO, note=note)]
+    if "scan_all_methods" in sec:
+        out.append(target("surge at scale: four methods / fao130",
+                          sec["scan_all_methods"] / sec["scan_fao130"], TARGET_METHODS_RATIO,
+                          note=note))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.bench_surge")
     p.add_argument("--rows", type=int)
     p.add_argument("--spark-rows", type=int)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--scale", action="store_true", help="the 100 M-row run (run_scale)")
+    p.add_argument("--scale-step", choices=SCALE_STEPS, help=argparse.SUPPRESS)
+    p.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
-    run(quick=a.quick, rows=a.rows, spark_rows=a.spark_rows)
+    if a.scale_step:
+        print(json.dumps(_scale_step(a.scale_step, a.dir, a.rows or SCALE_ROWS)))
+    elif a.scale:
+        run_scale(a.rows or SCALE_ROWS)
+    else:
+        run(quick=a.quick, rows=a.rows, spark_rows=a.spark_rows)
     return 0
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -35,6 +34,7 @@ from tradeguard.periods import fiscal_month_index, fiscal_year
 from tradeguard.surge import methods as m
 from tradeguard.surge.context import ALL, eif_table, month_label, month_start, timing_table
 from tradeguard.surge.explain import LABEL_NEW, LABEL_SURGE, LABEL_TIMING
+from tradeguard.surge.windows import Context, method_columns
 
 LABELS = (LABEL_SURGE, LABEL_TIMING, LABEL_NEW)
 
@@ -65,8 +65,6 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
     year-to-date methods (4: Japan's fiscal year).  Returns :data:`FLAG_SCHEMA` rows ordered
     by line, partner, period, method; the notes are in the schema metadata.
     """
-    import ibis
-
     from tradeguard.rules.loader import shipped_rules
 
     chosen = _methods(methods)
@@ -75,38 +73,34 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
                                  fix="use month, year or auto"))
     rules = rules if rules is not None else shipped_rules()
     con, t = _bind(imports, backend)
-    ended = t.period_end <= ibis.literal(as_of)
-    stats = to_arrow(con, t.aggregate(
-        total=t.count(),
-        rows=ended.sum(),
-        monthly=(ended & (t.granularity != "year")).sum(),
-        non_kg=(ended & (t.quantity_unit != "kg")).sum(),
-        annual_kg=(ended & (t.quantity_unit == "kg") & (t.granularity == "year")).sum(),
+    # One pass over the records: sums per line, partner, regime and month, with the counts the
+    # notes need, cached in the backend (DuckDB or Spark); the notes, the span, the keys and
+    # the scan all read these sums, not the records again.
+    sums = _sums(t, as_of)
+    c = sums.n
+    stats = to_arrow(con, sums.aggregate(
+        total=c.sum(),
+        rows=c.sum(where=sums.ended),
+        monthly=c.sum(where=sums.ended & ~sums.annual),
+        non_kg=c.sum(where=sums.ended & ~sums.kg),
+        annual_kg=c.sum(where=sums.ended & sums.kg & sums.annual),
     )).to_pylist()[0]
-    known = t.filter(ended)
-    total, n_known = int(stats["total"]), int(stats["rows"] or 0)
+    total, n_known = int(stats["total"] or 0), int(stats["rows"] or 0)
     notes: dict[str, Any] = {"rows": total, "skipped: period ends after as_of": total - n_known}
     if frequency == "auto":
         frequency = "month" if (stats["monthly"] or 0) > 0 else "year"
     per_year = 12 if frequency == "month" else 1
-    usable = known.quantity_unit == "kg"
+    usable = sums.ended & sums.kg
     notes["skipped: unit not kg"] = int(stats["non_kg"] or 0)
     if frequency == "month":
         notes["skipped: annual records in a monthly scan"] = int(stats["annual_kg"] or 0)
-        usable = usable & (known.granularity != "year")
-    rows = known.filter(usable)
+        usable = usable & ~sums.annual
     notes["rows used"] = n_known - sum(v for k, v in notes.items() if k.startswith("skipped")
                                        and k != "skipped: period ends after as_of")
     if not notes["rows used"]:
         return _finish(FLAG_SCHEMA.empty_table(), notes, chosen, frequency, as_of)
-    pidx = (rows.period_start.year() * 12 + rows.period_start.month() - 1) if per_year == 12 \
-        else rows.period_start.year()
-    rows = rows.mutate(mi=pidx.cast("int64"))
-    # One pass over the records: monthly sums per line, partner and regime, cached in the
-    # backend (DuckDB or Spark); the span, the keys and the scan all read the sums.
-    by_regime = (rows.mutate(regime_key=rows.regime.fill_null(""))
-                 .group_by([*_KEYS, "regime_key", "mi"])
-                 .aggregate(q=rows.quantity.sum())).cache()
+    # a monthly scan's usable sums are one row per month already; an annual scan sums years
+    by_regime = _by_regime(sums.filter(usable), per_year)
     span = to_arrow(con, by_regime.aggregate(lo=by_regime.mi.min(),
                                              hi=by_regime.mi.max())).to_pylist()[0]
     # the last period is complete: every record kept ended by as_of
@@ -128,6 +122,32 @@ def scan(imports: Any, *, as_of: dt.date, methods: Sequence[str] | str = m.DEFAU
                         has_regimes)
     out = to_arrow(con, flags)
     return _finish(_present(out, per_year, explain), notes, chosen, frequency, as_of)
+
+
+def _sums(t, as_of: dt.date):
+    """Quantities and record counts per line, partner, regime and month, split by whether
+    the period ended by ``as_of``, the unit is kg and the record is annual: one cached pass."""
+    import ibis
+
+    mi = (t.period_start.year() * 12 + t.period_start.month() - 1).cast("int64")
+    keyed = t.mutate(regime_key=t.regime.fill_null(""), mi=mi,
+                     ended=t.period_end <= ibis.literal(as_of), kg=t.quantity_unit == "kg",
+                     annual=t.granularity == "year")
+    return (keyed.group_by([*_KEYS, "regime_key", "mi", "ended", "kg", "annual"])
+            .aggregate(q=keyed.quantity.sum(), n=keyed.count())).cache()
+
+
+def _by_regime(usable, per_year: int):
+    """The usable sums per line, partner, regime and period (month, or year for annual scans).
+
+    In a monthly scan the usable sums share their ``ended``, ``kg`` and ``annual`` keys, so
+    each (line, partner, regime, month) is one row already; an annual scan sums the months
+    (and annual records) of each year.
+    """
+    if per_year == 12:
+        return usable.select(*_KEYS, "regime_key", "mi", "q")
+    keyed = usable.mutate(mi=(usable.mi // 12).cast("int64"))
+    return (keyed.group_by([*_KEYS, "regime_key", "mi"]).aggregate(q=keyed.q.sum())).cache()
 
 
 # --------------------------------------------------------------------------- the expression
@@ -196,17 +216,10 @@ def _series_scan(con, series, cols: list[str], lo: int, hi: int, per_year: int,
     periods = register(con, _period_table(lo, hi, per_year, year_start_month))
     grid = series_keys.select("sid").cross_join(periods)
     g = grid.left_join(numbered, ["sid", "mi"]).select(
-        "sid", "mi", "fy", since=grid.mi - lo,
+        "sid", "mi", "fy", "fm", since=grid.mi - lo,
         **{k: numbered[k].fill_null(0.0) for k in ["q", *amounts]})
-    if {"ssm", "art5"} & set(chosen):  # the year-to-date sums only the yearly methods read
-        ytd = {f"{k}_ytd": (g[k].cumsum(group_by=["sid", "fy"], order_by="mi")
-                            if per_year == 12 else g[k]) for k in ["q", *amounts]}
-        g = g.mutate(**ytd).rename(ytd="q_ytd")
-    ctx = _Context(per_year, min_kg, lo, _first_full_year(lo, per_year, year_start_month))
-    wide: dict[str, Any] = {}
-    for name in chosen:
-        g, out = _BUILDERS[name](g, ctx)
-        wide.update({f"{name}_{k}": v for k, v in out.items()})
+    ctx = Context(per_year, min_kg, lo, _first_full_year(lo, per_year, year_start_month))
+    g, wide = method_columns(g, chosen, ctx, amounts)
     # Materialise every (window) expression as a column first: a window expression used after
     # a filter would be evaluated again over the filtered rows only.
     t = g.select("sid", "mi", *[c for c in g.columns if c.startswith("new")], **wide)
@@ -250,14 +263,6 @@ def _series_keys(pairs: pa.Table, all_partners: bool) -> pa.Table:
     return keys.append_column("sid", pa.array(range(keys.num_rows), pa.int64()))
 
 
-@dataclass(frozen=True)
-class _Context:
-    per_year: int
-    min_kg: float
-    lo: int  # the data's first period
-    first_full_year: int  # the first (fiscal) year that the data cover from its first period
-
-
 # (years of look-back for the "new under agreement" label, year-to-date comparison?)
 _NEW_BASIS = {"fao130": (3, False), "ssm": (3, True), "zscore": (4, False), "art5": (4, True)}
 
@@ -286,107 +291,18 @@ def _method_rows(flagged, name: str):
         line_total=(flagged[line] if line in cols else ibis.null("float64")).cast("float64"))
 
 
-def _columns(flag, compared, baseline, threshold, **extra) -> dict[str, Any]:
-    return {"flag": flag.fill_null(False), "compared": compared.cast("float64"),
-            "baseline": baseline.cast("float64"), "threshold": threshold.cast("float64"),
-            **extra}
-
-
-def _before(preceding: int):
-    """The ``preceding`` periods before the current one, per series (not the current one)."""
-    import ibis
-
-    return ibis.window(group_by="sid", order_by="mi", rows=(-preceding, -1))
-
-
-def _series_window():
-    import ibis
-
-    return ibis.window(group_by="sid", order_by="mi")
-
-
-def _fao130(g, ctx: _Context):
-    span = 3 * ctx.per_year
-    g = g.mutate(fao130_base=g.q.mean().over(_before(span)))
-    base = g.fao130_base
-    threshold = m.FAO_RATIO * base
-    flag = (g.since >= span) & (g.q >= ctx.min_kg) & (g.q > threshold)
-    return g, _columns(flag, g.q, base, threshold)
-
-
-def _ssm(g, ctx: _Context):
-    import ibis
-
-    p = ctx.per_year
-    lags = [g.ytd.lag(k * p).over(_series_window()) for k in (1, 2, 3)]
-    base = (lags[0] + lags[1] + lags[2]) / 3
-    band = ibis.cases(*((g.ytd > b.trigger_ratio * base, ibis.literal(b.band))
-                        for b in m.SSM_BANDS), else_=ibis.literal(0))
-    ok = (g.since >= 3 * p) & (base > 0) & (g.ytd >= ctx.min_kg)
-    g = g.mutate(ssm_base=base, ssm_band=ibis.ifelse(ok, band, 0))
-    w_year = ibis.window(group_by=["sid", "fy"], order_by="mi")
-    prev = g.ssm_band.lag(1).over(w_year).fill_null(0) if p == 12 else ibis.literal(0)
-    g = g.mutate(ssm_prev_band=prev)
-    flag = (g.ssm_band > 0) & (g.ssm_band > g.ssm_prev_band)
-    return g, _columns(flag, g.ytd, g.ssm_base, m.SSM_LOWEST.trigger_ratio * g.ssm_base,
-                       band=g.ssm_band)
-
-
-def _zscore(g, ctx: _Context):
-    import ibis
-
-    p = ctx.per_year
-    window = m.Z_WINDOW[p]
-    prev = g.q.lag(p).over(_series_window())
-    g = g.mutate(z_prev=prev, z_gr=((g.q + m.Z_EPSILON_KG)
-                                    / (prev.fill_null(0.0) + m.Z_EPSILON_KG)).ln())
-    w = _before(window)
-    # the three quartiles from one windowed aggregate (one sort of each frame, not three)
-    g = g.mutate(z_q=g.z_gr.quantile([0.25, 0.5, 0.75]).over(w))
-    iqr = g.z_q[2] - g.z_q[0]
-    g = g.mutate(z_med=g.z_q[1],
-                 z_scale=ibis.greatest(iqr / 1.349, ibis.literal(m.Z_MIN_SCALE)))
-    g = g.mutate(z_z=(g.z_gr - g.z_med) / g.z_scale)
-    # the quantity at which z would reach the cut-off, for the explanation
-    threshold = ((g.z_prev + m.Z_EPSILON_KG) * (g.z_med + m.Z_CUTOFF * g.z_scale).exp()
-                 - m.Z_EPSILON_KG)
-    flag = ((g.since >= p + window) & (g.q >= ctx.min_kg) & (g.z_z >= m.Z_CUTOFF)
-            & (g.q > g.z_prev))
-    return g, _columns(flag, g.q, g.z_prev, threshold, z=g.z_z.cast("float64"))
-
-
-def _art5(g, ctx: _Context):
-    """Year-to-date imports against the average of the three preceding complete years.
-
-    On the complete grid, the row one year back (``per_year`` rows) lies in the preceding
-    year, so the preceding years' totals are lags of the year total: no yearly table to join.
-    """
-    import ibis
-
-    p = ctx.per_year
-    g = g.mutate(art5_year=g.q.sum().over(ibis.window(group_by=["sid", "fy"])))
-    lags = [g.art5_year.lag(k * p).over(_series_window()) for k in (1, 2, 3)]
-    g = g.mutate(art5_m3=(lags[0] + lags[1] + lags[2]) / 3)
-    trigger = m.ART5_BASE_TRIGGER * g.art5_m3
-    # the three preceding years must be complete years of data: the oldest starts at its
-    # year's first period (the data may begin mid-year)
-    oldest_complete = g.fy - 3 >= ctx.first_full_year
-    flag = (oldest_complete & (g.art5_m3 > 0) & (g.ytd >= ctx.min_kg) & (g.ytd > trigger)
-            & (g.ytd - g.q <= trigger))
-    return g, _columns(flag, g.ytd, g.art5_m3, trigger)
-
-
-_BUILDERS = {"fao130": _fao130, "ssm": _ssm, "zscore": _zscore, "art5": _art5}
-
-
 def _period_table(lo: int, hi: int, per_year: int, year_start_month: int) -> pa.Table:
-    """Every period of the data's span with its (fiscal) year, from :mod:`tradeguard.periods`."""
+    """Every period of the data's span with its (fiscal) year and its index within that year
+    (``fm``, 0 for the year's first period), from :mod:`tradeguard.periods`."""
+    span = range(lo, hi + 1)
     if per_year == 1:
-        return pa.table({"mi": pa.array(range(lo, hi + 1), pa.int64()),
-                         "fy": pa.array(range(lo, hi + 1), pa.int64())})
-    years = [fiscal_year(month_start(mi), year_start_month) for mi in range(lo, hi + 1)]
-    return pa.table({"mi": pa.array(range(lo, hi + 1), pa.int64()),
-                     "fy": pa.array(years, pa.int64())})
+        return pa.table({"mi": pa.array(span, pa.int64()), "fy": pa.array(span, pa.int64()),
+                         "fm": pa.array([0] * len(span), pa.int64())})
+    starts = [month_start(mi) for mi in span]
+    return pa.table({
+        "mi": pa.array(span, pa.int64()),
+        "fy": pa.array([fiscal_year(d, year_start_month) for d in starts], pa.int64()),
+        "fm": pa.array([fiscal_month_index(d, year_start_month) for d in starts], pa.int64())})
 
 
 def _first_full_year(lo: int, per_year: int, year_start_month: int) -> int:
