@@ -4,7 +4,7 @@ The server (``tradeguard.api.app.create_app`` under uvicorn, one worker, access 
 in a subprocess on 127.0.0.1 over a temporary store with the bundled real data.  This process
 is the client: a minimal keep-alive HTTP/1.1 client (asyncio streams) with ``CONCURRENCY``
 connections, one request in flight on each, sends a
-bounded number of requests (20,000 per endpoint; 2,000 with ``--quick``) to
+bounded number of requests (10,000 per endpoint; 1,000 with ``--quick``) to
 
 * **trivial** -- ``GET /healthz`` (the framework's floor on this machine);
 * **duty** -- ``GET /api/duty?line=...&origin=...&date=...`` (one shipment, scalar engine);
@@ -45,13 +45,13 @@ from pathlib import Path
 from typing import Any
 
 NAME = "api"
-REQUESTS = 20_000
-QUICK_REQUESTS = 2_000
+REQUESTS = 10_000
+QUICK_REQUESTS = 1_000
 WARMUP = 300
 ROUNDS = 4
 CONCURRENCY = 4
-STATUS_RANDOM_ROUND_S = 20.0
-QUICK_STATUS_RANDOM_ROUND_S = 5.0
+STATUS_RANDOM_ROUND_S = 8.0
+QUICK_STATUS_RANDOM_ROUND_S = 2.0
 TARGET_DUTY_P99_MS = 20.0
 TARGET_DUTY_OVER_TRIVIAL = 0.5          # issue 15: a new duty question each time
 TARGET_STATUS_RANDOM_OVER_TRIVIAL = 0.3  # issue 15: status at a random as_of

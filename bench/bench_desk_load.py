@@ -10,7 +10,7 @@ temporary copy of a store with the bundled real data.  This process is the clien
 * phase **read+upload**: the same, plus one thread uploading small distinct synthetic files
   (``POST /api/ingest``, one row each, labelled synthetic) back to back.
 
-Each phase lasts ``--seconds`` (10 by default, 4 with ``--quick``), after a warm-up of up to
+Each phase lasts ``--seconds`` (10 by default, 2 with ``--quick``), after a warm-up of up to
 5 s.  Recorded: status requests a second, p50/p99 of status and healthz, uploads done, any 5xx,
 and the server's peak resident memory (``VmHWM``).  Targets (issue 13), judged in
 ``targets_judged``: healthz p99 < 50 ms under 16 status clients; status throughput under
@@ -42,7 +42,7 @@ from bench.common import load_average, machine_info, target, write_results
 
 NAME = "desk_load"
 SECONDS = 10.0
-QUICK_SECONDS = 4.0
+QUICK_SECONDS = 2.0
 TARGET_HEALTHZ_P99_MS = 50.0  # issue 13, under 16 status clients
 TARGET_STATUS_UNDER_UPLOADS = 0.5  # issue 13: status throughput with uploads / without
 CLIENTS = 16
