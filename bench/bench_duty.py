@@ -59,7 +59,7 @@ from bench.synthetic import DEFAULT_SEED, declarations, source_label
 NAME = "duty"
 AS_OF = dt.date(2026, 11, 27)
 DEFAULT_ROWS = 10_000_000
-QUICK_ROWS = 1_000_000
+QUICK_ROWS = 500_000
 LOOP_SAMPLE = 5_000
 VERIFY_ROWS = 100_000
 ROUNDS = 3  # interleaved rounds of engine, SQL baselines and floor
