@@ -52,6 +52,10 @@ class MonitorService:
         # The store's running sums, read once per store version and rule set, then cut at
         # any as_of (issue 15: status at a new as_of without recounting the records).
         self._prepared = MonitorCache()
+        # A status at a new as_of (judging the report, the cards, their forecasts) is
+        # Python work that holds the GIL: side by side, several gain nothing and only take
+        # turns with the event loop. One at a time; the others wait without the GIL.
+        self._judging = threading.Lock()
 
     @property
     def rules(self) -> Any:
@@ -95,7 +99,9 @@ class MonitorService:
         key = (version, as_of, *sorted(filters.items()))
         body = self._status_bodies.get(key)
         if body is None:
-            body = JSONResponse(self.status(self._report_at(version, as_of), **filters)).body
+            with self._judging:  # never held while waiting on another lock holder
+                body = JSONResponse(self.status(self._report_at(version, as_of),
+                                                **filters)).body
             self._status_bodies.put(key, body)
         return body
 
