@@ -53,7 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from bench.common import print_table, target
+from bench.common import best_of, print_table, target
 from bench.synthetic import DEFAULT_SEED, declarations, source_label
 
 NAME = "duty"
@@ -90,16 +90,6 @@ class BenchmarkError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
-    times, result = [], None
-    for _ in range(repeats):
-        result = None  # free the previous output before the next run
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return times, result
-
 
 def _machine() -> dict[str, Any]:
     mem_total = None
@@ -342,16 +332,16 @@ def timed_rounds(table: pa.Table, sql: dict[str, Any], rounds: int = ROUNDS) -> 
         return con.sql("SELECT sum(customs_value) FROM declarations").fetchall()[0][0]
 
     load_before = os.getloadavg()
-    first, _ = _timed(engine, 1)
+    first, _ = best_of(engine, 1)
     runs: dict[str, list[float]] = {"engine": [], "per_regime": [], "group_by": [], "floor": []}
     for _ in range(max(2, rounds)):
         for name, fn in (("engine", engine), ("per_regime", per_regime),
                          ("group_by", group_by)):
-            times, n_out = _timed(fn, 1)
+            times, n_out = best_of(fn, 1)
             if n_out != table.num_rows:
                 raise BenchmarkError(f"{name} returned {n_out:,} rows for {table.num_rows:,}")
             runs[name] += times
-        runs["floor"] += _timed(floor, FLOOR_REPEATS)[0]
+        runs["floor"] += best_of(floor, FLOOR_REPEATS)[0]
     con.close()
     n = table.num_rows
 

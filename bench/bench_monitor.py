@@ -63,8 +63,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bench.bench_duty import BenchmarkError, _fmt_rate, _fmt_s, _machine, _timed
-from bench.common import print_table, target
+from bench.bench_duty import BenchmarkError, _fmt_rate, _fmt_s, _machine
+from bench.common import best_of, print_table, target
 from bench.synthetic import DEFAULT_SEED, import_records, source_label
 
 NAME = "monitor"
@@ -456,7 +456,7 @@ def run_timed(table: pa.Table, specs: list[Any], rules: Any, maps: tuple[pa.Tabl
     first: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
     for name, fn in fns.items():
-        times, outputs[name] = _timed(fn, 1)
+        times, outputs[name] = best_of(fn, 1)
         first[name] = times[0]
         runs[name] += times
         echo(f"[monitor]   {name}: {times[0]:.2f} s")
@@ -487,14 +487,14 @@ def run_timed(table: pa.Table, specs: list[Any], rules: Any, maps: tuple[pa.Tabl
         for name, fn in fns.items():
             if name in ("pandas", "sql"):  # one (checked) run each: the same-plan SQL is
                 continue                     # 9x the engine, so rounds of it only cost time
-            times, out = _timed(fn, 1)
+            times, out = best_of(fn, 1)
             n_out = len(out.periods) if name == "monitor" else out.num_rows
             if n_out != (periods if name == "monitor" else series_rows):
                 raise BenchmarkError(f"{name} returned {n_out:,} rows, expected "
                                      f"{periods if name == 'monitor' else series_rows:,}")
             runs[name] += times
             del out
-        runs["floor"] += _timed(floor, FLOOR_REPEATS)[0]
+        runs["floor"] += best_of(floor, FLOOR_REPEATS)[0]
     con.close()
 
     n = table.num_rows
